@@ -1,0 +1,10 @@
+# Project-wide compile flags: warnings everywhere, errors in CI, sanitizers on request.
+add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+                    -Wcast-align -Woverloaded-virtual -Wformat=2)
+if(XCP_WERROR)
+  add_compile_options(-Werror)
+endif()
+if(XCP_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,205 @@
+#include "server/tftp/server.hpp"
+
+#include "server/tftp/path.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+
+namespace xcp::tftp {
+
+namespace asio = boost::asio;
+using udp = asio::ip::udp;
+
+namespace {
+
+// A client-chosen name, safe to put in a log line.
+std::string printable(std::string_view text)
+{
+    constexpr std::size_t max = 200;
+    std::string out;
+    for (const char c : text.substr(0, max)) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isprint(u) != 0 && c != '\\') {
+            out += c;
+        } else {
+            constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 0xF];
+        }
+    }
+    if (text.size() > max) {
+        out += "...(" + std::to_string(text.size()) + " bytes)";
+    }
+    return out;
+}
+
+std::string endpoint_text(const udp::endpoint& e)
+{
+    return e.address().to_string() + ":" + std::to_string(e.port());
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, ServerSettings settings, Resolver& resolver)
+    : io_(io), settings_(std::move(settings)), resolver_(resolver), socket_(io)
+{
+}
+
+Server::~Server()
+{
+    stop();
+}
+
+void Server::start()
+{
+    try {
+        socket_.open(settings_.listen.protocol());
+        socket_.set_option(udp::socket::reuse_address(true));
+        socket_.bind(settings_.listen);
+    } catch (const boost::system::system_error& e) {
+        throw std::system_error(e.code().value(), std::generic_category(),
+                                "cannot listen for TFTP on " + endpoint_text(settings_.listen));
+    }
+    spdlog::info("tftp: listening on {} (blksize up to {}, windowsize up to {}, {} transfers at most, {} per client)",
+                 endpoint_text(local_endpoint()), settings_.limits.max_blksize, settings_.limits.max_windowsize,
+                 settings_.max_transfers, settings_.max_transfers_per_client);
+    receive();
+}
+
+void Server::stop()
+{
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    // Copy first: abort() calls on_done(), which erases from the map.
+    std::vector<std::shared_ptr<Transfer>> live;
+    for (auto& [key, weak] : transfers_) {
+        if (auto t = weak.lock()) {
+            live.push_back(std::move(t));
+        }
+    }
+    for (auto& t : live) {
+        t->abort("server shutting down");
+    }
+    transfers_.clear();
+}
+
+udp::endpoint Server::local_endpoint() const
+{
+    boost::system::error_code ec;
+    return socket_.local_endpoint(ec);
+}
+
+void Server::receive()
+{
+    socket_.async_receive_from(asio::buffer(rx_), sender_, [this](const auto& ec, std::size_t n) {
+        if (ec == asio::error::operation_aborted || !socket_.is_open()) {
+            return;
+        }
+        if (!ec) {
+            // One bad packet never stops the server.
+            try {
+                on_request(std::span<const std::byte>(rx_.data(), n), sender_);
+            } catch (const std::exception& e) {
+                spdlog::error("tftp: {}: request failed: {}", endpoint_text(sender_), e.what());
+            }
+        }
+        receive();
+    });
+}
+
+void Server::refuse(const udp::endpoint& client, ErrorCode code, std::string_view message,
+                    std::string_view log_reason, std::string_view path)
+{
+    ++counters_.refused;
+    spdlog::warn("tftp: {} refused {}: {}", endpoint_text(client), printable(path), log_reason);
+    boost::system::error_code ignored;
+    socket_.send_to(asio::buffer(make_error(code, message)), client, 0, ignored);
+}
+
+void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& client)
+{
+    auto parsed = parse_request(packet);
+    if (const auto* bad = std::get_if<Malformed>(&parsed)) {
+        ++counters_.malformed;
+        spdlog::debug("tftp: {} sent an unusable packet: {}", endpoint_text(client), bad->reason);
+        return;
+    }
+    auto& request = std::get<Request>(parsed);
+    ++counters_.requests;
+    if (request.opcode == Opcode::wrq) {
+        refuse(client, ErrorCode::access_violation, "server is read-only", "write request", request.filename);
+        return;
+    }
+    if (request.mode != "octet" && request.mode != "netascii") {
+        refuse(client, ErrorCode::illegal_operation, "transfer mode not supported",
+               "mode " + printable(request.mode) + " is not supported", request.filename);
+        return;
+    }
+    if (transfers_.size() >= settings_.max_transfers) {
+        refuse(client, ErrorCode::not_defined, "server busy, try again", "the server-wide transfer cap is reached",
+               request.filename);
+        return;
+    }
+    if (per_client_[client.address()] >= settings_.max_transfers_per_client) {
+        refuse(client, ErrorCode::not_defined, "too many transfers from this address",
+               "the per-client transfer cap is reached", request.filename);
+        return;
+    }
+    const auto path = normalize_path(request.filename);
+    if (const auto* refused = std::get_if<PathRefused>(&path)) {
+        refuse(client, ErrorCode::access_violation, "access violation", refused->reason, request.filename);
+        return;
+    }
+    const auto& relative = std::get<std::string>(path);
+    auto resolved = resolver_.resolve(relative, client.address());
+    if (!resolved.content) {
+        refuse(client, resolved.error,
+               resolved.error == ErrorCode::file_not_found ? "file not found" : "access violation", resolved.reason,
+               request.filename);
+        return;
+    }
+    if (request.mode == "netascii") {
+        resolved.content = std::make_shared<MemoryContent>(to_netascii(*resolved.content));
+    }
+    auto negotiated = negotiate(request.options, settings_.limits, resolved.content->size());
+    const auto id = next_id_++;
+    auto transfer = std::make_shared<Transfer>(io_, settings_.listen.address(), client, relative,
+                                               std::move(resolved.content), negotiated, settings_.transfer,
+                                               [this, id](const TransferResult& r) { on_done(id, r); });
+    transfers_.emplace(id, transfer);
+    ++per_client_[client.address()];
+    std::string options;
+    for (const auto& o : negotiated.oack) {
+        options += " " + o.name + "=" + o.value;
+    }
+    spdlog::info("tftp: {} get {} ({}{})", endpoint_text(client), printable(relative), request.mode, options);
+    transfer->start();
+}
+
+void Server::on_done(std::uint64_t id, const TransferResult& r)
+{
+    transfers_.erase(id);
+    if (auto it = per_client_.find(r.client.address()); it != per_client_.end() && --it->second == 0) {
+        per_client_.erase(it);
+    }
+    counters_.bytes += r.bytes;
+    const auto seconds = std::chrono::duration<double>(r.elapsed).count();
+    if (r.completed) {
+        ++counters_.completed;
+        spdlog::info("tftp: {} sent {}: {} bytes in {:.3f} s ({:.1f} MB/s), blksize {}, windowsize {}, {} "
+                     "retransmits",
+                     endpoint_text(r.client), printable(r.path), r.bytes, seconds,
+                     seconds > 0 ? static_cast<double>(r.bytes) / seconds / 1e6 : 0.0, r.blksize, r.windowsize,
+                     r.retransmits);
+    } else {
+        ++counters_.failed;
+        spdlog::warn("tftp: {} failed {} after {} bytes in {:.3f} s, blksize {}, windowsize {}, {} retransmits: {}",
+                     endpoint_text(r.client), printable(r.path), r.bytes, seconds, r.blksize, r.windowsize,
+                     r.retransmits, r.outcome);
+    }
+}
+
+}  // namespace xcp::tftp

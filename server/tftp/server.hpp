@@ -1,0 +1,74 @@
+#pragma once
+
+#include "server/tftp/options.hpp"
+#include "server/tftp/resolver.hpp"
+#include "server/tftp/transfer.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+namespace xcp::tftp {
+
+struct ServerSettings {
+    boost::asio::ip::udp::endpoint listen{boost::asio::ip::address_v4::loopback(), 69};
+    OptionLimits limits;
+    TransferSettings transfer;
+    // A TFTP request is tiny and its answer large (about 60x): caps bound what
+    // a spoofed source can make us send, and what a rack booting at once costs.
+    std::size_t max_transfers = 1024;
+    std::size_t max_transfers_per_client = 32;
+};
+
+struct ServerCounters {
+    std::uint64_t requests = 0;
+    std::uint64_t refused = 0;    // error packet instead of a transfer
+    std::uint64_t completed = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t bytes = 0;      // acknowledged by clients
+    std::uint64_t malformed = 0;  // dropped without answer
+};
+
+// A read-only TFTP server on one UDP port. Runs on the given io_context's
+// thread; each request gets a Transfer on a port of its own.
+class Server {
+public:
+    Server(boost::asio::io_context& io, ServerSettings settings, Resolver& resolver);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds the port; throws std::system_error naming the address on failure.
+    void start();
+    // Closes the port and ends every transfer in flight.
+    void stop();
+
+    [[nodiscard]] boost::asio::ip::udp::endpoint local_endpoint() const;
+    [[nodiscard]] const ServerCounters& counters() const { return counters_; }
+    [[nodiscard]] std::size_t active_transfers() const { return transfers_.size(); }
+
+private:
+    void receive();
+    void on_request(std::span<const std::byte> packet, const boost::asio::ip::udp::endpoint& client);
+    void refuse(const boost::asio::ip::udp::endpoint& client, ErrorCode code, std::string_view message,
+                std::string_view log_reason, std::string_view path);
+    void on_done(std::uint64_t id, const TransferResult& result);
+
+    boost::asio::io_context& io_;
+    ServerSettings settings_;
+    Resolver& resolver_;
+    boost::asio::ip::udp::socket socket_;
+    boost::asio::ip::udp::endpoint sender_;
+    std::array<std::byte, 65536> rx_{};
+    ServerCounters counters_;
+    std::map<boost::asio::ip::address, std::size_t> per_client_;
+    std::uint64_t next_id_ = 0;
+    std::unordered_map<std::uint64_t, std::weak_ptr<Transfer>> transfers_;
+};
+
+}  // namespace xcp::tftp

@@ -1,0 +1,212 @@
+#include "server/tftp/transfer.hpp"
+
+#include "server/tftp/packet.hpp"
+
+#include <boost/asio/buffer.hpp>
+
+namespace xcp::tftp {
+
+namespace asio = boost::asio;
+using udp = asio::ip::udp;
+
+Transfer::Transfer(asio::io_context& io, const asio::ip::address& local, const udp::endpoint& client,
+                   std::string path, std::shared_ptr<const Content> content, Negotiated negotiated,
+                   const TransferSettings& settings, Done done)
+    : socket_(io, udp::endpoint(local, 0)),
+      timer_(io),
+      content_(std::move(content)),
+      negotiated_(std::move(negotiated)),
+      settings_(settings),
+      done_(std::move(done))
+{
+    socket_.connect(client);  // the kernel now drops datagrams from any other TID
+    socket_.non_blocking(true);
+    result_.client = client;
+    result_.path = std::move(path);
+    result_.blksize = negotiated_.blksize;
+    result_.windowsize = negotiated_.windowsize;
+    total_blocks_ = content_->size() / negotiated_.blksize + 1;
+    current_timeout_ = negotiated_.timeout_s != 0 ? std::chrono::seconds(negotiated_.timeout_s) : settings_.timeout;
+}
+
+void Transfer::start()
+{
+    started_ = std::chrono::steady_clock::now();
+    if (!negotiated_.oack.empty()) {
+        awaiting_oack_ack_ = true;
+        send_oack();
+    } else {
+        send_window();
+    }
+    receive();
+    arm_timer();
+}
+
+void Transfer::abort(const std::string& why)
+{
+    if (finished_) {
+        return;
+    }
+    boost::system::error_code ignored;
+    const auto packet = make_error(ErrorCode::not_defined, why);
+    socket_.send(asio::buffer(packet), 0, ignored);
+    finish(false, why);
+}
+
+void Transfer::receive()
+{
+    socket_.async_receive(asio::buffer(rx_), [self = shared_from_this()](const auto& ec, std::size_t n) {
+        self->on_receive(ec, n);
+    });
+}
+
+void Transfer::on_receive(const boost::system::error_code& ec, std::size_t n)
+{
+    if (finished_ || ec == asio::error::operation_aborted) {
+        return;
+    }
+    if (ec) {
+        // On a connected UDP socket, an ICMP port unreachable from the client
+        // arrives here: it has gone away.
+        finish(false, ec == asio::error::connection_refused ? "the client closed its port" : ec.message());
+        return;
+    }
+    const auto reply = parse_reply(std::span<const std::byte>(rx_.data(), n));
+    if (const auto* ack = std::get_if<Ack>(&reply)) {
+        on_ack(ack->block);
+    } else if (const auto* error = std::get_if<ErrorPacket>(&reply)) {
+        finish(false, "the client ended it with error " + std::to_string(error->code) + " (" +
+                          error->message.substr(0, 100) + ")");
+    }
+    // A malformed packet is ignored: the transfer goes on, the timer covers it.
+    if (!finished_) {
+        receive();
+    }
+}
+
+void Transfer::on_ack(std::uint16_t block)
+{
+    if (awaiting_oack_ack_) {
+        if (block != 0) {
+            return;
+        }
+        awaiting_oack_ack_ = false;
+    } else {
+        // Map the 16-bit number onto the window in flight; block numbers wrap
+        // after 65535 and only [acked_, sent_] can be meant.
+        const auto delta = static_cast<std::uint16_t>(block - static_cast<std::uint16_t>(acked_));
+        const auto absolute = acked_ + delta;
+        // Sorcerer's Apprentice: a duplicate ACK gets no DATA; only a timeout
+        // retransmits.
+        if (delta == 0 || absolute > sent_) {
+            return;
+        }
+        acked_ = absolute;
+        result_.bytes = std::min<std::uint64_t>(acked_ * negotiated_.blksize, content_->size());
+        if (acked_ == total_blocks_) {
+            finish(true, "done");
+            return;
+        }
+    }
+    retries_ = 0;
+    current_timeout_ = negotiated_.timeout_s != 0 ? std::chrono::seconds(negotiated_.timeout_s) : settings_.timeout;
+    send_window();
+}
+
+void Transfer::send_oack()
+{
+    boost::system::error_code ec;
+    const auto packet = make_oack(negotiated_.oack);
+    socket_.send(asio::buffer(packet), 0, ec);
+    last_send_ = std::chrono::steady_clock::now();
+}
+
+void Transfer::send_window()
+{
+    const auto last = std::min<std::uint64_t>(acked_ + negotiated_.windowsize, total_blocks_);
+    for (auto block = acked_ + 1; block <= last; ++block) {
+        if (!send_block(block)) {
+            return;
+        }
+    }
+    sent_ = std::max(sent_, last);
+    last_send_ = std::chrono::steady_clock::now();
+}
+
+bool Transfer::send_block(std::uint64_t block)
+{
+    const auto offset = (block - 1) * negotiated_.blksize;
+    const auto expected = static_cast<std::size_t>(
+        std::min<std::uint64_t>(negotiated_.blksize, content_->size() - std::min(offset, content_->size())));
+    const auto data = content_->read(offset, expected, scratch_);
+    if (data.size() != expected) {
+        abort("read error on the server");
+        return false;
+    }
+    const auto header = make_data_header(static_cast<std::uint16_t>(block));
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(header), asio::buffer(data.data(), data.size())};
+    boost::system::error_code ec;
+    socket_.send(buffers, 0, ec);
+    // A full socket buffer drops the block like the network would: the
+    // retransmit timer recovers it.
+    if (ec == asio::error::connection_refused) {
+        finish(false, "the client closed its port");
+        return false;
+    }
+    return true;
+}
+
+void Transfer::arm_timer()
+{
+    if (timer_armed_ || finished_) {
+        return;
+    }
+    timer_armed_ = true;
+    timer_.expires_at(last_send_ + current_timeout_);
+    timer_.async_wait([self = shared_from_this()](const auto& ec) { self->on_timer(ec); });
+}
+
+// The timer is not reset on every ACK (that would cost a cancel and a wake-up
+// per block); it fires, and looks at when we last sent.
+void Transfer::on_timer(const boost::system::error_code& ec)
+{
+    timer_armed_ = false;
+    if (finished_ || ec == asio::error::operation_aborted) {
+        return;
+    }
+    if (std::chrono::steady_clock::now() < last_send_ + current_timeout_) {
+        arm_timer();
+        return;
+    }
+    if (++retries_ > settings_.max_retransmits) {
+        finish(false, "no answer after " + std::to_string(settings_.max_retransmits) + " retransmissions");
+        return;
+    }
+    ++result_.retransmits;
+    current_timeout_ = std::min(current_timeout_ * 2, settings_.max_timeout);
+    if (awaiting_oack_ack_) {
+        send_oack();
+    } else {
+        send_window();
+    }
+    arm_timer();
+}
+
+void Transfer::finish(bool completed, std::string outcome)
+{
+    if (finished_) {
+        return;
+    }
+    finished_ = true;
+    result_.completed = completed;
+    result_.outcome = std::move(outcome);
+    result_.elapsed = std::chrono::steady_clock::now() - started_;
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.close(ignored);
+    if (done_) {
+        done_(result_);
+    }
+}
+
+}  // namespace xcp::tftp
