@@ -314,7 +314,14 @@ ParseResult Parser::run()
         result_.diagnostics.error({}, "the file is empty; expected an XML answerfile with an <installation> root");
         return std::move(result_);
     }
-    if (const auto bad = util::first_invalid_utf8(text_); bad && !util::declares_non_utf8_encoding(text_)) {
+    const auto encoding = util::declared_encoding(text_);
+    if (encoding.kind == util::XmlEncoding::unsupported) {
+        result_.diagnostics.error(origin_at(0), "the XML declaration names the encoding \"" +
+                                                    util::printable(encoding.name) +
+                                                    "\", which is not supported; save the file as UTF-8");
+        return std::move(result_);
+    }
+    if (const auto bad = util::first_invalid_utf8(text_); bad && encoding.kind == util::XmlEncoding::utf8) {
         const auto at = origin_at(static_cast<std::ptrdiff_t>(*bad));
         result_.diagnostics.error(at, "the file is not valid UTF-8 (binary data, or another encoding without an "
                                       "XML declaration saying so)");
@@ -325,6 +332,10 @@ ParseResult Parser::run()
     // No DTD processing: entities other than the five predefined ones are never
     // expanded, so entity-expansion tricks cost nothing.
     const auto loaded = doc.load_buffer(text_.data(), text_.size(), pugi::parse_default, pugi::encoding_auto);
+    if (loaded.status == pugi::status_no_document_element) {
+        result_.diagnostics.error({}, "the file has no root element; expected <installation> or <restore>");
+        return std::move(result_);
+    }
     if (!loaded) {
         result_.diagnostics.error(origin_at(loaded.offset),
                                   std::string("the file is not well-formed XML: ") + loaded.description());

@@ -144,6 +144,11 @@ Json to_json(const Answerfile& a)
     return j;
 }
 
+std::string to_json_text(const Answerfile& a, int indent)
+{
+    return to_json(a).dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
 std::string to_text(const Answerfile& a)
 {
     std::string out;

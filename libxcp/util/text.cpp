@@ -77,26 +77,45 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text)
     return std::nullopt;
 }
 
-bool declares_non_utf8_encoding(std::string_view text)
+DeclaredEncoding declared_encoding(std::string_view text)
 {
     const auto starts = [&](std::string_view bytes) { return text.substr(0, bytes.size()) == bytes; };
     using namespace std::string_view_literals;
     if (starts("\xFE\xFF"sv) || starts("\xFF\xFE"sv) || starts("\x00\x00\xFE\xFF"sv) || starts("\x00<\x00?"sv) ||
         starts("<\x00?\x00"sv)) {
-        return true;  // UTF-16/32, with or without BOM
+        return {XmlEncoding::converted, "UTF-16/32"};
     }
-    if (!starts("<?xml")) {
-        return false;
+    if (starts("\xEF\xBB\xBF"sv)) {
+        text.remove_prefix(3);
     }
-    const auto end = text.find("?>");
-    std::string decl(text.substr(0, end));
-    std::transform(decl.begin(), decl.end(), decl.begin(), [](unsigned char c) { return std::tolower(c); });
-    const auto enc = decl.find("encoding");
-    if (enc == std::string::npos) {
-        return false;
+    if (text.substr(0, 5) != "<?xml") {
+        return {};
     }
-    const auto value = decl.substr(enc);
-    return value.find("utf-8") == std::string::npos && value.find("utf8") == std::string::npos;
+    const auto decl = text.substr(0, text.find("?>"));
+    const auto at = decl.find("encoding");
+    if (at == std::string_view::npos) {
+        return {};
+    }
+    const auto open = decl.find_first_of("\"'", at);
+    const auto close = open == std::string_view::npos ? open : decl.find(decl[open], open + 1);
+    if (close == std::string_view::npos) {
+        return {XmlEncoding::unsupported, std::string(decl.substr(at, 40))};
+    }
+    std::string name(decl.substr(open + 1, close - open - 1));
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower == "utf-8" || lower == "utf8") {
+        return {XmlEncoding::utf8, name};
+    }
+    // What pugixml converts by itself. A UTF-16/32 declaration in a file whose
+    // bytes are not UTF-16/32 (tested above) is read as UTF-8, and checked so.
+    if (lower == "iso-8859-1" || lower == "latin1") {
+        return {XmlEncoding::converted, name};
+    }
+    if (lower == "utf-16" || lower == "utf-32") {
+        return {XmlEncoding::utf8, name};
+    }
+    return {XmlEncoding::unsupported, name};
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b)
@@ -133,6 +152,30 @@ std::optional<std::string_view> closest(std::string_view word, std::span<const s
         }
     }
     return best;
+}
+
+}  // namespace xcp::util
+
+namespace xcp::util {
+
+std::string printable(std::string_view text, std::size_t max)
+{
+    std::string out;
+    for (const char c : text.substr(0, max)) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isprint(u) != 0 && c != '\\') {
+            out += c;
+        } else {
+            constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 0xF];
+        }
+    }
+    if (text.size() > max) {
+        out += "...(" + std::to_string(text.size()) + " bytes)";
+    }
+    return out;
 }
 
 }  // namespace xcp::util

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace xcp::util {
@@ -16,9 +17,22 @@ std::optional<long long> to_int(std::string_view text);
 // Offset of the first byte that breaks UTF-8, or nullopt when all is valid.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
-// True when the text starts with a byte-order mark or an XML declaration naming
-// an encoding other than UTF-8 (the XML parser converts those itself).
-bool declares_non_utf8_encoding(std::string_view text);
+enum class XmlEncoding {
+    utf8,         // no BOM, no declaration, or one naming UTF-8: must be valid UTF-8
+    converted,    // UTF-16/32 or ISO-8859-1: the XML parser converts it to UTF-8
+    unsupported,  // declared, but nothing we can read; `name` says which
+};
+struct DeclaredEncoding {
+    XmlEncoding kind = XmlEncoding::utf8;
+    std::string name;
+};
+
+// What the byte-order mark or the XML declaration says the encoding is.
+DeclaredEncoding declared_encoding(std::string_view text);
+
+// Text from the network or a file, safe for a log line or a message: bytes
+// outside printable ASCII and backslashes become \xNN, and it is cut at `max`.
+std::string printable(std::string_view text, std::size_t max = 200);
 
 // Levenshtein distance, for "did you mean".
 std::size_t edit_distance(std::string_view a, std::string_view b);

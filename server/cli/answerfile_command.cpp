@@ -50,7 +50,7 @@ int show(const std::string& file, bool json)
         return exit_invalid;
     }
     if (json) {
-        std::cout << af::to_json(*r.model).dump(2) << '\n';
+        std::cout << af::to_json_text(*r.model) << '\n';
     } else {
         std::cout << af::to_text(*r.model);
     }

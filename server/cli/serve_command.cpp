@@ -25,6 +25,7 @@ struct ServeArgs {
     std::size_t max_transfers = 1024;
     std::size_t max_per_client = 32;
     unsigned timeout_ms = 1000;
+    unsigned max_client_timeout_s = 255;
     int retransmits = 6;
     std::size_t cache_mib = 1024;
     std::size_t cache_file_mib = 512;
@@ -54,6 +55,7 @@ int serve(const ServeArgs& args)
     settings.listen = {address, args.tftp_port};
     settings.limits.max_blksize = args.max_blksize;
     settings.limits.max_windowsize = args.max_windowsize;
+    settings.limits.max_timeout_s = static_cast<std::uint8_t>(args.max_client_timeout_s);
     settings.max_transfers = args.max_transfers;
     settings.max_transfers_per_client = args.max_per_client;
     settings.transfer.timeout = std::chrono::milliseconds(args.timeout_ms);
@@ -111,6 +113,10 @@ void add_serve_command(CLI::App& app, int& exit_code)
                     "Retransmit timeout when the client asks none (doubles per retry)")
         ->capture_default_str()
         ->check(CLI::Range(10, 255000));
+    cmd->add_option("--tftp-max-client-timeout", args->max_client_timeout_s,
+                    "Largest RFC 2349 timeout (seconds) granted to a client; larger requests fall back to ours")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 255));
     cmd->add_option("--tftp-retransmits", args->retransmits, "Retransmissions before a client is taken as gone")
         ->capture_default_str()
         ->check(CLI::Range(1, 100));

@@ -41,8 +41,10 @@ std::optional<std::uint64_t> blksize(std::uint64_t requested, Context& ctx)
 
 std::optional<std::uint64_t> tsize(std::uint64_t requested, Context& ctx)
 {
-    // RFC 2349: a reading client sends 0 and learns the size.
-    if (requested != 0) {
+    // RFC 2349: a reading client sends 0 and learns the size. An empty file's
+    // size is not acknowledged: curl (7.88) takes "tsize 0" in an OACK for an
+    // illegal operation and aborts; without it every client reads one empty block.
+    if (requested != 0 || ctx.file_size == 0) {
         return std::nullopt;
     }
     return ctx.file_size;
@@ -51,7 +53,7 @@ std::optional<std::uint64_t> tsize(std::uint64_t requested, Context& ctx)
 std::optional<std::uint64_t> timeout(std::uint64_t requested, Context& ctx)
 {
     // RFC 2349: 1..255 seconds, acknowledged unchanged or not at all.
-    if (requested < 1 || requested > 255) {
+    if (requested < 1 || requested > 255 || requested > ctx.limits.max_timeout_s) {
         return std::nullopt;
     }
     ctx.out.timeout_s = static_cast<std::uint8_t>(requested);

@@ -15,6 +15,10 @@ struct OptionLimits {
     std::uint16_t max_blksize = 1468;
     // RFC 7440 allows 65535; gains flatten above 64 and some clients fail above it.
     std::uint16_t max_windowsize = 64;
+    // RFC 2349 timeouts above this are not acknowledged, so the server's own
+    // (shorter, backed-off) retransmit timer applies. curl asks for several
+    // seconds, which turns every lost packet into a multi-second stall.
+    std::uint8_t max_timeout_s = 255;
 };
 
 struct Negotiated {

@@ -1,11 +1,11 @@
 #include "server/tftp/server.hpp"
 
 #include "server/tftp/path.hpp"
+#include "libxcp/util/text.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 
 namespace xcp::tftp {
 
@@ -14,27 +14,7 @@ using udp = asio::ip::udp;
 
 namespace {
 
-// A client-chosen name, safe to put in a log line.
-std::string printable(std::string_view text)
-{
-    constexpr std::size_t max = 200;
-    std::string out;
-    for (const char c : text.substr(0, max)) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isprint(u) != 0 && c != '\\') {
-            out += c;
-        } else {
-            constexpr char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 0xF];
-        }
-    }
-    if (text.size() > max) {
-        out += "...(" + std::to_string(text.size()) + " bytes)";
-    }
-    return out;
-}
+using util::printable;
 
 std::string endpoint_text(const udp::endpoint& e)
 {

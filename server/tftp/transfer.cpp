@@ -183,7 +183,10 @@ void Transfer::on_timer(const boost::system::error_code& ec)
         return;
     }
     ++result_.retransmits;
-    current_timeout_ = std::min(current_timeout_ * 2, settings_.max_timeout);
+    if (negotiated_.timeout_s == 0) {
+        // Back off on our own timer; a timeout the client asked for is kept as agreed.
+        current_timeout_ = std::min(current_timeout_ * 2, settings_.max_timeout);
+    }
     if (awaiting_oack_ack_) {
         send_oack();
     } else {
