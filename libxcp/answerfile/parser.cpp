@@ -78,6 +78,9 @@ private:
     Origin origin_at(std::ptrdiff_t offset) const;
     std::string text_of(pugi::xml_node node);
     Text text_element(pugi::xml_node node);
+    // An element given at most once whose text must pass `check`.
+    using Check = std::string (*)(std::string_view);
+    void single_text(pugi::xml_node node, std::optional<Text>& slot, std::string_view name, Check check);
     void note_legacy(pugi::xml_node node, std::string what, bool meaning_changes = false);
     void check_attributes(pugi::xml_node node, std::initializer_list<std::string_view> allowed);
     std::optional<std::string> attr(pugi::xml_node node, std::initializer_list<const char*> names);
@@ -198,6 +201,18 @@ Text Parser::text_element(pugi::xml_node node)
 {
     check_attributes(node, {});
     return Text{text_of(node), origin_of(node)};
+}
+
+void Parser::single_text(pugi::xml_node node, std::optional<Text>& slot, std::string_view name, Check check)
+{
+    if (!once(slot, node, name)) {
+        return;
+    }
+    auto text = text_element(node);
+    if (const auto problem = check(text.value); !problem.empty()) {
+        result_.diagnostics.error(text.origin, quote(text.value) + " " + problem);
+    }
+    slot = std::move(text);
 }
 
 void Parser::note_legacy(pugi::xml_node node, std::string what, bool meaning_changes)
@@ -506,38 +521,17 @@ void Parser::raid(pugi::xml_node node)
 
 void Parser::existing_installation(pugi::xml_node node)
 {
-    if (!once(model_.existing_installation, node, "existing-installation")) {
-        return;
-    }
-    auto disk = text_element(node);
-    if (const auto problem = check_disk_name(disk.value); !problem.empty()) {
-        result_.diagnostics.error(disk.origin, quote(disk.value) + " " + problem);
-    }
-    model_.existing_installation = std::move(disk);
+    single_text(node, model_.existing_installation, "existing-installation", check_disk_name);
 }
 
 void Parser::backup_disk(pugi::xml_node node)
 {
-    if (!once(model_.backup_disk, node, "backup-disk")) {
-        return;
-    }
-    auto disk = text_element(node);
-    if (const auto problem = check_disk_name(disk.value); !problem.empty()) {
-        result_.diagnostics.error(disk.origin, quote(disk.value) + " " + problem);
-    }
-    model_.backup_disk = std::move(disk);
+    single_text(node, model_.backup_disk, "backup-disk", check_disk_name);
 }
 
 void Parser::keymap(pugi::xml_node node)
 {
-    if (!once(model_.keymap, node, "keymap")) {
-        return;
-    }
-    auto k = text_element(node);
-    if (const auto problem = check_keymap(k.value); !problem.empty()) {
-        result_.diagnostics.error(k.origin, quote(k.value) + " " + problem);
-    }
-    model_.keymap = std::move(k);
+    single_text(node, model_.keymap, "keymap", check_keymap);
 }
 
 void Parser::root_password(pugi::xml_node node)
@@ -809,27 +803,12 @@ void Parser::name_server(pugi::xml_node node)
 
 void Parser::hostname(pugi::xml_node node)
 {
-    if (!once(model_.hostname, node, "hostname")) {
-        return;
-    }
-    auto h = text_element(node);
-    if (!net::is_hostname(h.value)) {
-        result_.diagnostics.error(h.origin, quote(h.value) + " is not a host name; expected letters, digits and "
-                                                             "hyphens in dot-separated labels of at most 63");
-    }
-    model_.hostname = std::move(h);
+    single_text(node, model_.hostname, "hostname", check_hostname);
 }
 
 void Parser::timezone(pugi::xml_node node)
 {
-    if (!once(model_.timezone, node, "timezone")) {
-        return;
-    }
-    auto tz = text_element(node);
-    if (const auto problem = check_timezone(tz.value); !problem.empty()) {
-        result_.diagnostics.error(tz.origin, quote(tz.value) + " " + problem);
-    }
-    model_.timezone = std::move(tz);
+    single_text(node, model_.timezone, "timezone", check_timezone);
 }
 
 void Parser::ntp(pugi::xml_node node)

@@ -92,6 +92,13 @@ std::string check_keymap(std::string_view text)
     return ok ? std::string{} : "is not a keymap name; expected a name such as us, de or fr_CH";
 }
 
+std::string check_hostname(std::string_view text)
+{
+    return net::is_hostname(text) ? std::string{}
+                                  : "is not a host name; expected letters, digits and hyphens in dot-separated "
+                                    "labels of at most 63";
+}
+
 std::string check_source_location(SourceType type, std::string_view text)
 {
     switch (type) {

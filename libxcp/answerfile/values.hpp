@@ -18,6 +18,7 @@ std::string check_disk_name(std::string_view text);
 // Area/City (Europe/London, America/Argentina/Buenos_Aires), UTC, Etc/GMT+5.
 std::string check_timezone(std::string_view text);
 std::string check_keymap(std::string_view text);
+std::string check_hostname(std::string_view text);
 // The text of a <source>, <driver-source> or <script> of the given type.
 std::string check_source_location(SourceType type, std::string_view text);
 // A crypt(3) hash as written with type="hash".
