@@ -55,6 +55,9 @@ private:
     void on_ack(std::uint16_t block);
     void send_window();
     bool send_block(std::uint64_t block);
+    // Sends blocks [first, last] as one UDP GSO batch; false when the kernel
+    // cannot, and the caller sends them one by one.
+    bool send_segmented(std::uint64_t first, std::uint64_t last);
     void send_oack();
     void arm_timer();
     void on_timer(const boost::system::error_code& ec);
@@ -79,6 +82,8 @@ private:
     std::chrono::steady_clock::time_point started_;
     std::chrono::steady_clock::time_point last_send_;
     std::vector<std::byte> scratch_;
+    std::vector<std::byte> batch_;  // a window's datagrams back to back, for GSO
+    bool gso_ = true;
     std::array<std::byte, 1024> rx_{};
 };
 

@@ -280,6 +280,51 @@ TEST_F(TftpServerTest, OptionsNegotiatedWithOack)
     c.send(ack(5), tid);
 }
 
+TEST_F(TftpServerTest, WindowEndingInTheShortLastBlock)
+{
+    // The whole file fits one window: five datagrams, the last one short,
+    // however the server batches them (UDP GSO) on the way out.
+    start();
+    RawClient c;
+    c.send(rrq("blob", std::string("blksize\0001024\0windowsize\0008\0"sv)), endpoint_);
+    udp::endpoint tid;
+    ASSERT_TRUE(c.receive_within(2s, &tid));  // OACK
+    c.send(ack(0), tid);
+    std::ifstream in(root_ / "blob", std::ios::binary);
+    const std::string blob((std::istreambuf_iterator<char>(in)), {});
+    std::string got;
+    for (std::uint16_t b = 1; b <= 5; ++b) {
+        const auto data = c.receive_within(2s);
+        ASSERT_TRUE(data);
+        EXPECT_EQ(block_of(*data), b);
+        EXPECT_EQ(data->size(), b < 5 ? 1028U : 4U + 5000 - 4 * 1024);
+        got += data->substr(4);
+    }
+    EXPECT_EQ(got, blob);
+    c.send(ack(5), tid);
+}
+
+TEST_F(TftpServerTest, WindowResentFromTheLastInOrderAck)
+{
+    // RFC 7440: an ACK inside the window means the client missed the next
+    // block; the window starts again right after it.
+    start();
+    RawClient c;
+    c.send(rrq("blob", std::string("blksize\000512\0windowsize\0004\0"sv)), endpoint_);
+    udp::endpoint tid;
+    ASSERT_TRUE(c.receive_within(2s, &tid));
+    c.send(ack(0), tid);
+    for (int i = 0; i < 4; ++i) {
+        ASSERT_TRUE(c.receive_within(2s));
+    }
+    c.send(ack(2), tid);  // blocks 3 and 4 "lost"
+    for (std::uint16_t b = 3; b <= 6; ++b) {
+        const auto data = c.receive_within(2s);
+        ASSERT_TRUE(data);
+        EXPECT_EQ(block_of(*data), b);
+    }
+}
+
 TEST_F(TftpServerTest, DuplicateAckSendsNothing)
 {
     start({}, 1000ms);  // a wide margin: this test must not depend on scheduling
