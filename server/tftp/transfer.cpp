@@ -160,7 +160,7 @@ void Transfer::send_window()
     last_send_ = std::chrono::steady_clock::now();
 }
 
-bool Transfer::send_block(std::uint64_t block)
+std::optional<std::span<const std::byte>> Transfer::block_data(std::uint64_t block)
 {
     const auto offset = (block - 1) * negotiated_.blksize;
     const auto expected = static_cast<std::size_t>(
@@ -168,8 +168,18 @@ bool Transfer::send_block(std::uint64_t block)
     const auto data = content_->read(offset, expected, scratch_);
     if (data.size() != expected) {
         abort("read error on the server");
+        return std::nullopt;
+    }
+    return data;
+}
+
+bool Transfer::send_block(std::uint64_t block)
+{
+    const auto read = block_data(block);
+    if (!read) {
         return false;
     }
+    const auto data = *read;
     const auto header = make_data_header(static_cast<std::uint16_t>(block));
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(header), asio::buffer(data.data(), data.size())};
     boost::system::error_code ec;
@@ -188,18 +198,14 @@ bool Transfer::send_segmented(std::uint64_t first, std::uint64_t last)
     const std::size_t segment = negotiated_.blksize + 4U;
     batch_.clear();
     for (auto block = first; block <= last; ++block) {
-        const auto offset = (block - 1) * negotiated_.blksize;
-        const auto expected = static_cast<std::size_t>(
-            std::min<std::uint64_t>(negotiated_.blksize, content_->size() - std::min(offset, content_->size())));
-        const auto data = content_->read(offset, expected, scratch_);
-        if (data.size() != expected) {
-            abort("read error on the server");
+        const auto data = block_data(block);
+        if (!data) {
             return true;
         }
         // Only the file's last block is short, and it is always last in a batch.
         const auto header = make_data_header(static_cast<std::uint16_t>(block));
         batch_.insert(batch_.end(), header.begin(), header.end());
-        batch_.insert(batch_.end(), data.begin(), data.end());
+        batch_.insert(batch_.end(), data->begin(), data->end());
     }
     iovec iov{batch_.data(), batch_.size()};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(std::uint16_t))] = {};

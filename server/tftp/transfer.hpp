@@ -11,6 +11,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 
 namespace xcp::tftp {
@@ -54,6 +56,9 @@ private:
     void on_receive(const boost::system::error_code& ec, std::size_t n);
     void on_ack(std::uint16_t block);
     void send_window();
+    // The bytes of a block; nullopt (and the transfer aborted) when the
+    // source could not deliver them.
+    std::optional<std::span<const std::byte>> block_data(std::uint64_t block);
     bool send_block(std::uint64_t block);
     // Sends blocks [first, last] as one UDP GSO batch; false when the kernel
     // cannot, and the caller sends them one by one.

@@ -137,6 +137,18 @@ protected:
         }
     }
 
+    // Sends a request with options, takes the OACK and acknowledges it; the
+    // transfer's port (TID).
+    udp::endpoint open_negotiated(RawClient& c, std::string_view name, std::string_view options)
+    {
+        c.send(rrq(name, options), endpoint_);
+        udp::endpoint tid;
+        const auto oack = c.receive_within(2s, &tid);
+        EXPECT_TRUE(oack && opcode(*oack) == 6);
+        c.send(ack(0), tid);
+        return tid;
+    }
+
     // Fetches a whole file in lock-step; the content, or nullopt on an error packet.
     std::optional<std::string> fetch(RawClient& c, std::string_view name, std::string_view options = "")
     {
@@ -286,10 +298,7 @@ TEST_F(TftpServerTest, WindowEndingInTheShortLastBlock)
     // however the server batches them (UDP GSO) on the way out.
     start();
     RawClient c;
-    c.send(rrq("blob", std::string("blksize\0001024\0windowsize\0008\0"sv)), endpoint_);
-    udp::endpoint tid;
-    ASSERT_TRUE(c.receive_within(2s, &tid));  // OACK
-    c.send(ack(0), tid);
+    const auto tid = open_negotiated(c, "blob", std::string("blksize\0001024\0windowsize\0008\0"sv));
     std::ifstream in(root_ / "blob", std::ios::binary);
     const std::string blob((std::istreambuf_iterator<char>(in)), {});
     std::string got;
@@ -310,10 +319,7 @@ TEST_F(TftpServerTest, WindowResentFromTheLastInOrderAck)
     // block; the window starts again right after it.
     start();
     RawClient c;
-    c.send(rrq("blob", std::string("blksize\000512\0windowsize\0004\0"sv)), endpoint_);
-    udp::endpoint tid;
-    ASSERT_TRUE(c.receive_within(2s, &tid));
-    c.send(ack(0), tid);
+    const auto tid = open_negotiated(c, "blob", std::string("blksize\000512\0windowsize\0004\0"sv));
     for (int i = 0; i < 4; ++i) {
         ASSERT_TRUE(c.receive_within(2s));
     }
@@ -416,10 +422,7 @@ TEST_F(TftpServerTest, BlockNumbersWrapAfter65535)
                                  std::filesystem::perm_options::add);
     start();
     RawClient c;
-    c.send(rrq("wrap", std::string("blksize\0008\0"sv)), endpoint_);
-    udp::endpoint tid;
-    ASSERT_TRUE(c.receive_within(2s, &tid));  // OACK
-    c.send(ack(0), tid);
+    const auto tid = open_negotiated(c, "wrap", std::string("blksize\0008\0"sv));
     std::uint64_t received = 0;
     std::uint16_t expected = 1;
     bool done = false;
