@@ -28,7 +28,9 @@ struct ServeArgs {
     unsigned max_client_timeout_s = 255;
     int retransmits = 6;
     std::size_t cache_mib = 1024;
-    std::size_t cache_file_mib = 512;
+    // Larger files are read block by block: reading one whole on its first
+    // request happens in the I/O thread and would stall other transfers.
+    std::size_t cache_file_mib = 64;
     std::string log_level = "info";
 };
 
