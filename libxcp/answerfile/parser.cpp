@@ -143,8 +143,9 @@ const std::vector<Parser::ElementRule>& Parser::rules()
         {"source", &Parser::source, {}},
         {"driver-source", &Parser::driver_source, {}},
         {"script", &Parser::script, {}},
-        {"post-install-script", &Parser::post_install_script, "script stage=\"filesystem-populated\""},
-        {"install-failed-script", &Parser::install_failed_script, "script stage=\"installation-complete\""},
+        // The legacy script elements note themselves: their notes say more.
+        {"post-install-script", &Parser::post_install_script, {}},
+        {"install-failed-script", &Parser::install_failed_script, {}},
         {"admin-interface", &Parser::admin_interface, {}},
         {"name-server", &Parser::name_server, {}},
         {"nameserver", &Parser::name_server, "name-server"},
@@ -418,8 +419,7 @@ void Parser::root(pugi::xml_node node)
             unexpected(child, "<" + name + ">");
             continue;
         }
-        if (!rule->modern.empty() && rule->handle != &Parser::post_install_script &&
-            rule->handle != &Parser::install_failed_script) {
+        if (!rule->modern.empty()) {
             note_legacy(child, "<" + std::string(rule->name) + "> is written <" + std::string(rule->modern) + "> now");
         }
         (this->*rule->handle)(child);

@@ -154,10 +154,6 @@ std::optional<std::string_view> closest(std::string_view word, std::span<const s
     return best;
 }
 
-}  // namespace xcp::util
-
-namespace xcp::util {
-
 std::string printable(std::string_view text, std::size_t max)
 {
     std::string out;

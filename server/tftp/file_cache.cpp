@@ -31,13 +31,10 @@ std::shared_ptr<const Content> FileCache::content_for(UniqueFd fd, const struct 
         return std::make_shared<FileContent>(std::move(fd), size);
     }
     const FileContent file(std::move(fd), size);
-    std::vector<std::byte> bytes(static_cast<std::size_t>(size));
-    std::vector<std::byte> scratch;
-    const auto got = file.read(0, bytes.size(), scratch);
-    if (got.size() != bytes.size()) {
+    std::vector<std::byte> bytes;  // read() fills it in place: one buffer the size of the file
+    if (file.read(0, static_cast<std::size_t>(size), bytes).size() != size) {
         return nullptr;  // the file changed or could not be read; the caller refuses
     }
-    std::copy(got.begin(), got.end(), bytes.begin());
     auto content = std::make_shared<const MemoryContent>(std::move(bytes));
     entries_.emplace(key, content);
     used_ += size;

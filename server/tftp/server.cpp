@@ -123,7 +123,8 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
                request.filename);
         return;
     }
-    if (per_client_[client.address()] >= settings_.max_transfers_per_client) {
+    if (const auto it = per_client_.find(client.address());
+        it != per_client_.end() && it->second >= settings_.max_transfers_per_client) {
         refuse(client, ErrorCode::not_defined, "too many transfers from this address",
                "the per-client transfer cap is reached", request.filename);
         return;

@@ -37,7 +37,13 @@ Transfer::Transfer(asio::io_context& io, const asio::ip::address& local, const u
     result_.blksize = negotiated_.blksize;
     result_.windowsize = negotiated_.windowsize;
     total_blocks_ = content_->size() / negotiated_.blksize + 1;
-    current_timeout_ = negotiated_.timeout_s != 0 ? std::chrono::seconds(negotiated_.timeout_s) : settings_.timeout;
+    current_timeout_ = base_timeout();
+}
+
+// What the client asked for (RFC 2349), else ours.
+std::chrono::milliseconds Transfer::base_timeout() const
+{
+    return negotiated_.timeout_s != 0 ? std::chrono::seconds(negotiated_.timeout_s) : settings_.timeout;
 }
 
 void Transfer::start()
@@ -120,7 +126,7 @@ void Transfer::on_ack(std::uint16_t block)
         }
     }
     retries_ = 0;
-    current_timeout_ = negotiated_.timeout_s != 0 ? std::chrono::seconds(negotiated_.timeout_s) : settings_.timeout;
+    current_timeout_ = base_timeout();
     send_window();
 }
 

@@ -64,6 +64,7 @@ private:
     // cannot, and the caller sends them one by one.
     bool send_segmented(std::uint64_t first, std::uint64_t last);
     void send_oack();
+    [[nodiscard]] std::chrono::milliseconds base_timeout() const;
     void arm_timer();
     void on_timer(const boost::system::error_code& ec);
     void finish(bool completed, std::string outcome);
