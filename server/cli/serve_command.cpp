@@ -45,9 +45,11 @@ int serve(const ServeArgs& args)
     }
     asio::io_context io(1);
     tftp::FileCache cache(args.cache_mib << 20, args.cache_file_mib << 20);
+    std::unique_ptr<files::ConfinedRoot> tftp_root;
     std::unique_ptr<tftp::RootResolver> root;
     try {
-        root = std::make_unique<tftp::RootResolver>(args.tftp_root, cache);
+        tftp_root = std::make_unique<files::ConfinedRoot>(args.tftp_root, "TFTP root");
+        root = std::make_unique<tftp::RootResolver>(*tftp_root, cache);
     } catch (const std::system_error& e) {
         spdlog::error("{}", e.what());
         return exit_failure;

@@ -1,6 +1,6 @@
 #include "server/tftp/server.hpp"
 
-#include "server/tftp/path.hpp"
+#include "server/files/path.hpp"
 #include "libxcp/util/text.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -129,8 +129,8 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
                "the per-client transfer cap is reached", request.filename);
         return;
     }
-    const auto path = normalize_path(request.filename);
-    if (const auto* refused = std::get_if<PathRefused>(&path)) {
+    const auto path = files::normalize_path(request.filename);
+    if (const auto* refused = std::get_if<files::PathRefused>(&path)) {
         refuse(client, ErrorCode::access_violation, "access violation", refused->reason, request.filename);
         return;
     }

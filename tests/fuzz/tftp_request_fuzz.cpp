@@ -2,7 +2,7 @@
 // path and negotiate its options, as the server does.
 #include "server/tftp/options.hpp"
 #include "server/tftp/packet.hpp"
-#include "server/tftp/path.hpp"
+#include "server/files/path.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     using namespace xcp::tftp;
     const auto parsed = parse_request(std::span(reinterpret_cast<const std::byte*>(data), size));
     if (const auto* request = std::get_if<Request>(&parsed)) {
-        const auto path = normalize_path(request->filename);
+        const auto path = xcp::files::normalize_path(request->filename);
         if (const auto* p = std::get_if<std::string>(&path)) {
             // A normalized path never climbs out and never starts at the top.
             if (p->empty() || p->front() == '/' || *p == ".." || p->starts_with("../") ||

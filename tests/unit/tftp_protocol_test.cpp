@@ -2,7 +2,7 @@
 #include "server/tftp/content.hpp"
 #include "server/tftp/options.hpp"
 #include "server/tftp/packet.hpp"
-#include "server/tftp/path.hpp"
+#include "server/files/path.hpp"
 
 #include <gtest/gtest.h>
 
@@ -177,7 +177,7 @@ TEST(Path, Normalization)
         {"a..b/c...", "a..b/c..."},
     };
     for (const auto& [in, out] : ok) {
-        const auto r = normalize_path(in);
+        const auto r = files::normalize_path(in);
         ASSERT_TRUE(std::holds_alternative<std::string>(r)) << in;
         EXPECT_EQ(std::get<std::string>(r), out);
     }
@@ -187,9 +187,9 @@ TEST(Path, TraversalRefused)
 {
     for (const auto bad : {"../etc/passwd"sv, "..\\..\\x"sv, "/../../x"sv, "a/../../x"sv, "a/.."sv, ".."sv,
                            "x/..\\y"sv, ""sv, "/"sv, "./"sv, "a\nb"sv, "a\x01"sv}) {
-        EXPECT_TRUE(std::holds_alternative<PathRefused>(normalize_path(bad))) << bad;
+        EXPECT_TRUE(std::holds_alternative<files::PathRefused>(files::normalize_path(bad))) << bad;
     }
-    EXPECT_TRUE(std::holds_alternative<PathRefused>(normalize_path(std::string(5000, 'a'))));
+    EXPECT_TRUE(std::holds_alternative<files::PathRefused>(files::normalize_path(std::string(5000, 'a'))));
 }
 
 TEST(Content, Netascii)

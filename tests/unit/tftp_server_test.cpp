@@ -111,7 +111,8 @@ protected:
         settings.transfer.timeout = timeout;
         settings.transfer.max_timeout = 2 * timeout;
         settings.transfer.max_retransmits = 3;
-        resolver_ = std::make_unique<RootResolver>(root_, cache_);
+        confined_ = std::make_unique<files::ConfinedRoot>(root_, "TFTP root");
+        resolver_ = std::make_unique<RootResolver>(*confined_, cache_);
         overlay_ = std::make_unique<OverlayResolver>(
             [](std::string_view path, const asio::ip::address& client) -> std::optional<std::string> {
                 if (path == "pxelinux.cfg/01-52-54-00-12-34-56") {
@@ -182,6 +183,7 @@ protected:
     test::TempDir dir_;
     std::filesystem::path root_;
     FileCache cache_{64 << 20, 16 << 20};
+    std::unique_ptr<files::ConfinedRoot> confined_;
     std::unique_ptr<RootResolver> resolver_;
     std::unique_ptr<OverlayResolver> overlay_;
     asio::io_context io_;

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <variant>
 
-namespace xcp::tftp {
+namespace xcp::files {
 
 struct PathRefused {
     std::string reason;  // for the log: why the name was refused
@@ -17,4 +17,4 @@ struct PathRefused {
 // so that no symlink leads out.
 std::variant<std::string, PathRefused> normalize_path(std::string_view requested);
 
-}  // namespace xcp::tftp
+}  // namespace xcp::files

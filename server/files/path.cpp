@@ -1,8 +1,8 @@
-#include "server/tftp/path.hpp"
+#include "server/files/path.hpp"
 
 #include <algorithm>
 
-namespace xcp::tftp {
+namespace xcp::files {
 
 std::variant<std::string, PathRefused> normalize_path(std::string_view requested)
 {
@@ -38,4 +38,4 @@ std::variant<std::string, PathRefused> normalize_path(std::string_view requested
     return out;
 }
 
-}  // namespace xcp::tftp
+}  // namespace xcp::files
