@@ -1,6 +1,7 @@
 // xcp-pxe: the PXE provisioning server and its admin command line.
 #include "server/cli/answerfile_command.hpp"
 #include "server/cli/exit_codes.hpp"
+#include "server/cli/host_command.hpp"
 #include "server/cli/serve_command.hpp"
 #include "server/version.hpp"
 
@@ -17,6 +18,8 @@ int main(int argc, char** argv)
     int exit_code = xcp::cli::exit_ok;
     xcp::cli::add_answerfile_command(app, exit_code);
     xcp::cli::add_serve_command(app, exit_code);
+    xcp::cli::add_host_command(app, exit_code);
+    xcp::cli::add_profile_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

@@ -1,7 +1,12 @@
 #include "server/cli/serve_command.hpp"
 
+#include "server/cli/common_options.hpp"
+#include "server/cli/config_file.hpp"
 #include "server/cli/exit_codes.hpp"
 #include "server/cli/logging.hpp"
+#include "server/http/server.hpp"
+#include "server/inventory/secrets.hpp"
+#include "server/service/provisioning_service.hpp"
 #include "server/tftp/root_resolver.hpp"
 #include "server/tftp/server.hpp"
 
@@ -9,6 +14,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
+#include <fstream>
 #include <memory>
 
 namespace xcp::cli {
@@ -17,9 +25,17 @@ namespace {
 namespace asio = boost::asio;
 
 struct ServeArgs {
+    std::string config;
+    Paths paths;
     std::string tftp_root;
+    std::string http_root;
     std::string listen = "127.0.0.1";
+    std::string advertise;
+    std::string repository_url;
+    std::string api_token_file;
+    std::string unknown_hosts = "local";
     std::uint16_t tftp_port = 69;
+    std::uint16_t http_port = 80;
     std::uint16_t max_blksize = 1468;
     std::uint16_t max_windowsize = 64;
     std::size_t max_transfers = 1024;
@@ -31,60 +47,136 @@ struct ServeArgs {
     // Larger files are read block by block: reading one whole on its first
     // request happens in the I/O thread and would stall other transfers.
     std::size_t cache_file_mib = 64;
+    double http_rate = 200;
+    std::size_t http_max_connections = 1024;
+    std::size_t http_max_per_client = 64;
+    unsigned http_request_timeout_s = 15;
+    unsigned http_send_timeout_s = 30;
     std::string log_level = "info";
 };
+
+// The admin API's bearer token: the file's first line, created (0600) with a
+// random token when missing so that the API is never open without one.
+std::string load_api_token(const std::string& file)
+{
+    std::ifstream in(file);
+    std::string token;
+    if (in && std::getline(in, token) && !token.empty()) {
+        return token;
+    }
+    token = inventory::new_token();
+    const auto old = ::umask(077);
+    std::ofstream out(file, std::ios::trunc);
+    ::umask(old);
+    out << token << '\n';
+    if (!out) {
+        throw std::runtime_error("cannot write the API token file " + file);
+    }
+    spdlog::info("admin API token written to {} (readable by this user only)", file);
+    return token;
+}
 
 int serve(const ServeArgs& args)
 {
     setup_logging(args.log_level);
+    if (args.tftp_root.empty() || args.http_root.empty()) {
+        spdlog::error("serve needs --tftp-root and --http-root (or tftp-root and http-root in --config)");
+        return exit_usage;
+    }
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(args.listen, ec);
     if (ec) {
         spdlog::error("--listen {}: not an IP address", args.listen);
         return exit_usage;
     }
+    const auto advertise = args.advertise.empty() ? args.listen : args.advertise;
+    if (asio::ip::make_address(advertise, ec).is_unspecified()) {
+        spdlog::error("--listen {} is every address: give --advertise ADDR, the address hosts reach this server on",
+                      args.listen);
+        return exit_usage;
+    }
+    const auto unknown = parse_unknown_hosts(args.unknown_hosts);
+    if (!unknown) {
+        spdlog::error("--unknown-hosts must be local or menu, not '{}'", args.unknown_hosts);
+        return exit_usage;
+    }
+
     asio::io_context io(1);
-    tftp::FileCache cache(args.cache_mib << 20, args.cache_file_mib << 20);
-    std::unique_ptr<files::ConfinedRoot> tftp_root;
-    std::unique_ptr<tftp::RootResolver> root;
     try {
-        tftp_root = std::make_unique<files::ConfinedRoot>(args.tftp_root, "TFTP root");
-        root = std::make_unique<tftp::RootResolver>(*tftp_root, cache);
-    } catch (const std::system_error& e) {
-        spdlog::error("{}", e.what());
-        return exit_failure;
-    }
-
-    tftp::ServerSettings settings;
-    settings.listen = {address, args.tftp_port};
-    settings.limits.max_blksize = args.max_blksize;
-    settings.limits.max_windowsize = args.max_windowsize;
-    settings.limits.max_timeout_s = static_cast<std::uint8_t>(args.max_client_timeout_s);
-    settings.max_transfers = args.max_transfers;
-    settings.max_transfers_per_client = args.max_per_client;
-    settings.transfer.timeout = std::chrono::milliseconds(args.timeout_ms);
-    settings.transfer.max_retransmits = args.retransmits;
-    tftp::Server tftp_server(io, settings, *root);
-    try {
-        tftp_server.start();
-    } catch (const std::system_error& e) {
-        spdlog::error("{}", e.what());
-        return exit_failure;
-    }
-    spdlog::info("serving TFTP from {}", args.tftp_root);
-
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const auto& error, int signal) {
-        if (!error) {
-            spdlog::info("signal {}: stopping", signal);
-            tftp_server.stop();
-            io.stop();
+        inventory::Inventory inventory(args.paths.state_dir);
+        const boot::Profiles profiles(args.paths.profiles_dir);
+        for (const auto& p : profiles.list()) {
+            if (!p.problem.empty()) {
+                spdlog::warn("profile {}: {}", p.name, p.problem);
+            }
         }
-    });
-    io.run();
-    const auto& c = tftp_server.counters();
-    spdlog::info("tftp: {} requests, {} completed, {} failed, {} refused, {} malformed, {} bytes sent", c.requests,
-                 c.completed, c.failed, c.refused, c.malformed, c.bytes);
+        const boot::BootTemplates templates(args.paths.templates_dir);
+        const files::ConfinedRoot tftp_root(args.tftp_root, "TFTP root");
+        const files::ConfinedRoot http_root(args.http_root, "HTTP root");
+
+        service::ServiceSettings service_settings;
+        service_settings.site = make_site(advertise, args.http_port, args.repository_url);
+        service_settings.unknown_hosts = *unknown;
+        service_settings.api_token = load_api_token(
+            args.api_token_file.empty() ? (std::filesystem::path(args.paths.state_dir) / "api-token").string()
+                                        : args.api_token_file);
+        service::ProvisioningService service(service_settings, inventory, profiles, templates, http_root, tftp_root);
+
+        tftp::FileCache cache(args.cache_mib << 20, args.cache_file_mib << 20);
+        tftp::RootResolver files(tftp_root, cache);
+        tftp::OverlayResolver resolver(
+            [&service](std::string_view path, const asio::ip::address& client) {
+                return service.generated_tftp_file(path, client);
+            },
+            files);
+        tftp::ServerSettings tftp_settings;
+        tftp_settings.listen = {address, args.tftp_port};
+        tftp_settings.limits.max_blksize = args.max_blksize;
+        tftp_settings.limits.max_windowsize = args.max_windowsize;
+        tftp_settings.limits.max_timeout_s = static_cast<std::uint8_t>(args.max_client_timeout_s);
+        tftp_settings.max_transfers = args.max_transfers;
+        tftp_settings.max_transfers_per_client = args.max_per_client;
+        tftp_settings.transfer.timeout = std::chrono::milliseconds(args.timeout_ms);
+        tftp_settings.transfer.max_retransmits = args.retransmits;
+        tftp::Server tftp_server(io, tftp_settings, resolver);
+
+        http::ServerSettings http_settings;
+        http_settings.listen = {address, args.http_port};
+        http_settings.requests_per_second_per_client = args.http_rate;
+        http_settings.request_burst_per_client = args.http_rate * 2;
+        http_settings.max_connections = args.http_max_connections;
+        http_settings.max_connections_per_client = args.http_max_per_client;
+        http_settings.request_timeout = std::chrono::seconds(args.http_request_timeout_s);
+        http_settings.send_stall_timeout = std::chrono::seconds(args.http_send_timeout_s);
+        http::Server http_server(io, http_settings, service);
+        service.watch(&tftp_server.counters(), &http_server.counters());
+
+        tftp_server.start();
+        http_server.start();
+        spdlog::info("serving TFTP on {}:{} from {}, HTTP on {}:{} from {}; inventory {}; hosts reach us at {}",
+                     args.listen, tftp_server.local_endpoint().port(), args.tftp_root, args.listen,
+                     http_server.local_endpoint().port(), args.http_root, inventory.file().string(),
+                     service_settings.site.http_url);
+
+        asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](const auto& error, int signal) {
+            if (!error) {
+                spdlog::info("signal {}: stopping", signal);
+                tftp_server.stop();
+                http_server.stop();
+                io.stop();
+            }
+        });
+        io.run();
+        const auto& t = tftp_server.counters();
+        spdlog::info("tftp: {} requests, {} completed, {} failed, {} refused, {} malformed, {} bytes sent", t.requests,
+                     t.completed, t.failed, t.refused, t.malformed, t.bytes);
+        const auto& h = http_server.counters();
+        spdlog::info("http: {} connections, {} requests, {} bytes sent", h.connections, h.requests, h.bytes);
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return exit_failure;
+    }
     return exit_ok;
 }
 
@@ -93,13 +185,30 @@ int serve(const ServeArgs& args)
 void add_serve_command(CLI::App& app, int& exit_code)
 {
     auto args = std::make_shared<ServeArgs>();
-    auto* cmd = app.add_subcommand("serve", "Run the PXE server (today: TFTP; HTTP and DHCP join it in the same "
-                                            "process as they land)");
+    auto* cmd = app.add_subcommand("serve", "Run the PXE server: TFTP and HTTP (boot files, answerfiles, status, "
+                                            "admin API, metrics) in one process");
+    cmd->add_option("--config", args->config, "TOML file with the same settings as the flags (flags override it)")
+        ->check(CLI::ExistingFile);
+    add_path_options(*cmd, args->paths);
     cmd->add_option("--tftp-root", args->tftp_root, "Directory served over TFTP (pxelinux.0, mboot.c32, xen.gz, ...)")
-        ->required()
+        ->check(CLI::ExistingDirectory);
+    cmd->add_option("--http-root", args->http_root, "Directory served over HTTP (install repositories)")
         ->check(CLI::ExistingDirectory);
     cmd->add_option("--listen", args->listen, "IP address to listen on")->capture_default_str();
+    cmd->add_option("--advertise", args->advertise,
+                    "Address hosts reach this server on, written into boot configs and answerfiles (default: "
+                    "--listen)");
+    cmd->add_option("--repository-url", args->repository_url,
+                    "Install source for hosts without a release or repository setting (default: "
+                    "http://ADVERTISE:HTTP-PORT/repo/)");
+    cmd->add_option("--api-token-file", args->api_token_file,
+                    "File holding the admin API's bearer token (default: STATE-DIR/api-token, created when missing)");
+    cmd->add_option("--unknown-hosts", args->unknown_hosts,
+                    "What hosts not in the inventory get: local (boot from disk) or menu (pxelinux menu with a "
+                    "manual install entry)")
+        ->capture_default_str();
     cmd->add_option("--tftp-port", args->tftp_port, "TFTP UDP port")->capture_default_str();
+    cmd->add_option("--http-port", args->http_port, "HTTP TCP port")->capture_default_str();
     cmd->add_option("--tftp-max-blksize", args->max_blksize,
                     "Largest blksize granted (RFC 2348); 1468 fits a 1500-byte MTU")
         ->capture_default_str()
@@ -129,8 +238,31 @@ void add_serve_command(CLI::App& app, int& exit_code)
         ->capture_default_str();
     cmd->add_option("--tftp-cache-file-mib", args->cache_file_mib, "Largest file held in that memory")
         ->capture_default_str();
+    cmd->add_option("--http-rate-limit", args->http_rate,
+                    "HTTP requests per second per client address, bursts of twice that (0: no limit)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1e9));
+    cmd->add_option("--http-max-connections", args->http_max_connections, "Open HTTP connections in total")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--http-max-per-client", args->http_max_per_client, "Open HTTP connections per client address")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--http-request-timeout", args->http_request_timeout_s,
+                    "Seconds to wait for a whole request, keep-alive idle time included")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
+    cmd->add_option("--http-send-timeout", args->http_send_timeout_s,
+                    "Seconds a client may take no data before it is cut off")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
     cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn or error")->capture_default_str();
-    cmd->callback([args, &exit_code] { exit_code = serve(*args); });
+    cmd->callback([cmd, args, &exit_code] {
+        if (!args->config.empty()) {
+            apply_config_file(*cmd, args->config);
+        }
+        exit_code = serve(*args);
+    });
 }
 
 }  // namespace xcp::cli

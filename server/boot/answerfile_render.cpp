@@ -1,0 +1,122 @@
+#include "server/boot/answerfile_render.hpp"
+
+#include "libxcp/answerfile/parser.hpp"
+#include "libxcp/answerfile/validator.hpp"
+#include "libxcp/answerfile/writer.hpp"
+#include "server/boot/host_values.hpp"
+#include "server/inventory/secrets.hpp"
+
+namespace xcp::boot {
+namespace {
+
+namespace af = answerfile;
+
+// Keep what each mode reads, so the host gets no element it would ignore.
+void shape_for_mode(af::Answerfile& a, const inventory::Host& host)
+{
+    switch (host.next_mode) {
+    case inventory::NextMode::none:
+    case inventory::NextMode::install:
+        a.mode = af::Mode::fresh;
+        return;
+    case inventory::NextMode::reinstall:
+        // The modern meaning: a fresh install onto the named primary disk,
+        // replacing whatever is there.
+        a.mode = af::Mode::reinstall;
+        a.existing_installation.reset();
+        return;
+    case inventory::NextMode::upgrade: {
+        af::Answerfile u;
+        u.mode = af::Mode::upgrade;
+        u.existing_installation = a.existing_installation;
+        if (!u.existing_installation && a.primary_disk) {
+            u.existing_installation = af::Text{a.primary_disk->device, a.primary_disk->origin};
+        }
+        u.sources = a.sources;
+        u.driver_sources = a.driver_sources;
+        u.scripts = a.scripts;
+        u.origin = a.origin;
+        a = std::move(u);
+        return;
+    }
+    case inventory::NextMode::restore: {
+        af::Answerfile r;
+        r.mode = af::Mode::restore;
+        if (const auto it = host.vars.find("backup-disk"); it != host.vars.end()) {
+            r.backup_disk = af::Text{it->second, {}};
+        } else {
+            r.backup_disk = a.backup_disk;
+        }
+        r.scripts = a.scripts;
+        r.origin = a.origin;
+        a = std::move(r);
+        return;
+    }
+    }
+}
+
+std::string describe(const af::Diagnostics& diagnostics, const std::string& name, af::Severity which)
+{
+    std::string out;
+    for (const auto& d : diagnostics.sorted()) {
+        if (d.severity == which) {
+            out += (out.empty() ? "" : "; ") + af::format(d, name);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+RenderedAnswerfile render_answerfile(const Template& profile, const inventory::Host& host, const Site& site)
+{
+    if (!host.token) {
+        throw RenderError("host " + host.mac + " is not marked for installation");
+    }
+    std::string text;
+    try {
+        text = profile.render(profile_values(host, site));
+    } catch (const TemplateError& e) {
+        throw RenderError(e.what());
+    }
+    const auto name = profile.name() + " for " + host.mac;
+    auto parsed = af::parse(text);
+    if (!parsed.valid()) {
+        throw RenderError(parsed.model ? describe(parsed.diagnostics, name, af::Severity::error)
+                                       : name + ": not an answerfile");
+    }
+    auto model = std::move(*parsed.model);
+    shape_for_mode(model, host);
+    if (model.root_password && model.root_password->type == af::PasswordType::plaintext &&
+        !model.root_password->value.empty()) {
+        model.root_password->value = Secret(inventory::sha512_crypt(model.root_password->value));
+        model.root_password->type = af::PasswordType::hash;
+    }
+    // The vendor installer runs installation-complete scripts with 0 or 1:
+    // ours tells this server the outcome even when our agent is not there.
+    af::Script report;
+    report.stage = af::ScriptStage::installation_complete;
+    report.source = af::Source{af::SourceType::url, report_script_url(site, *host.token), {}};
+    model.scripts.push_back(report);
+
+    af::Diagnostics shaped;
+    af::validate(model, false, shaped);
+    if (shaped.has_errors()) {
+        throw RenderError(describe(shaped, name, af::Severity::error));
+    }
+    // Check the text served, not only the model it came from.
+    auto xml = af::write(model);
+    auto reparsed = af::parse(xml);
+    if (!reparsed.valid()) {
+        throw RenderError(describe(reparsed.diagnostics, name + " (as written)", af::Severity::error));
+    }
+    RenderedAnswerfile out{std::move(xml), {}};
+    for (const auto& d : reparsed.diagnostics.sorted()) {
+        if (d.severity == af::Severity::warning) {
+            out.warnings.push_back(af::format(d, name));
+        }
+    }
+    return out;
+}
+
+}  // namespace xcp::boot

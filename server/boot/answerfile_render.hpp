@@ -1,0 +1,31 @@
+#pragma once
+
+#include "server/boot/site.hpp"
+#include "server/boot/template.hpp"
+#include "server/inventory/host.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace xcp::boot {
+
+class RenderError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct RenderedAnswerfile {
+    std::string xml;                    // canonical modern XML, as validated
+    std::vector<std::string> warnings;  // for the log and the host's events
+};
+
+// The answerfile one host gets: its profile filled from its variables, parsed
+// and validated by the answerfile library, then shaped for the mode it is to
+// run (install, reinstall, upgrade, restore), with any plain-text password
+// hashed and the report script that tells this server the outcome. What is
+// served is the writer's output of the validated model, never the raw text.
+// Throws RenderError with every reason when the result is not valid.
+RenderedAnswerfile render_answerfile(const Template& profile, const inventory::Host& host, const Site& site);
+
+}  // namespace xcp::boot

@@ -1,0 +1,133 @@
+#include "server/boot/host_values.hpp"
+
+#include "libxcp/util/text.hpp"
+
+#include <algorithm>
+
+namespace xcp::boot {
+namespace {
+
+std::vector<std::string> split_list(const std::string& text)
+{
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto end = text.find(',', start);
+        if (end == std::string::npos) {
+            end = text.size();
+        }
+        const auto item = util::trim(std::string_view(text).substr(start, end - start));
+        if (!item.empty()) {
+            out.emplace_back(item);
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
+std::string var(const inventory::Host& host, const std::string& key, std::string fallback = {})
+{
+    const auto it = host.vars.find(key);
+    return it == host.vars.end() ? fallback : it->second;
+}
+
+std::string default_hostname(const inventory::Host& host)
+{
+    std::string name = "xcp-";
+    for (const char c : host.mac) {
+        if (c != ':') {
+            name += c;
+        }
+    }
+    return name;
+}
+
+const std::vector<std::string> host_scalars{"interface", "ip",       "netmask",     "gateway",
+                                            "vlan",      "primary-disk", "sr-type", "timezone",
+                                            "keymap",    "root-password-hash", "backup-disk"};
+const std::vector<std::string> host_lists{"dns", "ntp", "guest-disks"};
+
+}  // namespace
+
+const std::vector<std::string>& profile_placeholders()
+{
+    static const auto names = [] {
+        std::vector<std::string> out{"mac", "hostname", "server", "http-url", "repository-url", "static", "mode"};
+        out.insert(out.end(), host_scalars.begin(), host_scalars.end());
+        out.insert(out.end(), host_lists.begin(), host_lists.end());
+        return out;
+    }();
+    return names;
+}
+
+const std::vector<std::string>& boot_placeholders()
+{
+    static const std::vector<std::string> names{"mac",   "hostname", "server",   "http-url",  "answerfile-url",
+                                                "xen",   "kernel",   "image",    "xen-url",   "kernel-url",
+                                                "image-url", "mode"};
+    return names;
+}
+
+BootFiles boot_files_for(const inventory::Host& host, const Site& site)
+{
+    if (host.release.empty()) {
+        return {site.xen, site.kernel, site.image};
+    }
+    const auto base = "releases/" + host.release + "/";
+    return {base + "boot/xen.gz", base + "boot/vmlinuz", base + "install.img"};
+}
+
+std::string answerfile_url(const Site& site, const std::string& token) { return site.http_url + "/answerfile/" + token; }
+std::string report_url(const Site& site, const std::string& token) { return site.http_url + "/api/v1/report/" + token; }
+std::string report_script_url(const Site& site, const std::string& token)
+{
+    return site.http_url + "/api/v1/report-script/" + token;
+}
+
+TemplateValues profile_values(const inventory::Host& host, const Site& site)
+{
+    TemplateValues v;
+    v["mac"] = host.mac;
+    v["hostname"] = host.hostname.empty() ? default_hostname(host) : host.hostname;
+    v["server"] = site.server;
+    v["http-url"] = site.http_url;
+    v["mode"] = std::string(to_string(host.next_mode));
+    const auto release_repo = host.release.empty() ? site.repository_url
+                                                   : site.http_url + "/releases/" + host.release + "/";
+    v["repository-url"] = var(host, "repository", release_repo);
+    for (const auto& key : host_scalars) {
+        v[key] = var(host, key);
+    }
+    v["interface"] = var(host, "interface", "eth0");
+    v["primary-disk"] = var(host, "primary-disk", "sda");
+    v["sr-type"] = var(host, "sr-type", "lvm");
+    v["timezone"] = var(host, "timezone", "Etc/UTC");
+    v["keymap"] = var(host, "keymap", "us");
+    v["static"] = host.vars.contains("ip");
+    for (const auto& key : host_lists) {
+        v[key] = split_list(var(host, key));
+    }
+    return v;
+}
+
+TemplateValues boot_values(const inventory::Host& host, const Site& site)
+{
+    const auto files = boot_files_for(host, site);
+    TemplateValues v;
+    v["mac"] = host.mac;
+    v["hostname"] = host.hostname;
+    v["server"] = site.server;
+    v["http-url"] = site.http_url;
+    v["answerfile-url"] = host.token ? answerfile_url(site, *host.token) : std::string();
+    v["xen"] = files.xen;
+    v["kernel"] = files.kernel;
+    v["image"] = files.image;
+    // iPXE fetches over HTTP: the TFTP root is served under /boot/ too.
+    v["xen-url"] = site.http_url + "/boot/" + files.xen;
+    v["kernel-url"] = site.http_url + "/boot/" + files.kernel;
+    v["image-url"] = site.http_url + "/boot/" + files.image;
+    v["mode"] = std::string(to_string(host.next_mode));
+    return v;
+}
+
+}  // namespace xcp::boot

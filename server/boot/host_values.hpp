@@ -1,0 +1,33 @@
+// The values a template sees for one host: its variables with their
+// defaults, lists split, and this server's URLs. Pure.
+#pragma once
+
+#include "server/boot/site.hpp"
+#include "server/boot/template.hpp"
+#include "server/inventory/host.hpp"
+
+#include <string>
+#include <vector>
+
+namespace xcp::boot {
+
+// Every name a profile may use, for the placeholder check.
+const std::vector<std::string>& profile_placeholders();
+// Every name a boot-config template may use.
+const std::vector<std::string>& boot_placeholders();
+
+struct BootFiles {
+    std::string xen, kernel, image;  // relative to the TFTP root
+};
+
+// The host's release picks `releases/<release>/...`; otherwise the site's.
+BootFiles boot_files_for(const inventory::Host& host, const Site& site);
+
+std::string answerfile_url(const Site& site, const std::string& token);
+std::string report_url(const Site& site, const std::string& token);
+std::string report_script_url(const Site& site, const std::string& token);
+
+TemplateValues profile_values(const inventory::Host& host, const Site& site);
+TemplateValues boot_values(const inventory::Host& host, const Site& site);
+
+}  // namespace xcp::boot

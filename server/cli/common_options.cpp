@@ -1,0 +1,43 @@
+#include "server/cli/common_options.hpp"
+
+namespace xcp::cli {
+
+void add_state_option(CLI::App& command, Paths& paths)
+{
+    command.add_option("--state-dir", paths.state_dir, "Directory of the inventory (inventory.sqlite) and the API token")
+        ->capture_default_str();
+}
+
+void add_path_options(CLI::App& command, Paths& paths)
+{
+    add_state_option(command, paths);
+    command.add_option("--profiles-dir", paths.profiles_dir, "Directory of answerfile profiles (NAME.xml)")
+        ->capture_default_str()
+        ->check(CLI::ExistingDirectory);
+    command.add_option("--templates-dir", paths.templates_dir, "Directory of boot-config templates")
+        ->capture_default_str()
+        ->check(CLI::ExistingDirectory);
+}
+
+std::optional<boot::UnknownHosts> parse_unknown_hosts(std::string_view text)
+{
+    if (text == "local") {
+        return boot::UnknownHosts::local;
+    }
+    if (text == "menu") {
+        return boot::UnknownHosts::menu;
+    }
+    return std::nullopt;
+}
+
+boot::Site make_site(const std::string& address, std::uint16_t http_port, const std::string& repository_url)
+{
+    boot::Site site;
+    site.server = address;
+    const auto host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+    site.http_url = "http://" + host + (http_port == 80 ? "" : ":" + std::to_string(http_port));
+    site.repository_url = repository_url.empty() ? site.http_url + "/repo/" : repository_url;
+    return site;
+}
+
+}  // namespace xcp::cli

@@ -1,0 +1,31 @@
+// Options and helpers several commands share: where the state, the profiles
+// and the templates are, and how hosts reach the server.
+#pragma once
+
+#include "server/boot/boot_config.hpp"
+#include "server/boot/site.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace xcp::cli {
+
+struct Paths {
+    std::string state_dir = "/var/lib/xcp-pxe";
+    std::string profiles_dir = XCP_DATA_DIR "/answerfiles/profiles";
+    std::string templates_dir = XCP_DATA_DIR "/pxe-templates";
+};
+
+void add_path_options(CLI::App& command, Paths& paths);
+// --state-dir only (commands that touch nothing but the inventory).
+void add_state_option(CLI::App& command, Paths& paths);
+
+std::optional<boot::UnknownHosts> parse_unknown_hosts(std::string_view text);
+
+// http://ADDRESS[:PORT] and the default repository under it.
+boot::Site make_site(const std::string& address, std::uint16_t http_port, const std::string& repository_url);
+
+}  // namespace xcp::cli

@@ -1,0 +1,414 @@
+#include "server/cli/host_command.hpp"
+
+#include "server/boot/answerfile_render.hpp"
+#include "server/boot/profiles.hpp"
+#include "server/cli/common_options.hpp"
+#include "server/cli/csv.hpp"
+#include "server/cli/exit_codes.hpp"
+#include "server/inventory/host_vars.hpp"
+#include "server/inventory/inventory.hpp"
+#include "server/service/host_admin.hpp"
+#include "server/service/host_json.hpp"
+
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+namespace xcp::cli {
+namespace {
+
+using inventory::Inventory;
+using service::AdminError;
+
+struct HostArgs {
+    Paths paths;
+    std::string mac;
+    std::string profile = "default";
+    std::string hostname;
+    std::vector<std::string> settings;
+    std::string file;
+    bool json = false;
+    std::string advertise = "127.0.0.1";
+    std::uint16_t http_port = 80;
+};
+
+// Runs a command body, turning the errors an operator can fix into one line
+// on stderr and the matching exit code.
+template <typename Body>
+int guarded(Body&& body)
+{
+    try {
+        return body();
+    } catch (const AdminError& e) {
+        std::cerr << "xcp-pxe: " << e.what() << '\n';
+        return exit_invalid;
+    } catch (const boot::TemplateError& e) {
+        std::cerr << "xcp-pxe: " << e.what() << '\n';
+        return exit_invalid;
+    } catch (const inventory::InventoryError& e) {
+        std::cerr << "xcp-pxe: " << e.what() << '\n';
+        return exit_failure;
+    }
+}
+
+std::string settings_help()
+{
+    std::string out = "Settings (KEY=VALUE; an empty VALUE removes it):\n";
+    for (const auto& s : inventory::host_settings()) {
+        out += "  " + std::string(s.key) + std::string(s.key.size() < 20 ? 20 - s.key.size() : 1, ' ') +
+               std::string(s.help) + "\n";
+    }
+    return out;
+}
+
+std::string progress(const inventory::Host& h)
+{
+    std::string out(to_string(h.state));
+    if (h.state == inventory::HostState::installing && h.percent) {
+        out += " " + std::to_string(*h.percent) + "%" + (h.step.empty() ? "" : " " + h.step);
+    }
+    if (h.state == inventory::HostState::failed && !h.reason.empty()) {
+        out += ": " + h.reason;
+    }
+    return out;
+}
+
+int list_hosts(const HostArgs& a)
+{
+    Inventory inv(a.paths.state_dir);
+    const auto hosts = inv.list();
+    if (a.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& h : hosts) {
+            list.push_back(service::host_to_json(h));
+        }
+        std::cout << list.dump(2) << '\n';
+        return exit_ok;
+    }
+    std::cout << std::left << std::setw(18) << "MAC" << "  " << std::setw(24) << "HOSTNAME" << "  " << std::setw(12)
+              << "PROFILE" << "  " << std::setw(10) << "NEXT" << "  " << std::setw(7) << "NETBOOT" << "  STATE\n";
+    for (const auto& h : hosts) {
+        std::cout << std::setw(18) << h.mac << "  " << std::setw(24) << (h.hostname.empty() ? "-" : h.hostname) << "  "
+                  << std::setw(12) << h.profile << "  " << std::setw(10) << to_string(h.next_mode) << "  "
+                  << std::setw(7) << (h.netboot ? "yes" : "no") << "  " << progress(h) << '\n';
+    }
+    return exit_ok;
+}
+
+int show_host(const HostArgs& a)
+{
+    Inventory inv(a.paths.state_dir);
+    const auto mac = service::mac_argument(a.mac);
+    const auto host = inv.find(mac);
+    if (!host) {
+        throw AdminError("host " + mac + " is not in the inventory");
+    }
+    const auto events = inv.events(mac, 50);
+    if (a.json) {
+        auto j = service::host_to_json(*host);
+        j["events"] = nlohmann::json::array();
+        for (const auto& e : events) {
+            j["events"].push_back(service::event_to_json(e));
+        }
+        std::cout << j.dump(2) << '\n';
+        return exit_ok;
+    }
+    std::cout << "mac:        " << host->mac << "\nhostname:   " << (host->hostname.empty() ? "-" : host->hostname)
+              << "\nprofile:    " << host->profile << "\nrelease:    " << (host->release.empty() ? "-" : host->release)
+              << "\nnext mode:  " << to_string(host->next_mode) << "\nnetboot:    " << (host->netboot ? "yes" : "no")
+              << "\nstate:      " << progress(*host) << "\n";
+    for (const auto& [k, v] : host->vars) {
+        std::cout << "  " << k << " = " << (k == "root-password-hash" ? "(set)" : v) << '\n';
+    }
+    std::cout << "events:\n";
+    for (const auto& e : events) {
+        std::cout << "  " << e.at << "  " << std::setw(9) << e.source << "  "
+                  << (e.step.empty() ? "" : e.step + " ") << (e.percent ? std::to_string(*e.percent) + "% " : "")
+                  << e.message << (e.final ? std::string(" [") + std::string(to_string(*e.final)) + "]" : "") << '\n';
+    }
+    return exit_ok;
+}
+
+void check_profile(const Paths& paths, const std::string& name)
+{
+    (void)boot::Profiles(paths.profiles_dir).load(name);
+}
+
+int add_host(const HostArgs& a)
+{
+    auto settings = service::parse_assignments(a.settings);
+    if (!a.hostname.empty()) {
+        settings.emplace_back("hostname", a.hostname);
+    }
+    check_profile(a.paths, a.profile);
+    auto host = service::new_host(a.mac, a.profile, settings);
+    Inventory inv(a.paths.state_dir);
+    inv.add(host);
+    std::cout << "host " << host.mac << " added with profile " << host.profile
+              << "; it installs at its next network boot\n";
+    return exit_ok;
+}
+
+int set_host(const HostArgs& a)
+{
+    const auto mac = service::mac_argument(a.mac);
+    const auto settings = service::parse_assignments(a.settings);
+    if (settings.empty()) {
+        throw AdminError("nothing to set: give KEY=VALUE...\n" + settings_help());
+    }
+    for (const auto& [key, value] : settings) {
+        if (key == "profile") {
+            check_profile(a.paths, value);
+        }
+    }
+    Inventory inv(a.paths.state_dir);
+    const bool found = inv.update(mac, [&](inventory::Host& h) {
+        service::apply_settings(h, settings);
+        inventory::Event e;
+        e.source = "admin";
+        std::string keys;
+        for (const auto& [key, value] : settings) {
+            keys += (keys.empty() ? "" : ", ") + key;
+        }
+        e.message = "changed " + keys;
+        return std::optional(e);
+    });
+    if (!found) {
+        throw AdminError("host " + mac + " is not in the inventory");
+    }
+    std::cout << "host " << mac << " changed\n";
+    return exit_ok;
+}
+
+int remove_host(const HostArgs& a)
+{
+    const auto mac = service::mac_argument(a.mac);
+    Inventory inv(a.paths.state_dir);
+    if (!inv.remove(mac)) {
+        throw AdminError("host " + mac + " is not in the inventory");
+    }
+    std::cout << "host " << mac << " removed\n";
+    return exit_ok;
+}
+
+int request_mode(const HostArgs& a, inventory::NextMode mode)
+{
+    const auto mac = service::mac_argument(a.mac);
+    Inventory inv(a.paths.state_dir);
+    service::request(inv, mac, mode, "admin");
+    std::cout << "host " << mac << ": " << to_string(mode) << " at its next network boot\n";
+    return exit_ok;
+}
+
+// Every row is checked before any is added: a file with one bad row changes
+// nothing.
+int import_hosts(const HostArgs& a)
+{
+    std::ifstream in(a.file);
+    if (!in) {
+        throw AdminError(a.file + ": cannot be read");
+    }
+    std::string line;
+    if (!std::getline(in, line)) {
+        throw AdminError(a.file + ": empty; the first line names the columns (mac,profile,hostname,ip,...)");
+    }
+    const auto header = split_csv_line(line);
+    const auto mac_column = std::find(header.begin(), header.end(), "mac") - header.begin();
+    if (static_cast<std::size_t>(mac_column) == header.size()) {
+        throw AdminError(a.file + ":1: no 'mac' column");
+    }
+    const boot::Profiles profiles(a.paths.profiles_dir);
+    Inventory inv(a.paths.state_dir);
+    std::vector<inventory::Host> hosts;
+    std::vector<std::string> errors;
+    int number = 1;
+    while (std::getline(in, line)) {
+        ++number;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) {
+            continue;
+        }
+        const auto where = a.file + ":" + std::to_string(number) + ": ";
+        try {
+            const auto fields = split_csv_line(line);
+            if (fields.size() != header.size()) {
+                throw AdminError(std::to_string(fields.size()) + " fields where the header has " +
+                                 std::to_string(header.size()));
+            }
+            std::string profile = "default";
+            service::Assignments settings;
+            for (std::size_t i = 0; i < header.size(); ++i) {
+                if (static_cast<std::ptrdiff_t>(i) == mac_column || fields[i].empty()) {
+                    continue;
+                }
+                if (header[i] == "profile") {
+                    profile = fields[i];
+                } else {
+                    settings.emplace_back(header[i], fields[i]);
+                }
+            }
+            (void)profiles.load(profile);
+            auto host = service::new_host(fields[static_cast<std::size_t>(mac_column)], profile, settings);
+            if (inv.find(host.mac) || std::any_of(hosts.begin(), hosts.end(), [&](const auto& h) { return h.mac == host.mac; })) {
+                throw AdminError("host " + host.mac + " is already in the inventory or earlier in the file");
+            }
+            hosts.push_back(std::move(host));
+        } catch (const std::exception& e) {
+            errors.push_back(where + e.what());
+        }
+    }
+    if (!errors.empty()) {
+        for (const auto& e : errors) {
+            std::cerr << e << '\n';
+        }
+        std::cerr << "xcp-pxe: nothing imported: " << errors.size() << " bad row" << (errors.size() == 1 ? "" : "s")
+                  << '\n';
+        return exit_invalid;
+    }
+    for (const auto& h : hosts) {
+        inv.add(h);
+    }
+    std::cout << hosts.size() << " host" << (hosts.size() == 1 ? "" : "s") << " imported from " << a.file << '\n';
+    return exit_ok;
+}
+
+int list_profiles(const HostArgs& a)
+{
+    const boot::Profiles profiles(a.paths.profiles_dir);
+    const auto all = profiles.list();
+    if (a.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& p : all) {
+            list.push_back({{"name", p.name}, {"file", p.file.string()}, {"valid", p.problem.empty()},
+                            {"problem", p.problem}});
+        }
+        std::cout << list.dump(2) << '\n';
+    } else {
+        for (const auto& p : all) {
+            std::cout << std::left << std::setw(20) << p.name << "  " << p.file.string()
+                      << (p.problem.empty() ? "" : "  PROBLEM: " + p.problem) << '\n';
+        }
+    }
+    return std::all_of(all.begin(), all.end(), [](const auto& p) { return p.problem.empty(); }) ? exit_ok
+                                                                                                 : exit_invalid;
+}
+
+// The answerfile this host would get: its inventory record when it has one,
+// else a new host with the given settings.
+int render_profile(const HostArgs& a, const std::string& name)
+{
+    const boot::Profiles profiles(a.paths.profiles_dir);
+    const auto profile = profiles.load(name);
+    const auto mac = service::mac_argument(a.mac);
+    Inventory inv(a.paths.state_dir);
+    auto host = inv.find(mac).value_or(service::new_host(mac, name, {}));
+    host.profile = name;
+    service::apply_settings(host, service::parse_assignments(a.settings));
+    if (!host.install_requested()) {
+        host.next_mode = inventory::NextMode::install;
+        host.netboot = true;
+    }
+    if (!host.token) {
+        host.token = std::string(32, '0');
+    }
+    try {
+        const auto rendered = boot::render_answerfile(profile, host, make_site(a.advertise, a.http_port, {}));
+        for (const auto& w : rendered.warnings) {
+            std::cerr << w << '\n';
+        }
+        std::cout << rendered.xml;
+    } catch (const boot::RenderError& e) {
+        std::cerr << e.what() << '\n';
+        return exit_invalid;
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
+void add_host_command(CLI::App& app, int& exit_code)
+{
+    auto* host = app.add_subcommand("host", "Manage the host inventory");
+    host->require_subcommand(1);
+    const auto mac_help = "MAC address of the host's boot NIC";
+
+    auto make = [&](const char* name, const char* help) {
+        auto args = std::make_shared<HostArgs>();
+        auto* cmd = host->add_subcommand(name, help);
+        add_path_options(*cmd, args->paths);
+        return std::pair{cmd, args};
+    };
+
+    {
+        auto [cmd, args] = make("add", "Add a host, marked for a fresh install at its next network boot");
+        cmd->add_option("mac", args->mac, mac_help)->required();
+        cmd->add_option("--profile", args->profile, "Answerfile profile")->capture_default_str();
+        cmd->add_option("--hostname", args->hostname, "Host name of the new control domain");
+        cmd->add_option("--set", args->settings, "KEY=VALUE (repeatable); see `host set --help`");
+        cmd->footer(settings_help());
+        cmd->callback([args, &exit_code] { exit_code = guarded([&] { return add_host(*args); }); });
+    }
+    {
+        auto [cmd, args] = make("list", "List the hosts with their state");
+        cmd->add_flag("--json", args->json, "JSON output");
+        cmd->callback([args, &exit_code] { exit_code = guarded([&] { return list_hosts(*args); }); });
+    }
+    {
+        auto [cmd, args] = make("show", "Show one host, its settings and its events");
+        cmd->add_option("mac", args->mac, mac_help)->required();
+        cmd->add_flag("--json", args->json, "JSON output");
+        cmd->callback([args, &exit_code] { exit_code = guarded([&] { return show_host(*args); }); });
+    }
+    {
+        auto [cmd, args] = make("set", "Change settings of a host");
+        cmd->add_option("mac", args->mac, mac_help)->required();
+        cmd->add_option("settings", args->settings, "KEY=VALUE...")->required();
+        cmd->footer(settings_help());
+        cmd->callback([args, &exit_code] { exit_code = guarded([&] { return set_host(*args); }); });
+    }
+    {
+        auto [cmd, args] = make("rm", "Remove a host and its events");
+        cmd->add_option("mac", args->mac, mac_help)->required();
+        cmd->callback([args, &exit_code] { exit_code = guarded([&] { return remove_host(*args); }); });
+    }
+    for (const auto mode : {inventory::NextMode::reinstall, inventory::NextMode::upgrade, inventory::NextMode::restore}) {
+        const std::string name(to_string(mode));
+        auto [cmd, args] = make(name.c_str(), ("Network-boot the host once more, to " + name + " it").c_str());
+        cmd->add_option("mac", args->mac, mac_help)->required();
+        cmd->callback([args, mode, &exit_code] { exit_code = guarded([&] { return request_mode(*args, mode); }); });
+    }
+    {
+        auto [cmd, args] = make("import", "Add hosts from a CSV file: a header line (mac,profile,hostname,ip,...), "
+                                          "then one host per line; nothing is added if a line is bad");
+        cmd->add_option("file", args->file, "CSV file")->required()->check(CLI::ExistingFile);
+        cmd->callback([args, &exit_code] { exit_code = guarded([&] { return import_hosts(*args); }); });
+    }
+}
+
+void add_profile_command(CLI::App& app, int& exit_code)
+{
+    auto* profile = app.add_subcommand("profile", "Answerfile profiles");
+    profile->require_subcommand(1);
+    {
+        auto args = std::make_shared<HostArgs>();
+        auto* cmd = profile->add_subcommand("list", "List the profiles and whether each loads");
+        add_path_options(*cmd, args->paths);
+        cmd->add_flag("--json", args->json, "JSON output");
+        cmd->callback([args, &exit_code] { exit_code = guarded([&] { return list_profiles(*args); }); });
+    }
+    {
+        auto args = std::make_shared<HostArgs>();
+        auto name = std::make_shared<std::string>();
+        auto* cmd = profile->add_subcommand("render", "Print the answerfile a host would get from a profile");
+        add_path_options(*cmd, args->paths);
+        cmd->add_option("name", *name, "Profile name")->required();
+        cmd->add_option("--mac", args->mac, "The host (its inventory settings are used when it is there)")
+            ->required();
+        cmd->add_option("--set", args->settings, "KEY=VALUE to try (repeatable), not stored");
+        cmd->add_option("--advertise", args->advertise, "Server address for the URLs")->capture_default_str();
+        cmd->add_option("--http-port", args->http_port, "Server HTTP port for the URLs")->capture_default_str();
+        cmd->callback([args, name, &exit_code] { exit_code = guarded([&] { return render_profile(*args, *name); }); });
+    }
+}
+
+}  // namespace xcp::cli

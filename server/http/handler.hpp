@@ -1,0 +1,55 @@
+#pragma once
+
+#include "libxcp/util/unique_fd.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace xcp::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+
+// Part of a file, sent with sendfile(2) so that it never passes through
+// user space.
+struct FileSlice {
+    UniqueFd fd;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
+// What a handler answers. The server adds Content-Length, Server, Date and
+// Connection, and sends no body for HEAD.
+struct Reply {
+    beast_http::status status = beast_http::status::ok;
+    beast_http::fields headers;
+    std::string body;
+    std::optional<FileSlice> file;  // instead of `body`
+    std::uint64_t head_length = 0;  // HEAD: the length a GET would have sent
+};
+
+Reply text_reply(beast_http::status status, std::string body, std::string_view content_type = "text/plain");
+
+struct Client {
+    boost::asio::ip::address address;
+    std::uint16_t port = 0;
+};
+
+// The product's side of HTTP: the server knows nothing of hosts or tokens.
+class Handler {
+public:
+    virtual ~Handler() = default;
+    virtual Reply handle(const Request& request, const Client& client) = 0;
+    // The request target as it may appear in a log (secrets in it replaced).
+    [[nodiscard]] virtual std::string loggable_target(std::string_view target) const { return std::string(target); }
+};
+
+}  // namespace xcp::http

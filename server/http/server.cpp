@@ -1,0 +1,380 @@
+#include "server/http/server.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sys/sendfile.h>
+
+#include <cerrno>
+#include <optional>
+
+namespace xcp::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+Reply text_reply(beast_http::status status, std::string body, std::string_view content_type)
+{
+    Reply r;
+    r.status = status;
+    r.headers.set(beast_http::field::content_type, content_type);
+    r.body = std::move(body);
+    return r;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(Server& server, tcp::socket socket, std::uint64_t id, Client client)
+        : server_(&server), settings_(server.settings_), stream_(std::move(socket)), stall_timer_(stream_.get_executor()),
+          id_(id), client_(std::move(client))
+    {
+    }
+
+    ~Session()
+    {
+        if (server_ != nullptr) {
+            server_->on_session_end(id_, client_.address);
+        }
+    }
+
+    void detach() { server_ = nullptr; }
+    void close()
+    {
+        beast::error_code ignored;
+        stall_timer_.cancel();
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.close();
+    }
+
+    void read()
+    {
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
+        parser_->body_limit(settings_.max_body_bytes);
+        stream_.expires_after(settings_.request_timeout);
+        beast_http::async_read(stream_, buffer_, *parser_,
+                               [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+private:
+    void on_read(beast::error_code ec)
+    {
+        if (server_ == nullptr) {
+            return;
+        }
+        if (ec == beast_http::error::end_of_stream || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset || ec == asio::error::eof) {
+            return close();
+        }
+        if (ec == beast::error::timeout) {
+            ++server_->counters_.timeouts;
+            if (buffer_.size() > 0 || parser_->got_some()) {
+                spdlog::info("http {}: request not complete within {} ms, connection closed", peer(),
+                             settings_.request_timeout.count());
+            }
+            return close();
+        }
+        started_ = std::chrono::steady_clock::now();
+        if (ec) {
+            // The request itself is bad: answer and close.
+            auto status = beast_http::status::bad_request;
+            if (ec == beast_http::error::header_limit) {
+                status = beast_http::status::request_header_fields_too_large;
+            } else if (ec == beast_http::error::body_limit) {
+                status = beast_http::status::payload_too_large;
+            }
+            spdlog::info("http {}: unusable request ({}): {}", peer(), ec.message(), static_cast<int>(status));
+            keep_alive_ = false;
+            method_ = "-";
+            target_ = "-";
+            return respond(text_reply(status, std::string(beast_http::obsolete_reason(status)) + "\n"));
+        }
+        auto request = parser_->release();
+        ++server_->counters_.requests;
+        keep_alive_ = request.keep_alive();
+        version_ = request.version();
+        head_ = request.method() == beast_http::verb::head;
+        method_ = std::string(request.method_string());
+        target_ = server_->handler_.loggable_target(request.target());
+        if (!server_->limiter_.allow(client_.address, started_)) {
+            ++server_->counters_.rate_limited;
+            auto reply = text_reply(beast_http::status::too_many_requests, "too many requests\n");
+            reply.headers.set(beast_http::field::retry_after, "1");
+            return respond(std::move(reply));
+        }
+        Reply reply;
+        try {
+            reply = server_->handler_.handle(request, client_);
+        } catch (const std::exception& e) {
+            spdlog::error("http {} {} {}: {}", peer(), method_, target_, e.what());
+            reply = text_reply(beast_http::status::internal_server_error, "internal error; see the server log\n");
+        }
+        respond(std::move(reply));
+    }
+
+    void respond(Reply reply)
+    {
+        status_ = reply.status;
+        const auto code = static_cast<unsigned>(status_);
+        auto& c = server_->counters_;
+        (code >= 500 ? c.responses_5xx : code >= 400 ? c.responses_4xx : code >= 300 ? c.responses_3xx : c.responses_2xx)++;
+
+        beast_http::response<beast_http::string_body> res{status_, version_};
+        res.base() = beast_http::response_header<>(std::move(reply.headers));
+        res.result(status_);
+        res.version(version_);
+        res.set(beast_http::field::server, "xcp-pxe");
+        res.keep_alive(keep_alive_);
+        const bool no_body = code == 304 || code == 204;
+        std::uint64_t length = reply.file ? reply.file->length : head_ ? reply.head_length : reply.body.size();
+        if (head_ && !reply.file && reply.head_length == 0) {
+            length = reply.body.size();
+        }
+        if (!no_body) {
+            res.content_length(length);
+        }
+        if (!head_ && !no_body && !reply.file) {
+            res.body() = std::move(reply.body);
+            body_bytes_ = res.body().size();
+        }
+        file_ = std::move(reply.file);
+        stream_.expires_after(settings_.send_stall_timeout);
+        auto message = std::make_shared<beast_http::response<beast_http::string_body>>(std::move(res));
+        beast_http::async_write(stream_, *message,
+                                [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                                    self->on_header_written(ec);
+                                });
+    }
+
+    void on_header_written(beast::error_code ec)
+    {
+        if (ec || server_ == nullptr) {
+            finish(false);
+            return;
+        }
+        if (file_ && !head_ && file_->length > 0) {
+            stream_.expires_never();
+            deadline_ = std::chrono::steady_clock::now() + settings_.max_response_time;
+            beast::error_code ignored;
+            stream_.socket().native_non_blocking(true, ignored);
+            send_file();
+            return;
+        }
+        finish(true);
+    }
+
+    // sendfile until the socket is full, then wait for it to drain; a client
+    // that stops reading is cut off after send_stall_timeout.
+    void send_file()
+    {
+        if (server_ == nullptr) {
+            return;
+        }
+        if (std::chrono::steady_clock::now() > deadline_) {
+            spdlog::info("http {} {} {}: response took longer than {} s, connection closed", peer(), method_, target_,
+                         std::chrono::duration_cast<std::chrono::seconds>(settings_.max_response_time).count());
+            return finish(false);
+        }
+        // Bounded per turn so that one fast client does not starve the others.
+        std::size_t this_turn = 0;
+        while (file_->length > 0 && this_turn < (8U << 20)) {
+            auto offset = static_cast<off_t>(file_->offset);
+            const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_->length, 1U << 20));
+            const auto n = ::sendfile(stream_.socket().native_handle(), file_->fd.get(), &offset, chunk);
+            if (n > 0) {
+                const auto sent = static_cast<std::uint64_t>(n);
+                file_->offset += sent;
+                file_->length -= sent;
+                body_bytes_ += sent;
+                this_turn += sent;
+                continue;
+            }
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                stall_timer_.expires_after(settings_.send_stall_timeout);
+                stall_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+                    if (!ec) {
+                        self->on_stall();
+                    }
+                });
+                stream_.socket().async_wait(tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
+                    self->stall_timer_.cancel();
+                    if (ec) {
+                        return self->finish(false);
+                    }
+                    self->send_file();
+                });
+                return;
+            }
+            // An error, or the file shrank under us: the client sees a short body.
+            if (n == 0) {
+                spdlog::warn("http {} {} {}: file ended early", peer(), method_, target_);
+            }
+            return finish(false);
+        }
+        if (file_->length > 0) {
+            asio::post(stream_.get_executor(), [self = shared_from_this()] { self->send_file(); });
+            return;
+        }
+        finish(true);
+    }
+
+    void on_stall()
+    {
+        if (server_ != nullptr) {
+            ++server_->counters_.timeouts;
+        }
+        spdlog::info("http {} {} {}: client took no data for {} ms, connection closed", peer(), method_, target_,
+                     settings_.send_stall_timeout.count());
+        close();
+    }
+
+    void finish(bool complete)
+    {
+        if (server_ == nullptr) {
+            return;
+        }
+        server_->counters_.bytes += body_bytes_;
+        const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+        spdlog::info("http {} \"{} {}\" {} {} {:.1f}ms{}", peer(), method_, target_, static_cast<unsigned>(status_),
+                     body_bytes_, ms, complete ? "" : " incomplete");
+        file_.reset();
+        body_bytes_ = 0;
+        if (!complete || !keep_alive_) {
+            return close();
+        }
+        read();
+    }
+
+    [[nodiscard]] std::string peer() const
+    {
+        return client_.address.is_v6() ? "[" + client_.address.to_string() + "]:" + std::to_string(client_.port)
+                                       : client_.address.to_string() + ":" + std::to_string(client_.port);
+    }
+
+    Server* server_;
+    const ServerSettings& settings_;
+    beast::tcp_stream stream_;
+    asio::steady_timer stall_timer_;
+    std::uint64_t id_;
+    Client client_;
+    beast::flat_buffer buffer_;
+    std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
+    std::optional<FileSlice> file_;
+    std::chrono::steady_clock::time_point started_;
+    std::chrono::steady_clock::time_point deadline_;
+    beast_http::status status_ = beast_http::status::ok;
+    unsigned version_ = 11;
+    bool keep_alive_ = false;
+    bool head_ = false;
+    std::string method_;
+    std::string target_;
+    std::uint64_t body_bytes_ = 0;
+};
+
+Server::Server(asio::io_context& io, ServerSettings settings, Handler& handler)
+    : io_(io), settings_(std::move(settings)), handler_(handler), acceptor_(io),
+      limiter_(settings_.requests_per_second_per_client, settings_.request_burst_per_client)
+{
+}
+
+Server::~Server()
+{
+    stop();
+}
+
+void Server::start()
+{
+    beast::error_code ec;
+    const auto& ep = settings_.listen;
+    const auto where = " HTTP on " + ep.address().to_string() + " port " + std::to_string(ep.port());
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) {
+        acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+        acceptor_.bind(ep, ec);
+    }
+    if (!ec) {
+        acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        throw std::system_error(ec, "cannot serve" + where);
+    }
+    accept();
+}
+
+void Server::stop()
+{
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    for (auto& [id, weak] : sessions_) {
+        if (auto s = weak.lock()) {
+            s->detach();
+            s->close();
+        }
+    }
+    sessions_.clear();
+    per_client_.clear();
+}
+
+tcp::endpoint Server::local_endpoint() const
+{
+    return acceptor_.local_endpoint();
+}
+
+void Server::accept()
+{
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+            return;
+        }
+        if (!ec) {
+            beast::error_code remote_ec;
+            const auto remote = socket.remote_endpoint(remote_ec);
+            if (!remote_ec) {
+                auto& count = per_client_[remote.address()];
+                if (sessions_.size() >= settings_.max_connections ||
+                    count >= settings_.max_connections_per_client) {
+                    ++counters_.refused_connections;
+                    spdlog::warn("http {}: connection refused: {} open in total, {} from this client",
+                                 remote.address().to_string(), sessions_.size(), count);
+                    if (count == 0) {
+                        per_client_.erase(remote.address());
+                    }
+                    socket.close(remote_ec);
+                } else {
+                    ++count;
+                    ++counters_.connections;
+                    socket.set_option(tcp::no_delay(true), remote_ec);
+                    const auto id = next_id_++;
+                    auto session = std::make_shared<Session>(*this, std::move(socket), id,
+                                                             Client{remote.address(), remote.port()});
+                    sessions_[id] = session;
+                    session->read();
+                }
+            }
+        } else {
+            spdlog::warn("http: accept failed: {}", ec.message());
+        }
+        accept();
+    });
+}
+
+void Server::on_session_end(std::uint64_t id, const asio::ip::address& client)
+{
+    sessions_.erase(id);
+    if (auto it = per_client_.find(client); it != per_client_.end() && --it->second == 0) {
+        per_client_.erase(it);
+    }
+}
+
+}  // namespace xcp::http

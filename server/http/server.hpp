@@ -1,0 +1,79 @@
+#pragma once
+
+#include "server/http/handler.hpp"
+#include "server/http/rate_limiter.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+
+namespace xcp::http {
+
+struct ServerSettings {
+    boost::asio::ip::tcp::endpoint listen{boost::asio::ip::address_v4::loopback(), 80};
+    std::size_t max_header_bytes = 8192;
+    std::size_t max_body_bytes = 64 * 1024;
+    // Waiting for and reading one whole request (headers and body), idle
+    // keep-alive included: a client sending a byte a second is cut off here.
+    std::chrono::milliseconds request_timeout{15000};
+    // Sending a response with no progress at all.
+    std::chrono::milliseconds send_stall_timeout{30000};
+    // Sending one response, however slowly it progresses.
+    std::chrono::milliseconds max_response_time{std::chrono::hours(2)};
+    std::size_t max_connections = 1024;
+    std::size_t max_connections_per_client = 64;
+    double requests_per_second_per_client = 200;  // 0: no limit
+    double request_burst_per_client = 400;
+};
+
+struct ServerCounters {
+    std::uint64_t connections = 0;
+    std::uint64_t refused_connections = 0;  // over a connection cap
+    std::uint64_t requests = 0;
+    std::uint64_t rate_limited = 0;
+    std::uint64_t responses_2xx = 0, responses_3xx = 0, responses_4xx = 0, responses_5xx = 0;
+    std::uint64_t bytes = 0;  // body bytes sent
+    std::uint64_t timeouts = 0;
+};
+
+class Session;
+
+// HTTP/1.1 on Boost.Beast, on the caller's io_context: keep-alive, bounded
+// headers and bodies, per-client connection and request-rate caps, timeouts
+// on reading and on sending, files sent with sendfile(2), one access-log line
+// per request.
+class Server {
+public:
+    Server(boost::asio::io_context& io, ServerSettings settings, Handler& handler);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds; throws std::system_error naming the address.
+    void start();
+    void stop();
+    [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
+    [[nodiscard]] const ServerCounters& counters() const { return counters_; }
+    [[nodiscard]] std::size_t open_connections() const { return sessions_.size(); }
+
+private:
+    friend class Session;
+    void accept();
+    void on_session_end(std::uint64_t id, const boost::asio::ip::address& client);
+
+    boost::asio::io_context& io_;
+    ServerSettings settings_;
+    Handler& handler_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    RateLimiter limiter_;
+    ServerCounters counters_;
+    std::map<boost::asio::ip::address, std::size_t> per_client_;
+    std::map<std::uint64_t, std::weak_ptr<Session>> sessions_;
+    std::uint64_t next_id_ = 0;
+};
+
+}  // namespace xcp::http

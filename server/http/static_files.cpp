@@ -1,0 +1,123 @@
+#include "server/http/static_files.hpp"
+
+#include "server/http/range.hpp"
+
+#include <ctime>
+
+namespace xcp::http {
+namespace {
+
+std::string_view content_type(const std::string& path)
+{
+    const auto dot = path.rfind('.');
+    const auto ext = dot == std::string::npos ? std::string_view() : std::string_view(path).substr(dot + 1);
+    if (ext == "xml") {
+        return "text/xml";
+    }
+    if (ext == "cfg" || ext == "txt" || ext == "ipxe" || ext == "treeinfo" || ext == "md5" || ext == "sha256") {
+        return "text/plain";
+    }
+    return "application/octet-stream";
+}
+
+std::string http_date(std::time_t t)
+{
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char text[64];
+    return {text, std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc)};
+}
+
+// If-None-Match: "*" or a list of (possibly weak) tags.
+bool matches(std::string_view header, const std::string& etag)
+{
+    if (header == "*") {
+        return true;
+    }
+    std::size_t start = 0;
+    while (start < header.size()) {
+        auto end = header.find(',', start);
+        if (end == std::string_view::npos) {
+            end = header.size();
+        }
+        auto tag = header.substr(start, end - start);
+        while (!tag.empty() && tag.front() == ' ') {
+            tag.remove_prefix(1);
+        }
+        while (!tag.empty() && tag.back() == ' ') {
+            tag.remove_suffix(1);
+        }
+        if (tag.starts_with("W/")) {
+            tag.remove_prefix(2);
+        }
+        if (tag == etag) {
+            return true;
+        }
+        start = end + 1;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string etag_of(const struct stat& st)
+{
+    const auto mtime_ns = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000000000ULL +
+                          static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
+    char text[80];
+    const int n = std::snprintf(text, sizeof text, "\"%llx-%llx-%llx\"", static_cast<unsigned long long>(st.st_ino),
+                                static_cast<unsigned long long>(st.st_size),
+                                static_cast<unsigned long long>(mtime_ns));
+    return {text, static_cast<std::size_t>(n)};
+}
+
+Reply serve_file(const files::ConfinedRoot& root, const std::string& path, const Request& request,
+                 std::string& refusal)
+{
+    auto opened = root.open(path);
+    if (auto* refused = std::get_if<files::OpenRefused>(&opened)) {
+        refusal = refused->reason;
+        return refused->missing ? text_reply(beast_http::status::not_found, "not found\n")
+                                : text_reply(beast_http::status::forbidden, "forbidden\n");
+    }
+    auto& file = std::get<files::OpenedFile>(opened);
+    const auto size = static_cast<std::uint64_t>(file.st.st_size);
+    const auto etag = etag_of(file.st);
+
+    Reply reply;
+    reply.headers.set(beast_http::field::etag, etag);
+    reply.headers.set(beast_http::field::last_modified, http_date(file.st.st_mtim.tv_sec));
+    reply.headers.set(beast_http::field::accept_ranges, "bytes");
+    if (const auto inm = request[beast_http::field::if_none_match]; !inm.empty() && matches(inm, etag)) {
+        reply.status = beast_http::status::not_modified;
+        return reply;
+    }
+    reply.headers.set(beast_http::field::content_type, content_type(path));
+
+    std::uint64_t first = 0;
+    std::uint64_t length = size;
+    if (const auto range = request[beast_http::field::range]; !range.empty()) {
+        const auto parsed = parse_range(range, size);
+        if (std::holds_alternative<Unsatisfiable>(parsed)) {
+            auto r = text_reply(beast_http::status::range_not_satisfiable, "range not satisfiable\n");
+            r.headers.set(beast_http::field::content_range, "bytes */" + std::to_string(size));
+            return r;
+        }
+        if (const auto* byte_range = std::get_if<ByteRange>(&parsed)) {
+            first = byte_range->first;
+            length = byte_range->last - byte_range->first + 1;
+            reply.status = beast_http::status::partial_content;
+            reply.headers.set(beast_http::field::content_range, "bytes " + std::to_string(first) + "-" +
+                                                                    std::to_string(byte_range->last) + "/" +
+                                                                    std::to_string(size));
+        }
+    }
+    if (request.method() == beast_http::verb::head) {
+        reply.head_length = length;
+        return reply;
+    }
+    reply.file = FileSlice{std::move(file.fd), first, length};
+    return reply;
+}
+
+}  // namespace xcp::http

@@ -1,0 +1,57 @@
+// A host the server knows, and what happens to it: the inventory's domain,
+// without storage.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace xcp::inventory {
+
+// What the host does the next time it network-boots with netboot on.
+enum class NextMode { none, install, reinstall, upgrade, restore };
+enum class HostState { new_, booting, installing, installed, failed };
+
+std::string_view to_string(NextMode mode);
+std::string_view to_string(HostState state);
+std::optional<NextMode> next_mode_from(std::string_view text);
+std::optional<HostState> host_state_from(std::string_view text);
+
+struct Host {
+    std::string mac;  // aa:bb:cc:dd:ee:ff
+    std::string hostname;
+    std::string profile = "default";
+    std::map<std::string, std::string> vars;  // see host_vars.hpp
+    NextMode next_mode = NextMode::install;
+    bool netboot = true;
+    HostState state = HostState::new_;
+    std::optional<int> percent;
+    std::string step;
+    std::string reason;  // why it failed
+    std::string release;  // empty: the configured default boot files
+    std::optional<std::string> token;  // set while an install is requested
+    std::string created, updated;  // ISO 8601 UTC
+
+    // Marked for installation: its answerfile may be served.
+    [[nodiscard]] bool install_requested() const { return netboot && next_mode != NextMode::none && token; }
+};
+
+enum class Final { success, failure };
+
+// A report about a host's install: from the agent (events API), the vendor
+// installer (report URL), or the server itself (boot config served).
+struct Event {
+    std::int64_t id = 0;
+    std::string at;      // ISO 8601 UTC
+    std::string source;  // agent, installer, server, admin
+    std::string step;
+    std::optional<int> percent;
+    std::string message;
+    std::optional<Final> final;
+};
+
+std::string_view to_string(Final final);
+
+}  // namespace xcp::inventory

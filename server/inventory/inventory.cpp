@@ -1,0 +1,274 @@
+#include "server/inventory/inventory.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <system_error>
+
+namespace xcp::inventory {
+namespace {
+
+constexpr int schema_version = 1;
+
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS hosts (
+  mac       TEXT PRIMARY KEY,
+  hostname  TEXT NOT NULL DEFAULT '',
+  profile   TEXT NOT NULL,
+  vars      TEXT NOT NULL DEFAULT '{}',
+  next_mode TEXT NOT NULL,
+  netboot   INTEGER NOT NULL,
+  state     TEXT NOT NULL,
+  percent   INTEGER,
+  step      TEXT NOT NULL DEFAULT '',
+  reason    TEXT NOT NULL DEFAULT '',
+  release   TEXT NOT NULL DEFAULT '',
+  token     TEXT UNIQUE,
+  created   TEXT NOT NULL,
+  updated   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  mac     TEXT NOT NULL REFERENCES hosts(mac) ON DELETE CASCADE,
+  at      TEXT NOT NULL,
+  source  TEXT NOT NULL,
+  step    TEXT NOT NULL DEFAULT '',
+  percent INTEGER,
+  message TEXT NOT NULL DEFAULT '',
+  final   TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_mac ON events(mac, id);
+)sql";
+
+constexpr const char* host_columns =
+    "mac, hostname, profile, vars, next_mode, netboot, state, percent, step, reason, release, token, created, updated";
+
+Host read_host(const Statement& s, const std::filesystem::path& file)
+{
+    Host h;
+    h.mac = s.text(0);
+    h.hostname = s.text(1);
+    h.profile = s.text(2);
+    const auto vars = nlohmann::json::parse(s.text(3), nullptr, false);
+    if (!vars.is_object()) {
+        throw InventoryError("inventory " + file.string() + ": host " + h.mac + " has unreadable variables");
+    }
+    for (const auto& [key, value] : vars.items()) {
+        if (value.is_string()) {
+            h.vars[key] = value.get<std::string>();
+        }
+    }
+    h.next_mode = next_mode_from(s.text(4)).value_or(NextMode::none);
+    h.netboot = s.integer(5) != 0;
+    h.state = host_state_from(s.text(6)).value_or(HostState::new_);
+    if (const auto p = s.optional_integer(7)) {
+        h.percent = static_cast<int>(*p);
+    }
+    h.step = s.text(8);
+    h.reason = s.text(9);
+    h.release = s.text(10);
+    h.token = s.optional_text(11);
+    h.created = s.text(12);
+    h.updated = s.text(13);
+    return h;
+}
+
+}  // namespace
+
+std::string now_utc()
+{
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    return {text, std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc)};
+}
+
+Inventory::Inventory(const std::filesystem::path& state_dir)
+    : db_([&] {
+          std::error_code ec;
+          if (std::filesystem::create_directories(state_dir, ec)) {
+              std::filesystem::permissions(state_dir, std::filesystem::perms::owner_all, ec);
+          }
+          if (!std::filesystem::is_directory(state_dir)) {
+              throw InventoryError("state directory " + state_dir.string() + " cannot be created" +
+                                   (ec ? ": " + ec.message() : ""));
+          }
+          return state_dir / "inventory.sqlite";
+      }())
+{
+    Transaction t(db_);
+    Statement version(db_, "PRAGMA user_version");
+    version.step();
+    const auto found = version.integer(0);
+    if (found > schema_version) {
+        throw InventoryError("inventory " + db_.file().string() + " was written by a newer xcp-pxe (schema " +
+                             std::to_string(found) + ")");
+    }
+    db_.execute(schema);
+    db_.execute("PRAGMA user_version=" + std::to_string(schema_version));
+    t.commit();
+}
+
+void Inventory::write_host(const Host& h, bool insert)
+{
+    nlohmann::json vars = nlohmann::json::object();
+    for (const auto& [key, value] : h.vars) {
+        vars[key] = value;
+    }
+    const std::string sql =
+        insert ? std::string("INSERT INTO hosts (") + host_columns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+               : "UPDATE hosts SET hostname=?2, profile=?3, vars=?4, next_mode=?5, netboot=?6, state=?7, percent=?8, "
+                 "step=?9, reason=?10, release=?11, token=?12, updated=?14 WHERE mac=?1";
+    Statement s(db_, sql);
+    const auto now = now_utc();
+    s.bind(1, h.mac)
+        .bind(2, h.hostname)
+        .bind(3, h.profile)
+        .bind(4, vars.dump())
+        .bind(5, to_string(h.next_mode))
+        .bind(6, std::int64_t{h.netboot ? 1 : 0})
+        .bind(7, to_string(h.state))
+        .bind_optional(8, h.percent ? std::optional<std::int64_t>(*h.percent) : std::nullopt)
+        .bind(9, h.step)
+        .bind(10, h.reason)
+        .bind(11, h.release)
+        .bind_optional(12, h.token)
+        .bind(13, h.created.empty() ? now : h.created)
+        .bind(14, now);
+    s.run();
+}
+
+void Inventory::add(const Host& host)
+{
+    Transaction t(db_);
+    Statement exists(db_, "SELECT 1 FROM hosts WHERE mac=?1");
+    exists.bind(1, host.mac);
+    if (exists.step()) {
+        throw InventoryError("host " + host.mac + " is already in the inventory; change it with `host set`");
+    }
+    write_host(host, true);
+    Event e;
+    e.source = "admin";
+    e.message = "added with profile " + host.profile;
+    insert_event(host.mac, e);
+    t.commit();
+}
+
+std::optional<Host> Inventory::find(std::string_view mac)
+{
+    Statement s(db_, std::string("SELECT ") + host_columns + " FROM hosts WHERE mac=?1");
+    s.bind(1, mac);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    return read_host(s, db_.file());
+}
+
+std::optional<Host> Inventory::find_by_token(std::string_view token)
+{
+    if (token.empty()) {
+        return std::nullopt;
+    }
+    Statement s(db_, std::string("SELECT ") + host_columns + " FROM hosts WHERE token=?1");
+    s.bind(1, token);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    return read_host(s, db_.file());
+}
+
+std::vector<Host> Inventory::list()
+{
+    Statement s(db_, std::string("SELECT ") + host_columns + " FROM hosts ORDER BY mac");
+    std::vector<Host> out;
+    while (s.step()) {
+        out.push_back(read_host(s, db_.file()));
+    }
+    return out;
+}
+
+bool Inventory::update(std::string_view mac, const std::function<std::optional<Event>(Host&)>& change)
+{
+    Transaction t(db_);
+    auto host = find(mac);
+    if (!host) {
+        return false;
+    }
+    const auto event = change(*host);
+    write_host(*host, false);
+    if (event) {
+        insert_event(mac, *event);
+    }
+    t.commit();
+    return true;
+}
+
+bool Inventory::remove(std::string_view mac)
+{
+    Transaction t(db_);
+    Statement s(db_, "DELETE FROM hosts WHERE mac=?1");
+    s.bind(1, mac).run();
+    const bool removed = sqlite3_changes(db_.handle()) > 0;
+    t.commit();
+    return removed;
+}
+
+void Inventory::insert_event(std::string_view mac, const Event& e)
+{
+    Statement s(db_, "INSERT INTO events (mac, at, source, step, percent, message, final) VALUES (?1,?2,?3,?4,?5,?6,?7)");
+    s.bind(1, mac)
+        .bind(2, e.at.empty() ? now_utc() : e.at)
+        .bind(3, e.source)
+        .bind(4, e.step)
+        .bind_optional(5, e.percent ? std::optional<std::int64_t>(*e.percent) : std::nullopt)
+        .bind(6, e.message)
+        .bind_optional(7, e.final ? std::optional<std::string>(std::string(to_string(*e.final))) : std::nullopt);
+    s.run();
+}
+
+void Inventory::add_event(std::string_view mac, Event event)
+{
+    Transaction t(db_);
+    insert_event(mac, event);
+    t.commit();
+}
+
+std::vector<Event> Inventory::events(std::string_view mac, std::size_t limit)
+{
+    // The newest `limit`, oldest first.
+    Statement s(db_, "SELECT id, at, source, step, percent, message, final FROM "
+                     "(SELECT * FROM events WHERE mac=?1 ORDER BY id DESC LIMIT ?2) ORDER BY id");
+    s.bind(1, mac).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<Event> out;
+    while (s.step()) {
+        Event e;
+        e.id = s.integer(0);
+        e.at = s.text(1);
+        e.source = s.text(2);
+        e.step = s.text(3);
+        if (const auto p = s.optional_integer(4)) {
+            e.percent = static_cast<int>(*p);
+        }
+        e.message = s.text(5);
+        if (const auto f = s.optional_text(6)) {
+            e.final = *f == "success" ? Final::success : Final::failure;
+        }
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::map<HostState, std::size_t> Inventory::count_by_state()
+{
+    std::map<HostState, std::size_t> out;
+    Statement s(db_, "SELECT state, count(*) FROM hosts GROUP BY state");
+    while (s.step()) {
+        if (const auto state = host_state_from(s.text(0))) {
+            out[*state] = static_cast<std::size_t>(s.integer(1));
+        }
+    }
+    return out;
+}
+
+}  // namespace xcp::inventory

@@ -1,0 +1,142 @@
+#include "server/inventory/sqlite.hpp"
+
+namespace xcp::inventory {
+
+Database::Database(const std::filesystem::path& file) : file_(file)
+{
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(file.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+    db_.reset(raw);
+    if (rc != SQLITE_OK) {
+        fail("open");
+    }
+    // A writer holding the lock (the other process) makes us wait, not fail.
+    sqlite3_busy_timeout(db_.get(), 10000);
+    execute("PRAGMA journal_mode=WAL");
+    execute("PRAGMA synchronous=FULL");
+    execute("PRAGMA foreign_keys=ON");
+}
+
+void Database::fail(std::string_view doing) const
+{
+    const char* message = db_ ? sqlite3_errmsg(db_.get()) : "out of memory";
+    throw InventoryError("inventory " + file_.string() + ": cannot " + std::string(doing) + ": " + message);
+}
+
+void Database::execute(std::string_view sql)
+{
+    char* error = nullptr;
+    if (sqlite3_exec(db_.get(), std::string(sql).c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+        std::string message = error ? error : "unknown error";
+        sqlite3_free(error);
+        throw InventoryError("inventory " + file_.string() + ": " + message);
+    }
+}
+
+Statement::Statement(Database& db, std::string_view sql) : db_(db)
+{
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+        db.fail("prepare a statement");
+    }
+    stmt_.reset(raw);
+}
+
+Statement& Statement::bind(int index, std::string_view text)
+{
+    if (sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) !=
+        SQLITE_OK) {
+        db_.fail("bind a value");
+    }
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value)
+{
+    if (sqlite3_bind_int64(stmt_.get(), index, value) != SQLITE_OK) {
+        db_.fail("bind a value");
+    }
+    return *this;
+}
+
+Statement& Statement::bind_optional(int index, const std::optional<std::string>& text)
+{
+    return text ? bind(index, std::string_view(*text)) : bind_null(index);
+}
+
+Statement& Statement::bind_optional(int index, const std::optional<std::int64_t>& value)
+{
+    return value ? bind(index, *value) : bind_null(index);
+}
+
+Statement& Statement::bind_null(int index)
+{
+    if (sqlite3_bind_null(stmt_.get(), index) != SQLITE_OK) {
+        db_.fail("bind a value");
+    }
+    return *this;
+}
+
+bool Statement::step()
+{
+    const int rc = sqlite3_step(stmt_.get());
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    db_.fail("read or write");
+}
+
+std::string Statement::text(int column) const
+{
+    const auto* p = sqlite3_column_text(stmt_.get(), column);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), column)))
+             : std::string();
+}
+
+std::optional<std::string> Statement::optional_text(int column) const
+{
+    if (sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL) {
+        return std::nullopt;
+    }
+    return text(column);
+}
+
+std::int64_t Statement::integer(int column) const
+{
+    return sqlite3_column_int64(stmt_.get(), column);
+}
+
+std::optional<std::int64_t> Statement::optional_integer(int column) const
+{
+    if (sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL) {
+        return std::nullopt;
+    }
+    return integer(column);
+}
+
+Transaction::Transaction(Database& db) : db_(db)
+{
+    db_.execute("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction()
+{
+    if (!done_) {
+        try {
+            db_.execute("ROLLBACK");
+        } catch (...) {  // NOLINT(bugprone-empty-catch): nothing more to undo
+        }
+    }
+}
+
+void Transaction::commit()
+{
+    db_.execute("COMMIT");
+    done_ = true;
+}
+
+}  // namespace xcp::inventory

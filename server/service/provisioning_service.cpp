@@ -1,0 +1,526 @@
+#include "server/service/provisioning_service.hpp"
+
+#include "server/boot/answerfile_render.hpp"
+#include "server/boot/host_values.hpp"
+#include "server/files/path.hpp"
+#include "server/http/static_files.hpp"
+#include "server/inventory/host_state.hpp"
+#include "server/inventory/secrets.hpp"
+#include "server/service/host_admin.hpp"
+#include "server/service/host_json.hpp"
+
+#include "libxcp/net/address.hpp"
+
+#include <boost/url/parse.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace xcp::service {
+namespace {
+
+using http::beast_http::status;
+using http::beast_http::verb;
+using http::text_reply;
+
+http::Reply json_reply(status s, const nlohmann::json& body)
+{
+    return text_reply(s, body.dump(2) + "\n", "application/json");
+}
+
+http::Reply error_json(status s, const std::string& message)
+{
+    return json_reply(s, nlohmann::json{{"error", message}});
+}
+
+http::Reply not_found()
+{
+    return text_reply(status::not_found, "not found\n");
+}
+
+// The prefixes whose next segment is a token: never logged as is.
+constexpr std::array token_prefixes{std::string_view("/answerfile/"), std::string_view("/api/v1/report/"),
+                                    std::string_view("/api/v1/report-script/"), std::string_view("/api/v1/hosts/")};
+
+bool looks_like_token(std::string_view s)
+{
+    return s.size() == 32 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+std::string_view query_value(std::string_view query, std::string_view key)
+{
+    std::size_t start = 0;
+    while (start <= query.size()) {
+        auto end = query.find('&', start);
+        if (end == std::string_view::npos) {
+            end = query.size();
+        }
+        const auto pair = query.substr(start, end - start);
+        if (pair.starts_with(key) && pair.size() > key.size() && pair[key.size()] == '=') {
+            return pair.substr(key.size() + 1);
+        }
+        start = end + 1;
+    }
+    return {};
+}
+
+}  // namespace
+
+ProvisioningService::ProvisioningService(ServiceSettings settings, inventory::Inventory& inventory,
+                                         const boot::Profiles& profiles, const boot::BootTemplates& templates,
+                                         const files::ConfinedRoot& http_root, const files::ConfinedRoot& tftp_root)
+    : settings_(std::move(settings)), inventory_(inventory), profiles_(profiles), templates_(templates),
+      http_root_(http_root), tftp_root_(tftp_root)
+{
+}
+
+std::string ProvisioningService::loggable_target(std::string_view target) const
+{
+    for (const auto prefix : token_prefixes) {
+        if (!target.starts_with(prefix)) {
+            continue;
+        }
+        const auto rest = target.substr(prefix.size());
+        const auto end = rest.find_first_of("/?");
+        const auto segment = rest.substr(0, end);
+        // /api/v1/hosts/<mac> is no secret; a token-shaped segment is.
+        if (prefix == "/api/v1/hosts/" && !looks_like_token(segment)) {
+            return std::string(target);
+        }
+        return std::string(prefix) + "<token>" + (end == std::string_view::npos ? "" : std::string(rest.substr(end)));
+    }
+    return std::string(target);
+}
+
+std::string ProvisioningService::host_boot_config(boot::Loader loader, const std::string& mac,
+                                                  const boost::asio::ip::address& client)
+{
+    auto host = inventory_.find(mac);
+    if (boot::boots_installer(host)) {
+        const char* loader_name = loader == boot::Loader::pxelinux ? "pxelinux" : loader == boot::Loader::grub ? "grub" : "iPXE";
+        inventory_.update(mac, [&](inventory::Host& h) {
+            h = inventory::mark_booting(std::move(h));
+            inventory::Event e;
+            e.source = "server";
+            e.step = "boot";
+            e.message = std::string(loader_name) + " install config served to " + client.to_string();
+            return std::optional(e);
+        });
+        // A missing boot file is the operator's to fix; the host still gets
+        // its config, and the log says what will fail.
+        const auto files = boot::boot_files_for(*host, settings_.site);
+        for (const auto& f : {files.xen, files.kernel, files.image}) {
+            if (std::holds_alternative<files::OpenRefused>(tftp_root_.open(f))) {
+                spdlog::warn("host {}: boot file {} is missing under the TFTP root {}", mac, f,
+                             tftp_root_.path().string());
+            }
+        }
+        spdlog::info("host {}: {} config for its {} served to {}", mac, loader_name, to_string(host->next_mode),
+                     client.to_string());
+    }
+    return templates_.host_config(loader, host, settings_.site, settings_.unknown_hosts);
+}
+
+std::optional<std::string> ProvisioningService::generated_tftp_file(std::string_view path,
+                                                                    const boost::asio::ip::address& client)
+{
+    const auto request = boot::classify_tftp_path(path);
+    if (!request) {
+        return std::nullopt;
+    }
+    try {
+        if (!request->mac) {
+            return templates_.generic_config(request->loader, settings_.site, settings_.unknown_hosts);
+        }
+        return host_boot_config(request->loader, *request->mac, client);
+    } catch (const std::exception& e) {
+        spdlog::error("boot config {} for {}: {}", path, client.to_string(), e.what());
+        return std::nullopt;
+    }
+}
+
+http::Reply ProvisioningService::handle(const http::Request& request, const http::Client& client)
+{
+    const auto parsed = boost::urls::parse_origin_form(request.target());
+    if (!parsed) {
+        return text_reply(status::bad_request, "bad request target\n");
+    }
+    const std::string path = parsed->path();
+    const std::string query = parsed->query();
+    const auto method = request.method();
+    const bool get = method == verb::get || method == verb::head;
+
+    if (path.starts_with("/answerfile/") && get) {
+        return answerfile(std::string_view(path).substr(12), client);
+    }
+    if (path.starts_with("/api/v1/report/") && get) {
+        return report(std::string_view(path).substr(15), query);
+    }
+    if (path.starts_with("/api/v1/report-script/") && get) {
+        return report_script(std::string_view(path).substr(22));
+    }
+    if (path.starts_with("/api/v1/hosts/") && path.ends_with("/events") && method == verb::post) {
+        const auto token = std::string_view(path).substr(14, path.size() - 14 - 7);
+        if (looks_like_token(token)) {
+            return agent_event(token, request);
+        }
+    }
+    if (path.starts_with("/api/v1/")) {
+        return admin(request, path);
+    }
+    if (path == "/metrics" && get) {
+        return metrics();
+    }
+    if ((path == "/ipxe" || path == "/boot.ipxe") && get) {
+        return ipxe({}, client);
+    }
+    if (path.starts_with("/ipxe/") && get) {
+        return ipxe(std::string_view(path).substr(6), client);
+    }
+    if (!get) {
+        auto r = text_reply(status::method_not_allowed, "method not allowed\n");
+        r.headers.set(http::beast_http::field::allow, "GET, HEAD");
+        return r;
+    }
+    const auto normalized = files::normalize_path(path);
+    if (const auto* refused = std::get_if<files::PathRefused>(&normalized)) {
+        spdlog::warn("http {}: {} refused: {}", client.address.to_string(), loggable_target(request.target()),
+                     refused->reason);
+        return text_reply(status::forbidden, "forbidden\n");
+    }
+    const auto& relative = std::get<std::string>(normalized);
+    if (relative.starts_with("boot/")) {
+        return boot_file(relative.substr(5), request, client);
+    }
+    std::string refusal;
+    auto reply = http::serve_file(http_root_, relative, request, refusal);
+    if (reply.status == status::forbidden) {
+        spdlog::warn("http {}: {} refused: {}", client.address.to_string(), relative, refusal);
+    }
+    return reply;
+}
+
+http::Reply ProvisioningService::boot_file(const std::string& path, const http::Request& request,
+                                           const http::Client& client)
+{
+    // lpxelinux and iPXE fetch the same files over HTTP: generated configs
+    // first, as over TFTP.
+    if (auto text = generated_tftp_file(path, client.address)) {
+        return text_reply(status::ok, std::move(*text));
+    }
+    std::string refusal;
+    auto reply = http::serve_file(tftp_root_, path, request, refusal);
+    if (reply.status == status::forbidden) {
+        spdlog::warn("http {}: boot/{} refused: {}", client.address.to_string(), path, refusal);
+    }
+    return reply;
+}
+
+http::Reply ProvisioningService::answerfile(std::string_view token, const http::Client& client)
+{
+    auto host = inventory_.find_by_token(token);
+    if (!host || !host->install_requested()) {
+        spdlog::warn("http {}: answerfile asked for with an unknown or used-up token", client.address.to_string());
+        return not_found();
+    }
+    try {
+        const auto profile = profiles_.load(host->profile);
+        auto rendered = boot::render_answerfile(profile, *host, settings_.site);
+        ++answerfiles_served_;
+        for (const auto& w : rendered.warnings) {
+            spdlog::warn("host {}: {}", host->mac, w);
+        }
+        inventory_.update(host->mac, [&](inventory::Host& h) {
+            inventory::Event e;
+            e.source = "server";
+            e.step = "answerfile";
+            e.percent = 0;
+            e.message = "answerfile (" + std::string(to_string(h.next_mode)) + ", profile " + h.profile +
+                        ") served to " + client.address.to_string();
+            h = inventory::apply_event(std::move(h), e);
+            return std::optional(e);
+        });
+        spdlog::info("host {}: answerfile for its {} served to {}", host->mac, to_string(host->next_mode),
+                     client.address.to_string());
+        return text_reply(status::ok, std::move(rendered.xml), "text/xml");
+    } catch (const std::exception& e) {
+        ++answerfile_failures_;
+        const std::string reason = std::string("answerfile not served: ") + e.what();
+        spdlog::error("host {}: {}", host->mac, reason);
+        inventory::Event event;
+        event.source = "server";
+        event.step = "answerfile";
+        event.message = reason;
+        inventory_.add_event(host->mac, event);
+        return text_reply(status::internal_server_error, "the answerfile for this host is not valid; see the server log\n");
+    }
+}
+
+http::Reply ProvisioningService::report(std::string_view token, std::string_view query)
+{
+    auto host = inventory_.find_by_token(token);
+    if (!host) {
+        return not_found();
+    }
+    const auto value = query_value(query, "status");
+    if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos || value.size() > 3) {
+        return text_reply(status::bad_request, "status=0 (success) or status=N (failure) is required\n");
+    }
+    inventory::Event e;
+    e.source = "installer";
+    e.step = "complete";
+    e.final = value == "0" ? inventory::Final::success : inventory::Final::failure;
+    e.message = value == "0" ? "the installer reported success"
+                             : "the installer reported failure (status " + std::string(value) + ")";
+    inventory_.update(host->mac, [&](inventory::Host& h) {
+        h = inventory::apply_event(std::move(h), e);
+        return std::optional(e);
+    });
+    spdlog::info("host {}: {}", host->mac, e.message);
+    return text_reply(status::ok, "recorded\n");
+}
+
+http::Reply ProvisioningService::report_script(std::string_view token)
+{
+    auto host = inventory_.find_by_token(token);
+    if (!host) {
+        return not_found();
+    }
+    const auto url = boot::report_url(settings_.site, std::string(token));
+    std::string script = "#!/bin/sh\n"
+                         "# xcp-pxe: the installer runs installation-complete scripts with 0 (success)\n"
+                         "# or 1 (failure); tell the server which.\n"
+                         "status=${1:-1}\n"
+                         "url=\"" + url + "?status=$status\"\n"
+                         "wget -q -O /dev/null \"$url\" 2>/dev/null || curl -fsS -o /dev/null \"$url\"\n";
+    return text_reply(status::ok, std::move(script), "text/x-shellscript");
+}
+
+http::Reply ProvisioningService::agent_event(std::string_view token, const http::Request& request)
+{
+    auto host = inventory_.find_by_token(token);
+    if (!host) {
+        return error_json(status::not_found, "unknown or used-up token");
+    }
+    const auto body = nlohmann::json::parse(request.body(), nullptr, false);
+    if (!body.is_object()) {
+        return error_json(status::bad_request, "the body must be a JSON object");
+    }
+    inventory::Event e;
+    e.source = "agent";
+    if (body.contains("step")) {
+        if (!body["step"].is_string() || body["step"].get<std::string>().size() > 64) {
+            return error_json(status::bad_request, "step must be a string of at most 64 characters");
+        }
+        e.step = body["step"].get<std::string>();
+    }
+    if (body.contains("percent") && !body["percent"].is_null()) {
+        if (!body["percent"].is_number_integer() || body["percent"].get<int>() < 0 || body["percent"].get<int>() > 100) {
+            return error_json(status::bad_request, "percent must be an integer from 0 to 100");
+        }
+        e.percent = body["percent"].get<int>();
+    }
+    if (body.contains("message")) {
+        if (!body["message"].is_string()) {
+            return error_json(status::bad_request, "message must be a string");
+        }
+        e.message = body["message"].get<std::string>().substr(0, 1024);
+    }
+    if (body.contains("final") && !body["final"].is_null()) {
+        const auto final = body["final"].is_string() ? body["final"].get<std::string>() : std::string();
+        if (final == "success") {
+            e.final = inventory::Final::success;
+        } else if (final == "failure") {
+            e.final = inventory::Final::failure;
+        } else {
+            return error_json(status::bad_request, "final must be null, \"success\" or \"failure\"");
+        }
+    }
+    inventory::Host updated;
+    inventory_.update(host->mac, [&](inventory::Host& h) {
+        h = inventory::apply_event(std::move(h), e);
+        updated = h;
+        return std::optional(e);
+    });
+    if (e.final) {
+        spdlog::info("host {}: install {}{}{}", host->mac, to_string(*e.final), e.message.empty() ? "" : ": ",
+                     e.message);
+    }
+    return json_reply(status::ok, nlohmann::json{{"state", to_string(updated.state)}});
+}
+
+http::Reply ProvisioningService::admin(const http::Request& request, std::string_view path)
+{
+    const auto auth = request[http::beast_http::field::authorization];
+    if (settings_.api_token.empty()) {
+        return error_json(status::forbidden, "the admin API is off: no API token is configured");
+    }
+    if (!auth.starts_with("Bearer ") || !inventory::equal_secrets(auth.substr(7), settings_.api_token)) {
+        auto r = error_json(status::unauthorized, "a valid bearer token is required");
+        r.headers.set(http::beast_http::field::www_authenticate, "Bearer");
+        return r;
+    }
+    const auto method = request.method();
+    try {
+        if (path == "/api/v1/hosts" || path == "/api/v1/hosts/") {
+            if (method == verb::get) {
+                nlohmann::json list = nlohmann::json::array();
+                for (const auto& h : inventory_.list()) {
+                    list.push_back(host_to_json(h));
+                }
+                return json_reply(status::ok, list);
+            }
+            if (method == verb::post) {
+                const auto body = nlohmann::json::parse(request.body(), nullptr, false);
+                if (!body.is_object() || !body.contains("mac") || !body["mac"].is_string()) {
+                    return error_json(status::bad_request, "the body must be a JSON object with a \"mac\"");
+                }
+                const auto profile = body.value("profile", std::string("default"));
+                (void)profiles_.load(profile);
+                Assignments settings;
+                if (body.contains("settings") && body["settings"].is_object()) {
+                    for (const auto& [k, v] : body["settings"].items()) {
+                        settings.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+                    }
+                }
+                if (body.contains("hostname") && body["hostname"].is_string()) {
+                    settings.emplace_back("hostname", body["hostname"].get<std::string>());
+                }
+                auto host = new_host(body["mac"].get<std::string>(), profile, settings);
+                inventory_.add(host);
+                spdlog::info("admin API: host {} added with profile {}", host.mac, host.profile);
+                return json_reply(status::created, host_to_json(*inventory_.find(host.mac), &settings_.site));
+            }
+            return error_json(status::method_not_allowed, "use GET or POST");
+        }
+        if (path.starts_with("/api/v1/hosts/")) {
+            auto rest = path.substr(14);
+            std::string_view action;
+            if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+                action = rest.substr(slash + 1);
+                rest = rest.substr(0, slash);
+            }
+            const auto mac = mac_argument(rest);
+            if (action == "events" && method == verb::get) {
+                if (!inventory_.find(mac)) {
+                    return error_json(status::not_found, "host " + mac + " is not in the inventory");
+                }
+                nlohmann::json list = nlohmann::json::array();
+                for (const auto& e : inventory_.events(mac)) {
+                    list.push_back(event_to_json(e));
+                }
+                return json_reply(status::ok, list);
+            }
+            if (!action.empty() && method == verb::post) {
+                const auto mode = inventory::next_mode_from(action);
+                if (!mode || *mode == inventory::NextMode::none) {
+                    return error_json(status::not_found, "unknown action " + std::string(action));
+                }
+                const auto host = service::request(inventory_, mac, *mode, "admin API");
+                return json_reply(status::ok, host_to_json(host, &settings_.site));
+            }
+            if (!action.empty()) {
+                return error_json(status::not_found, "unknown action " + std::string(action));
+            }
+            if (method == verb::get) {
+                const auto host = inventory_.find(mac);
+                return host ? json_reply(status::ok, host_to_json(*host, &settings_.site))
+                            : error_json(status::not_found, "host " + mac + " is not in the inventory");
+            }
+            if (method == verb::patch) {
+                const auto body = nlohmann::json::parse(request.body(), nullptr, false);
+                if (!body.is_object()) {
+                    return error_json(status::bad_request, "the body must be a JSON object of settings");
+                }
+                Assignments settings;
+                for (const auto& [k, v] : body.items()) {
+                    settings.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+                }
+                std::optional<inventory::Host> changed;
+                const bool found = inventory_.update(mac, [&](inventory::Host& h) {
+                    apply_settings(h, settings);
+                    changed = h;
+                    inventory::Event e;
+                    e.source = "admin";
+                    e.message = "settings changed through the admin API";
+                    return std::optional(e);
+                });
+                return found ? json_reply(status::ok, host_to_json(*changed, &settings_.site))
+                             : error_json(status::not_found, "host " + mac + " is not in the inventory");
+            }
+            if (method == verb::delete_) {
+                return inventory_.remove(mac) ? json_reply(status::ok, nlohmann::json{{"removed", mac}})
+                                              : error_json(status::not_found, "host " + mac + " is not in the inventory");
+            }
+            return error_json(status::method_not_allowed, "use GET, PATCH or DELETE");
+        }
+    } catch (const AdminError& e) {
+        return error_json(status::bad_request, e.what());
+    } catch (const boot::TemplateError& e) {
+        return error_json(status::bad_request, e.what());
+    } catch (const inventory::InventoryError& e) {
+        return error_json(status::conflict, e.what());
+    }
+    return error_json(status::not_found, "no such API endpoint");
+}
+
+http::Reply ProvisioningService::ipxe(std::string_view mac_text, const http::Client& client)
+{
+    if (mac_text.empty()) {
+        return text_reply(status::ok, templates_.generic_config(boot::Loader::ipxe, settings_.site, settings_.unknown_hosts));
+    }
+    const auto mac = net::normalize_mac(mac_text);
+    if (!mac) {
+        return text_reply(status::bad_request, "not a MAC address\n");
+    }
+    return text_reply(status::ok, host_boot_config(boot::Loader::ipxe, *mac, client.address));
+}
+
+http::Reply ProvisioningService::metrics()
+{
+    std::string out;
+    const auto counter = [&](const char* name, const char* help, std::uint64_t value, const std::string& labels = {}) {
+        // A labelled family's later members pass no help: it is printed once.
+        if (*help != '\0') {
+            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
+        }
+        out += std::string(name) + labels + " " + std::to_string(value) + "\n";
+    };
+    if (tftp_counters_ != nullptr) {
+        const auto& t = *tftp_counters_;
+        counter("xcp_tftp_requests_total", "TFTP read requests", t.requests);
+        counter("xcp_tftp_transfers_total", "TFTP transfers by outcome", t.completed, "{outcome=\"completed\"}");
+        counter("xcp_tftp_transfers_total", "", t.failed, "{outcome=\"failed\"}");
+        counter("xcp_tftp_transfers_total", "", t.refused, "{outcome=\"refused\"}");
+        counter("xcp_tftp_malformed_total", "TFTP packets dropped as malformed", t.malformed);
+        counter("xcp_tftp_bytes_total", "TFTP bytes acknowledged by clients", t.bytes);
+    }
+    if (http_counters_ != nullptr) {
+        const auto& h = *http_counters_;
+        counter("xcp_http_requests_total", "HTTP requests", h.requests);
+        counter("xcp_http_responses_total", "HTTP responses by status class", h.responses_2xx, "{class=\"2xx\"}");
+        counter("xcp_http_responses_total", "", h.responses_3xx, "{class=\"3xx\"}");
+        counter("xcp_http_responses_total", "", h.responses_4xx, "{class=\"4xx\"}");
+        counter("xcp_http_responses_total", "", h.responses_5xx, "{class=\"5xx\"}");
+        counter("xcp_http_bytes_total", "HTTP body bytes sent", h.bytes);
+        counter("xcp_http_rate_limited_total", "HTTP requests refused by the per-client rate limit", h.rate_limited);
+        counter("xcp_http_refused_connections_total", "HTTP connections refused by a connection cap",
+                h.refused_connections);
+        counter("xcp_http_timeouts_total", "HTTP connections closed by a timeout", h.timeouts);
+    }
+    counter("xcp_answerfiles_served_total", "Answerfiles served", answerfiles_served_);
+    counter("xcp_answerfile_errors_total", "Answerfiles not served because the result was invalid",
+            answerfile_failures_);
+    out += "# HELP xcp_hosts Hosts in the inventory by state\n# TYPE xcp_hosts gauge\n";
+    const auto counts = inventory_.count_by_state();
+    for (const auto state : {inventory::HostState::new_, inventory::HostState::booting, inventory::HostState::installing,
+                             inventory::HostState::installed, inventory::HostState::failed}) {
+        const auto it = counts.find(state);
+        out += "xcp_hosts{state=\"" + std::string(to_string(state)) + "\"} " +
+               std::to_string(it == counts.end() ? 0 : it->second) + "\n";
+    }
+    return text_reply(status::ok, std::move(out), "text/plain; version=0.0.4");
+}
+
+}  // namespace xcp::service

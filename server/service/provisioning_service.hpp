@@ -1,0 +1,72 @@
+#pragma once
+
+#include "server/boot/boot_config.hpp"
+#include "server/boot/profiles.hpp"
+#include "server/boot/site.hpp"
+#include "server/files/confined_root.hpp"
+#include "server/http/handler.hpp"
+#include "server/http/server.hpp"
+#include "server/inventory/inventory.hpp"
+#include "server/tftp/server.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace xcp::service {
+
+struct ServiceSettings {
+    boot::Site site;
+    boot::UnknownHosts unknown_hosts = boot::UnknownHosts::local;
+    std::string api_token;  // bearer token of the admin API
+};
+
+// The product behind the protocols: which boot config and answerfile each
+// host gets, what its reports do to its record, the admin API and metrics.
+// The TFTP and HTTP servers call it through their small interfaces.
+class ProvisioningService final : public http::Handler {
+public:
+    ProvisioningService(ServiceSettings settings, inventory::Inventory& inventory, const boot::Profiles& profiles,
+                        const boot::BootTemplates& templates, const files::ConfinedRoot& http_root,
+                        const files::ConfinedRoot& tftp_root);
+
+    // The TFTP overlay: generated configs by path, nullopt for files.
+    std::optional<std::string> generated_tftp_file(std::string_view path, const boost::asio::ip::address& client);
+
+    http::Reply handle(const http::Request& request, const http::Client& client) override;
+    [[nodiscard]] std::string loggable_target(std::string_view target) const override;
+
+    void watch(const tftp::ServerCounters* tftp, const http::ServerCounters* http)
+    {
+        tftp_counters_ = tftp;
+        http_counters_ = http;
+    }
+
+private:
+    http::Reply answerfile(std::string_view token, const http::Client& client);
+    http::Reply report(std::string_view token, std::string_view query);
+    http::Reply report_script(std::string_view token);
+    http::Reply agent_event(std::string_view token, const http::Request& request);
+    http::Reply admin(const http::Request& request, std::string_view path);
+    http::Reply ipxe(std::string_view mac, const http::Client& client);
+    http::Reply metrics();
+    http::Reply boot_file(const std::string& path, const http::Request& request, const http::Client& client);
+
+    // A host's config for `loader`; marks it booting when it is its installer.
+    std::string host_boot_config(boot::Loader loader, const std::string& mac, const boost::asio::ip::address& client);
+
+    ServiceSettings settings_;
+    inventory::Inventory& inventory_;
+    const boot::Profiles& profiles_;
+    const boot::BootTemplates& templates_;
+    const files::ConfinedRoot& http_root_;
+    const files::ConfinedRoot& tftp_root_;
+    const tftp::ServerCounters* tftp_counters_ = nullptr;
+    const http::ServerCounters* http_counters_ = nullptr;
+    std::uint64_t answerfiles_served_ = 0;
+    std::uint64_t answerfile_failures_ = 0;
+};
+
+}  // namespace xcp::service
