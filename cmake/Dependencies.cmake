@@ -8,3 +8,8 @@ find_package(OpenSSL 3 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(boost_url 1.81 REQUIRED CONFIG)
 find_package(tomlplusplus REQUIRED)
+find_package(SQLite3 REQUIRED)
+# libxcrypt has no CMake package (debian-deps.md): pkg-config, global so that
+# the tests can check hashes too.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBXCRYPT REQUIRED IMPORTED_TARGET GLOBAL libxcrypt)

@@ -79,7 +79,7 @@ RenderedAnswerfile render_answerfile(const Template& profile, const inventory::H
     } catch (const TemplateError& e) {
         throw RenderError(e.what());
     }
-    const auto name = profile.name() + " for " + host.mac;
+    const auto& name = profile.name();
     auto parsed = af::parse(text);
     if (!parsed.valid()) {
         throw RenderError(parsed.model ? describe(parsed.diagnostics, name, af::Severity::error)

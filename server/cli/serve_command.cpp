@@ -55,6 +55,40 @@ struct ServeArgs {
     std::string log_level = "info";
 };
 
+tftp::ServerSettings tftp_settings(const ServeArgs& args, const asio::ip::address& address)
+{
+    tftp::ServerSettings s;
+    s.listen = {address, args.tftp_port};
+    s.limits.max_blksize = args.max_blksize;
+    s.limits.max_windowsize = args.max_windowsize;
+    s.limits.max_timeout_s = static_cast<std::uint8_t>(args.max_client_timeout_s);
+    s.max_transfers = args.max_transfers;
+    s.max_transfers_per_client = args.max_per_client;
+    s.transfer.timeout = std::chrono::milliseconds(args.timeout_ms);
+    s.transfer.max_retransmits = args.retransmits;
+    return s;
+}
+
+template <typename Stop>
+void run_until_signal(asio::io_context& io, Stop stop)
+{
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const auto& error, int signal) {
+        if (!error) {
+            spdlog::info("signal {}: stopping", signal);
+            stop();
+            io.stop();
+        }
+    });
+    io.run();
+}
+
+void log_totals(const tftp::ServerCounters& t)
+{
+    spdlog::info("tftp: {} requests, {} completed, {} failed, {} refused, {} malformed, {} bytes sent", t.requests,
+                 t.completed, t.failed, t.refused, t.malformed, t.bytes);
+}
+
 // The admin API's bearer token: the file's first line, created (0600) with a
 // random token when missing so that the API is never open without one.
 std::string load_api_token(const std::string& file)
@@ -76,17 +110,46 @@ std::string load_api_token(const std::string& file)
     return token;
 }
 
-int serve(const ServeArgs& args)
+// `serve --tftp-root DIR` alone (the TFTP contract): files only, no
+// inventory, no HTTP.
+int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
+{
+    asio::io_context io(1);
+    try {
+        const files::ConfinedRoot tftp_root(args.tftp_root, "TFTP root");
+        tftp::FileCache cache(args.cache_mib << 20, args.cache_file_mib << 20);
+        tftp::RootResolver files(tftp_root, cache);
+        tftp::Server tftp_server(io, tftp_settings(args, address), files);
+        tftp_server.start();
+        spdlog::info("serving TFTP from {} (files only: give --state-dir and --http-root to serve hosts)",
+                     args.tftp_root);
+        run_until_signal(io, [&] { tftp_server.stop(); });
+        log_totals(tftp_server.counters());
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return exit_failure;
+    }
+    return exit_ok;
+}
+
+int serve(const ServeArgs& args, bool state_dir_given)
 {
     setup_logging(args.log_level);
-    if (args.tftp_root.empty() || args.http_root.empty()) {
-        spdlog::error("serve needs --tftp-root and --http-root (or tftp-root and http-root in --config)");
+    if (args.tftp_root.empty()) {
+        spdlog::error("serve needs --tftp-root (or tftp-root in --config)");
         return exit_usage;
     }
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(args.listen, ec);
     if (ec) {
         spdlog::error("--listen {}: not an IP address", args.listen);
+        return exit_usage;
+    }
+    if (args.http_root.empty() && !state_dir_given) {
+        return serve_tftp_only(args, address);
+    }
+    if (args.http_root.empty()) {
+        spdlog::error("serving hosts needs --http-root (the install repository; or http-root in --config)");
         return exit_usage;
     }
     const auto advertise = args.advertise.empty() ? args.listen : args.advertise;
@@ -129,16 +192,7 @@ int serve(const ServeArgs& args)
                 return service.generated_tftp_file(path, client);
             },
             files);
-        tftp::ServerSettings tftp_settings;
-        tftp_settings.listen = {address, args.tftp_port};
-        tftp_settings.limits.max_blksize = args.max_blksize;
-        tftp_settings.limits.max_windowsize = args.max_windowsize;
-        tftp_settings.limits.max_timeout_s = static_cast<std::uint8_t>(args.max_client_timeout_s);
-        tftp_settings.max_transfers = args.max_transfers;
-        tftp_settings.max_transfers_per_client = args.max_per_client;
-        tftp_settings.transfer.timeout = std::chrono::milliseconds(args.timeout_ms);
-        tftp_settings.transfer.max_retransmits = args.retransmits;
-        tftp::Server tftp_server(io, tftp_settings, resolver);
+        tftp::Server tftp_server(io, tftp_settings(args, address), resolver);
 
         http::ServerSettings http_settings;
         http_settings.listen = {address, args.http_port};
@@ -158,19 +212,11 @@ int serve(const ServeArgs& args)
                      http_server.local_endpoint().port(), args.http_root, inventory.file().string(),
                      service_settings.site.http_url);
 
-        asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](const auto& error, int signal) {
-            if (!error) {
-                spdlog::info("signal {}: stopping", signal);
-                tftp_server.stop();
-                http_server.stop();
-                io.stop();
-            }
+        run_until_signal(io, [&] {
+            tftp_server.stop();
+            http_server.stop();
         });
-        io.run();
-        const auto& t = tftp_server.counters();
-        spdlog::info("tftp: {} requests, {} completed, {} failed, {} refused, {} malformed, {} bytes sent", t.requests,
-                     t.completed, t.failed, t.refused, t.malformed, t.bytes);
+        log_totals(tftp_server.counters());
         const auto& h = http_server.counters();
         spdlog::info("http: {} connections, {} requests, {} bytes sent", h.connections, h.requests, h.bytes);
     } catch (const std::exception& e) {
@@ -261,7 +307,7 @@ void add_serve_command(CLI::App& app, int& exit_code)
         if (!args->config.empty()) {
             apply_config_file(*cmd, args->config);
         }
-        exit_code = serve(*args);
+        exit_code = serve(*args, cmd->get_option("--state-dir")->count() > 0);
     });
 }
 

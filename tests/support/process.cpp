@@ -1,6 +1,7 @@
 #include "tests/support/process.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 
 #include <fcntl.h>
@@ -104,6 +105,16 @@ int Daemon::stop()
     return status_ != -1 && WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
 }
 
+void Daemon::kill_hard()
+{
+    if (pid_ > 0 && running()) {
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        status_ = status;
+    }
+}
+
 std::string Daemon::log() const
 {
     std::ifstream in(log_);
@@ -132,6 +143,13 @@ unsigned short free_udp_port()
     boost::asio::io_context io;
     boost::asio::ip::udp::socket s(io, {boost::asio::ip::address_v4::loopback(), 0});
     return s.local_endpoint().port();
+}
+
+unsigned short free_tcp_port()
+{
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::address_v4::loopback(), 0});
+    return a.local_endpoint().port();
 }
 
 TempDir::TempDir()

@@ -35,6 +35,8 @@ public:
     [[nodiscard]] bool running() const;
     // Sends SIGTERM and waits (bounded) for the exit code.
     int stop();
+    // SIGKILL, as a crash or an OOM kill would: no clean-up runs.
+    void kill_hard();
 
 private:
     int pid_ = -1;
@@ -44,6 +46,8 @@ private:
 
 // A UDP port free on 127.0.0.1 right now.
 unsigned short free_udp_port();
+// A TCP port free on 127.0.0.1 right now.
+unsigned short free_tcp_port();
 
 // A fresh directory under the test's temporary directory, removed at exit.
 class TempDir {

@@ -1,0 +1,242 @@
+// Answerfiles and boot configs from templates: pure functions of the host,
+// the site and the template text.
+#include "libxcp/answerfile/parser.hpp"
+#include "server/boot/answerfile_render.hpp"
+#include "server/boot/boot_config.hpp"
+#include "server/boot/host_values.hpp"
+#include "server/boot/profiles.hpp"
+#include "server/inventory/host_state.hpp"
+#include "server/inventory/host_vars.hpp"
+#include "tests/support/process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace xcp::boot {
+namespace {
+
+namespace af = answerfile;
+
+const std::string token = "0123456789abcdef0123456789abcdef";
+
+Site site()
+{
+    Site s;
+    s.server = "192.0.2.10";
+    s.http_url = "http://192.0.2.10:8080";
+    s.repository_url = s.http_url + "/repo/";
+    return s;
+}
+
+inventory::Host host(inventory::NextMode mode = inventory::NextMode::install)
+{
+    inventory::Host h;
+    h.mac = "52:54:00:12:34:56";
+    return inventory::request_install(h, mode, token);
+}
+
+Template default_profile()
+{
+    return Profiles(test::source_dir() / "answerfiles/profiles").load("default");
+}
+
+af::Answerfile parse_valid(const std::string& xml)
+{
+    auto r = af::parse(xml);
+    EXPECT_TRUE(r.valid()) << xml;
+    return r.model.value_or(af::Answerfile{});
+}
+
+TEST(Template, UnknownPlaceholderIsAnErrorWithItsLine)
+{
+    try {
+        Template t("p.xml", "<a>\n{{primary_disk}}</a>", Escaping::xml, profile_placeholders());
+        FAIL() << "accepted a typo";
+    } catch (const TemplateError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("p.xml:2"), std::string::npos) << what;
+        EXPECT_NE(what.find("did you mean {{primary-disk}}"), std::string::npos) << what;
+    }
+    EXPECT_THROW(Template("p.xml", "{{#static}}", Escaping::xml, profile_placeholders()), TemplateError);
+}
+
+TEST(Template, XmlEscapingAndSections)
+{
+    Template t("t", "[{{v}}]{{#flag}}F{{/flag}}{{^e}}E{{/e}}{{#l}}<{{.}}>{{/l}}", Escaping::xml, {"v", "flag", "e", "l"});
+    const auto out = t.render({{"v", std::string("a&<\"")}, {"flag", true}, {"e", std::string()},
+                               {"l", std::vector<std::string>{"x", "y"}}});
+    EXPECT_EQ(out, "[a&amp;&lt;&quot;]FE<x><y>");
+    Template raw("t", "{{v}}", Escaping::none, {"v"});
+    EXPECT_EQ(raw.render({{"v", std::string("a&b")}}), "a&b");
+    EXPECT_THROW(raw.render({{"v", std::string()}}), TemplateError) << "an empty result is refused";
+}
+
+TEST(AnswerfileRender, DefaultProfileWorksWithNoSettings)
+{
+    const auto r = render_answerfile(default_profile(), host(), site());
+    const auto a = parse_valid(r.xml);
+    EXPECT_EQ(a.mode, af::Mode::fresh);
+    ASSERT_TRUE(a.primary_disk);
+    EXPECT_EQ(a.primary_disk->device, "sda");
+    ASSERT_EQ(a.sources.size(), 1U);
+    EXPECT_EQ(a.sources[0].location, "http://192.0.2.10:8080/repo/");
+    ASSERT_TRUE(a.admin_interface);
+    EXPECT_EQ(a.admin_interface->proto, af::Proto::dhcp);
+    EXPECT_EQ(a.hostname->value, "xcp-525400123456");
+    ASSERT_EQ(a.scripts.size(), 1U);
+    EXPECT_EQ(a.scripts[0].stage, af::ScriptStage::installation_complete);
+    EXPECT_EQ(a.scripts[0].source.location, "http://192.0.2.10:8080/api/v1/report-script/" + token);
+}
+
+TEST(AnswerfileRender, HostSettingsFillTheProfile)
+{
+    auto h = host();
+    for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+             {"ip", "10.0.0.5"}, {"netmask", "255.255.255.0"}, {"gateway", "10.0.0.1"}, {"dns", "10.0.0.2,10.0.0.3"},
+             {"primary-disk", "nvme0n1"}, {"guest-disks", "sdb,sdc"}, {"root-password", "s3cret"},
+             {"timezone", "Europe/Paris"}, {"hostname", "h1"}, {"repository", "http://mirror/x?a=1&b=2"}}) {
+        ASSERT_EQ(inventory::set_host_value(h, k, v), "") << k;
+    }
+    const auto r = render_answerfile(default_profile(), h, site());
+    EXPECT_EQ(r.xml.find("s3cret"), std::string::npos);
+    const auto a = parse_valid(r.xml);
+    EXPECT_EQ(a.admin_interface->proto, af::Proto::static_);
+    EXPECT_EQ(a.admin_interface->ipaddr, "10.0.0.5");
+    ASSERT_EQ(a.name_servers.size(), 2U);
+    EXPECT_EQ(a.primary_disk->device, "nvme0n1");
+    ASSERT_EQ(a.guest_disks.size(), 2U);
+    EXPECT_EQ(a.root_password->type, af::PasswordType::hash);
+    EXPECT_EQ(a.sources[0].location, "http://mirror/x?a=1&b=2") << "escaped in XML, intact once parsed";
+    EXPECT_EQ(a.timezone->value, "Europe/Paris");
+}
+
+TEST(AnswerfileRender, EachModeGetsWhatItReads)
+{
+    auto re = parse_valid(render_answerfile(default_profile(), host(inventory::NextMode::reinstall), site()).xml);
+    EXPECT_EQ(re.mode, af::Mode::reinstall);
+    EXPECT_TRUE(re.primary_disk);
+
+    const auto up_r = render_answerfile(default_profile(), host(inventory::NextMode::upgrade), site());
+    auto up = parse_valid(up_r.xml);
+    EXPECT_EQ(up.mode, af::Mode::upgrade);
+    ASSERT_TRUE(up.existing_installation);
+    EXPECT_EQ(up.existing_installation->value, "sda");
+    EXPECT_FALSE(up.admin_interface) << "carried over from the existing installation";
+    EXPECT_TRUE(up_r.warnings.empty());
+
+    auto h = host(inventory::NextMode::restore);
+    ASSERT_EQ(inventory::set_host_value(h, "backup-disk", "sdb"), "");
+    auto rs = parse_valid(render_answerfile(default_profile(), h, site()).xml);
+    EXPECT_EQ(rs.mode, af::Mode::restore);
+    EXPECT_EQ(rs.backup_disk->value, "sdb");
+}
+
+TEST(AnswerfileRender, AnInvalidResultIsRefusedWithItsReason)
+{
+    Template broken("broken.xml", "<installation><primary-disk>{{primary-disk}}</primary-disk></installation>",
+                    Escaping::xml, profile_placeholders());
+    try {
+        (void)render_answerfile(broken, host(), site());
+        FAIL() << "served an answerfile without a source";
+    } catch (const RenderError& e) {
+        EXPECT_NE(std::string(e.what()).find("broken.xml:1:1"), std::string::npos) << e.what();
+    }
+    auto h = host();
+    h.token.reset();
+    EXPECT_THROW((void)render_answerfile(default_profile(), h, site()), RenderError);
+}
+
+TEST(BootConfig, PathsThatAreGenerated)
+{
+    struct Case {
+        const char* path;
+        bool generated;
+        Loader loader;
+        const char* mac;
+    };
+    const Case cases[] = {
+        {"pxelinux.cfg/01-52-54-00-12-34-56", true, Loader::pxelinux, "52:54:00:12:34:56"},
+        {"pxelinux.cfg/01-52-54-00-12-34-5", false, Loader::pxelinux, nullptr},
+        {"pxelinux.cfg/C0A80001", false, Loader::pxelinux, nullptr},
+        {"pxelinux.cfg/default", true, Loader::pxelinux, nullptr},
+        {"EFI/xenserver/grub.cfg", true, Loader::grub, nullptr},
+        {"EFI/xenserver/grub.cfg-01-52-54-00-12-34-56", true, Loader::grub, "52:54:00:12:34:56"},
+        {"EFI/xenserver/grub.cfg-52:54:00:12:34:56", true, Loader::grub, "52:54:00:12:34:56"},
+        {"grub.cfg-nonsense", false, Loader::grub, nullptr},
+        {"pxelinux.0", false, Loader::pxelinux, nullptr},
+        {"xcp-ng/xen.gz", false, Loader::pxelinux, nullptr},
+    };
+    for (const auto& c : cases) {
+        const auto r = classify_tftp_path(c.path);
+        ASSERT_EQ(r.has_value(), c.generated) << c.path;
+        if (r) {
+            EXPECT_EQ(r->loader, c.loader) << c.path;
+            EXPECT_EQ(r->mac.value_or(""), c.mac ? c.mac : "") << c.path;
+        }
+    }
+}
+
+TEST(BootConfig, InstallUntilSuccessThenLocalBoot)
+{
+    const BootTemplates t(test::source_dir() / "pxe-templates");
+    auto h = host();
+    const auto install = t.host_config(Loader::pxelinux, h, site(), UnknownHosts::local);
+    EXPECT_NE(install.find("kernel mboot.c32"), std::string::npos) << install;
+    EXPECT_NE(install.find("answerfile=http://192.0.2.10:8080/answerfile/" + token), std::string::npos);
+    EXPECT_NE(install.find("xcp-ng/xen.gz"), std::string::npos);
+    EXPECT_NE(install.find(" --- xcp-ng/install.img"), std::string::npos);
+    const auto grub = t.host_config(Loader::grub, h, site(), UnknownHosts::local);
+    EXPECT_NE(grub.find("multiboot2 /xcp-ng/xen.gz"), std::string::npos) << grub;
+    const auto ipxe = t.host_config(Loader::ipxe, h, site(), UnknownHosts::local);
+    EXPECT_TRUE(ipxe.starts_with("#!ipxe")) << ipxe;
+    EXPECT_NE(ipxe.find("http://192.0.2.10:8080/boot/xcp-ng/vmlinuz"), std::string::npos) << ipxe;
+
+    h = inventory::apply_event(h, inventory::Event{0, {}, "agent", "", std::nullopt, "", inventory::Final::success});
+    const auto local = t.host_config(Loader::pxelinux, h, site(), UnknownHosts::menu);
+    EXPECT_NE(local.find("localboot 0"), std::string::npos) << local;
+    EXPECT_EQ(local.find("answerfile="), std::string::npos);
+    EXPECT_NE(t.host_config(Loader::grub, h, site(), UnknownHosts::local).find("exit"), std::string::npos);
+    EXPECT_NE(t.host_config(Loader::ipxe, h, site(), UnknownHosts::local).find("exit"), std::string::npos);
+
+    h.release = "8.3";
+    h = inventory::request_install(h, inventory::NextMode::reinstall, token);
+    EXPECT_NE(t.host_config(Loader::pxelinux, h, site(), UnknownHosts::local).find("releases/8.3/boot/xen.gz"),
+              std::string::npos);
+}
+
+TEST(BootConfig, UnknownHostsGetTheConfiguredDefault)
+{
+    const BootTemplates t(test::source_dir() / "pxe-templates");
+    const auto local = t.host_config(Loader::pxelinux, std::nullopt, site(), UnknownHosts::local);
+    EXPECT_NE(local.find("localboot 0"), std::string::npos);
+    EXPECT_EQ(local.find("mboot.c32"), std::string::npos);
+    const auto menu = t.generic_config(Loader::pxelinux, site(), UnknownHosts::menu);
+    EXPECT_NE(menu.find("default local"), std::string::npos);
+    EXPECT_NE(menu.find("kernel mboot.c32"), std::string::npos);
+    EXPECT_EQ(menu.find("answerfile="), std::string::npos) << "a manual install asks at the console";
+    EXPECT_NE(t.generic_config(Loader::grub, site(), UnknownHosts::local).find("${net_default_mac}"),
+              std::string::npos);
+    EXPECT_NE(t.generic_config(Loader::ipxe, site(), UnknownHosts::local).find("http://192.0.2.10:8080/ipxe/"),
+              std::string::npos);
+}
+
+TEST(BootConfig, AnOperatorsBrokenTemplateIsReportedByFile)
+{
+    test::TempDir dir;
+    for (const auto& entry : std::filesystem::directory_iterator(test::source_dir() / "pxe-templates")) {
+        std::filesystem::copy_file(entry.path(), dir.path() / entry.path().filename());
+    }
+    std::ofstream(dir.path() / "grub-install.cfg") << "multiboot2 /{{xen_path}}\n";
+    try {
+        const BootTemplates t(dir.path());
+        FAIL();
+    } catch (const TemplateError& e) {
+        EXPECT_NE(std::string(e.what()).find("grub-install.cfg:1: unknown placeholder {{xen_path}}"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace xcp::boot

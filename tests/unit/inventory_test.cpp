@@ -1,0 +1,173 @@
+// The inventory: host state transitions (pure), settings checks, and the
+// SQLite store with two writers at once.
+#include "server/inventory/host_state.hpp"
+#include "server/inventory/host_vars.hpp"
+#include "server/inventory/inventory.hpp"
+#include "server/inventory/secrets.hpp"
+#include "tests/support/process.hpp"
+
+#include <crypt.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace xcp::inventory {
+namespace {
+
+Host installing_host()
+{
+    Host h;
+    h.mac = "52:54:00:12:34:56";
+    return request_install(h, NextMode::install, "0123456789abcdef0123456789abcdef");
+}
+
+TEST(HostState, ProgressThenSuccessEndsTheInstallRequest)
+{
+    auto h = mark_booting(installing_host());
+    EXPECT_EQ(h.state, HostState::booting);
+    EXPECT_TRUE(h.install_requested());
+    h = apply_event(h, Event{0, {}, "agent", "partition", 12, "", std::nullopt});
+    EXPECT_EQ(h.state, HostState::installing);
+    EXPECT_EQ(h.percent, 12);
+    EXPECT_EQ(h.step, "partition");
+    h = apply_event(h, Event{0, {}, "agent", "", 150, "", std::nullopt});
+    EXPECT_EQ(h.percent, 100) << "clamped";
+    h = apply_event(h, Event{0, {}, "agent", "done", std::nullopt, "", Final::success});
+    EXPECT_EQ(h.state, HostState::installed);
+    EXPECT_FALSE(h.netboot);
+    EXPECT_EQ(h.next_mode, NextMode::none);
+    EXPECT_FALSE(h.token);
+    EXPECT_FALSE(h.install_requested());
+}
+
+TEST(HostState, FailureStopsTheLoopAndKeepsTheReason)
+{
+    auto h = apply_event(installing_host(), Event{0, {}, "installer", "", std::nullopt, "disk sdb missing", Final::failure});
+    EXPECT_EQ(h.state, HostState::failed);
+    EXPECT_EQ(h.reason, "disk sdb missing");
+    EXPECT_FALSE(h.install_requested());
+    h = request_install(h, NextMode::reinstall, "ffffffffffffffffffffffffffffffff");
+    EXPECT_EQ(h.state, HostState::new_);
+    EXPECT_TRUE(h.reason.empty());
+    EXPECT_TRUE(h.install_requested());
+    EXPECT_EQ(h.next_mode, NextMode::reinstall);
+}
+
+TEST(HostState, BootingDoesNotResetAnInstallInProgress)
+{
+    auto h = apply_event(installing_host(), Event{0, {}, "agent", "copy", 40, "", std::nullopt});
+    h = mark_booting(h);
+    EXPECT_EQ(h.state, HostState::installing);
+    EXPECT_EQ(h.percent, 40);
+}
+
+TEST(HostSettings, CheckedWhenSet)
+{
+    Host h;
+    h.mac = "52:54:00:12:34:56";
+    EXPECT_EQ(set_host_value(h, "ip", "10.0.0.5"), "");
+    EXPECT_EQ(h.vars["ip"], "10.0.0.5");
+    EXPECT_NE(set_host_value(h, "ip", "10.0.0.500"), "");
+    EXPECT_NE(set_host_value(h, "netmask", "255.0.255.0"), "");
+    EXPECT_EQ(set_host_value(h, "dns", "192.0.2.1, 192.0.2.2"), "");
+    EXPECT_NE(set_host_value(h, "dns", "192.0.2.1,nope"), "");
+    EXPECT_EQ(set_host_value(h, "guest-disks", "sdb,sdc"), "");
+    EXPECT_EQ(set_host_value(h, "hostname", "host-1.example.com"), "");
+    EXPECT_EQ(h.hostname, "host-1.example.com");
+    EXPECT_NE(set_host_value(h, "hostname", "bad_name!"), "");
+    EXPECT_EQ(set_host_value(h, "netboot", "no"), "");
+    EXPECT_FALSE(h.netboot);
+    EXPECT_NE(set_host_value(h, "profile", "../etc"), "");
+    EXPECT_NE(set_host_value(h, "release", "a/b"), "");
+    EXPECT_NE(set_host_value(h, "vlan", "4095"), "");
+    const auto unknown = set_host_value(h, "primary_disk", "sda");
+    EXPECT_NE(unknown.find("did you mean 'primary-disk'"), std::string::npos) << unknown;
+    EXPECT_EQ(set_host_value(h, "ip", ""), "");
+    EXPECT_FALSE(h.vars.contains("ip")) << "an empty value removes the setting";
+}
+
+TEST(HostSettings, PlainPasswordIsStoredOnlyAsItsHash)
+{
+    Host h;
+    EXPECT_EQ(set_host_value(h, "root-password", "hunter2-secret"), "");
+    EXPECT_FALSE(h.vars.contains("root-password"));
+    const auto hash = h.vars.at("root-password-hash");
+    EXPECT_TRUE(hash.starts_with("$6$")) << hash;
+    EXPECT_EQ(hash.find("hunter2"), std::string::npos);
+    crypt_data data{};
+    EXPECT_EQ(std::string(crypt_rn("hunter2-secret", hash.c_str(), &data, sizeof data)), hash);
+    const auto refused = set_host_value(h, "root-password-hash", "hunter2-secret");
+    EXPECT_NE(refused, "");
+    EXPECT_EQ(refused.find("hunter2"), std::string::npos) << "a wrong hash is never echoed: " << refused;
+}
+
+TEST(Secrets, TokensAreRandomHex)
+{
+    const auto a = new_token();
+    const auto b = new_token();
+    EXPECT_EQ(a.size(), 32U);
+    EXPECT_NE(a, b);
+    EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+    EXPECT_TRUE(equal_secrets(a, a));
+    EXPECT_FALSE(equal_secrets(a, b));
+    EXPECT_FALSE(equal_secrets(a, a.substr(1)));
+}
+
+TEST(Inventory, StoresFindsUpdatesAndRemoves)
+{
+    test::TempDir dir;
+    Inventory inv(dir.path() / "state");
+    auto h = installing_host();
+    h.vars["ip"] = "10.0.0.5";
+    inv.add(h);
+    EXPECT_THROW(inv.add(h), InventoryError);
+    auto found = inv.find(h.mac);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->vars.at("ip"), "10.0.0.5");
+    EXPECT_EQ(found->token, h.token);
+    EXPECT_EQ(inv.find_by_token(*h.token)->mac, h.mac);
+    EXPECT_FALSE(inv.find_by_token(""));
+    EXPECT_TRUE(inv.update(h.mac, [](Host& x) {
+        x = apply_event(x, Event{0, {}, "agent", "", std::nullopt, "", Final::success});
+        return std::optional(Event{0, {}, "agent", "done", 100, "ok", Final::success});
+    }));
+    EXPECT_FALSE(inv.find_by_token(*h.token)) << "the token dies with the install request";
+    EXPECT_EQ(inv.find(h.mac)->state, HostState::installed);
+    const auto events = inv.events(h.mac);
+    ASSERT_EQ(events.size(), 2U);
+    EXPECT_EQ(events.back().final, Final::success);
+    EXPECT_EQ(inv.count_by_state()[HostState::installed], 1U);
+    EXPECT_FALSE(inv.update("00:00:00:00:00:01", [](Host&) { return std::optional<Event>(); }));
+    EXPECT_TRUE(inv.remove(h.mac));
+    EXPECT_FALSE(inv.remove(h.mac));
+    EXPECT_TRUE(inv.events(h.mac).empty()) << "events go with their host";
+}
+
+TEST(Inventory, TwoWritersAtOnceLoseNothing)
+{
+    test::TempDir dir;
+    {
+        Inventory inv(dir.path());
+        inv.add(installing_host());
+    }
+    constexpr int per_writer = 100;
+    auto writer = [&](const char* who) {
+        Inventory inv(dir.path());
+        for (int i = 0; i < per_writer; ++i) {
+            inv.update("52:54:00:12:34:56", [&](Host& h) {
+                h.vars["counter"] = std::to_string(std::stoi(h.vars.contains("counter") ? h.vars["counter"] : "0") + 1);
+                return std::optional(Event{0, {}, who, "", std::nullopt, "tick", std::nullopt});
+            });
+        }
+    };
+    std::thread a(writer, "a");
+    std::thread b(writer, "b");
+    a.join();
+    b.join();
+    Inventory inv(dir.path());
+    EXPECT_EQ(inv.find("52:54:00:12:34:56")->vars.at("counter"), std::to_string(2 * per_writer));
+    EXPECT_EQ(inv.events("52:54:00:12:34:56", 10000).size(), 1U + 2 * per_writer);
+}
+
+}  // namespace
+}  // namespace xcp::inventory
