@@ -83,7 +83,7 @@ int list_hosts(const HostArgs& a)
         for (const auto& h : hosts) {
             list.push_back(service::host_to_json(h));
         }
-        std::cout << list.dump(2) << '\n';
+        std::cout << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         return exit_ok;
     }
     std::cout << std::left << std::setw(18) << "MAC" << "  " << std::setw(24) << "HOSTNAME" << "  " << std::setw(12)
@@ -111,7 +111,7 @@ int show_host(const HostArgs& a)
         for (const auto& e : events) {
             j["events"].push_back(service::event_to_json(e));
         }
-        std::cout << j.dump(2) << '\n';
+        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         return exit_ok;
     }
     std::cout << "mac:        " << host->mac << "\nhostname:   " << (host->hostname.empty() ? "-" : host->hostname)
@@ -282,7 +282,7 @@ int list_profiles(const HostArgs& a)
             list.push_back({{"name", p.name}, {"file", p.file.string()}, {"valid", p.problem.empty()},
                             {"problem", p.problem}});
         }
-        std::cout << list.dump(2) << '\n';
+        std::cout << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     } else {
         for (const auto& p : all) {
             std::cout << std::left << std::setw(20) << p.name << "  " << p.file.string()
@@ -340,7 +340,8 @@ void add_host_command(CLI::App& app, int& exit_code)
     };
 
     {
-        auto [cmd, args] = make("add", "Add a host, marked for a fresh install at its next network boot");
+        auto [cmd, made_args] = make("add", "Add a host, marked for a fresh install at its next network boot");
+        auto args = made_args;
         cmd->add_option("mac", args->mac, mac_help)->required();
         cmd->add_option("--profile", args->profile, "Answerfile profile")->capture_default_str();
         cmd->add_option("--hostname", args->hostname, "Host name of the new control domain");
@@ -349,37 +350,43 @@ void add_host_command(CLI::App& app, int& exit_code)
         cmd->callback([args, &exit_code] { exit_code = guarded([&] { return add_host(*args); }); });
     }
     {
-        auto [cmd, args] = make("list", "List the hosts with their state");
+        auto [cmd, made_args] = make("list", "List the hosts with their state");
+        auto args = made_args;
         cmd->add_flag("--json", args->json, "JSON output");
         cmd->callback([args, &exit_code] { exit_code = guarded([&] { return list_hosts(*args); }); });
     }
     {
-        auto [cmd, args] = make("show", "Show one host, its settings and its events");
+        auto [cmd, made_args] = make("show", "Show one host, its settings and its events");
+        auto args = made_args;
         cmd->add_option("mac", args->mac, mac_help)->required();
         cmd->add_flag("--json", args->json, "JSON output");
         cmd->callback([args, &exit_code] { exit_code = guarded([&] { return show_host(*args); }); });
     }
     {
-        auto [cmd, args] = make("set", "Change settings of a host");
+        auto [cmd, made_args] = make("set", "Change settings of a host");
+        auto args = made_args;
         cmd->add_option("mac", args->mac, mac_help)->required();
         cmd->add_option("settings", args->settings, "KEY=VALUE...")->required();
         cmd->footer(settings_help());
         cmd->callback([args, &exit_code] { exit_code = guarded([&] { return set_host(*args); }); });
     }
     {
-        auto [cmd, args] = make("rm", "Remove a host and its events");
+        auto [cmd, made_args] = make("rm", "Remove a host and its events");
+        auto args = made_args;
         cmd->add_option("mac", args->mac, mac_help)->required();
         cmd->callback([args, &exit_code] { exit_code = guarded([&] { return remove_host(*args); }); });
     }
     for (const auto mode : {inventory::NextMode::reinstall, inventory::NextMode::upgrade, inventory::NextMode::restore}) {
         const std::string name(to_string(mode));
-        auto [cmd, args] = make(name.c_str(), ("Network-boot the host once more, to " + name + " it").c_str());
+        auto [cmd, made_args] = make(name.c_str(), ("Network-boot the host once more, to " + name + " it").c_str());
+        auto args = made_args;
         cmd->add_option("mac", args->mac, mac_help)->required();
         cmd->callback([args, mode, &exit_code] { exit_code = guarded([&] { return request_mode(*args, mode); }); });
     }
     {
-        auto [cmd, args] = make("import", "Add hosts from a CSV file: a header line (mac,profile,hostname,ip,...), "
-                                          "then one host per line; nothing is added if a line is bad");
+        auto [cmd, made_args] = make("import", "Add hosts from a CSV file: a header line (mac,profile,hostname,ip,...), "
+                                               "then one host per line; nothing is added if a line is bad");
+        auto args = made_args;
         cmd->add_option("file", args->file, "CSV file")->required()->check(CLI::ExistingFile);
         cmd->callback([args, &exit_code] { exit_code = guarded([&] { return import_hosts(*args); }); });
     }

@@ -283,7 +283,7 @@ private:
 };
 
 Server::Server(asio::io_context& io, ServerSettings settings, Handler& handler)
-    : io_(io), settings_(std::move(settings)), handler_(handler), acceptor_(io),
+    : settings_(std::move(settings)), handler_(handler), acceptor_(io),
       limiter_(settings_.requests_per_second_per_client, settings_.request_burst_per_client)
 {
 }

@@ -65,7 +65,6 @@ private:
     void accept();
     void on_session_end(std::uint64_t id, const boost::asio::ip::address& client);
 
-    boost::asio::io_context& io_;
     ServerSettings settings_;
     Handler& handler_;
     boost::asio::ip::tcp::acceptor acceptor_;

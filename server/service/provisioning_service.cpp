@@ -26,7 +26,7 @@ using http::text_reply;
 
 http::Reply json_reply(status s, const nlohmann::json& body)
 {
-    return text_reply(s, body.dump(2) + "\n", "application/json");
+    return text_reply(s, body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
 }
 
 http::Reply error_json(status s, const std::string& message)
@@ -84,11 +84,17 @@ std::string ProvisioningService::loggable_target(std::string_view target) const
         const auto rest = target.substr(prefix.size());
         const auto end = rest.find_first_of("/?");
         const auto segment = rest.substr(0, end);
-        // /api/v1/hosts/<mac> is no secret; a token-shaped segment is.
-        if (prefix == "/api/v1/hosts/" && !looks_like_token(segment)) {
+        // /api/v1/hosts/<mac> is no secret; anything else there may be a token.
+        if (prefix == "/api/v1/hosts/" && (segment.empty() || net::normalize_mac(segment))) {
             return std::string(target);
         }
-        return std::string(prefix) + "<token>" + (end == std::string_view::npos ? "" : std::string(rest.substr(end)));
+        // Keep only the suffixes these routes use; the rest is the client's
+        // and may repeat the token.
+        const auto after = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+        const bool known = after.empty() || after == "/events" ||
+                           (after.starts_with("?status=") && after.size() <= 11 &&
+                            after.find_first_not_of("0123456789", 8) == std::string_view::npos);
+        return std::string(prefix) + "<token>" + (known ? std::string(after) : "<...>");
     }
     return std::string(target);
 }

@@ -159,6 +159,16 @@ TEST_F(ServiceTest, AdminApiNeedsTheBearerToken)
     EXPECT_EQ(call(bh::verb::get, "/api/v1/hosts/52:54:00:00:00:09", {}, key).status, bh::status::not_found);
 }
 
+// Found by http_request_fuzz: an error message echoing a path with invalid
+// UTF-8 made the JSON writer throw.
+TEST_F(ServiceTest, ErrorsEchoingBadBytesAreStillJson)
+{
+    const auto r = call(bh::verb::get, "/api/v1/hosts/ab%ee%ff", {}, "admin-token-0123456789");
+    EXPECT_EQ(r.status, bh::status::bad_request);
+    EXPECT_TRUE(r.body.starts_with("{")) << r.body;
+    EXPECT_EQ(service_->loggable_target("/api/v1/report/" + token_ + "/x/" + token_), "/api/v1/report/<token><...>");
+}
+
 TEST_F(ServiceTest, FilesStayInsideTheirRoots)
 {
     EXPECT_EQ(call(bh::verb::get, "/repo/.treeinfo").status, bh::status::ok);
