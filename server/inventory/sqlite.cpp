@@ -34,18 +34,50 @@ void Database::execute(std::string_view sql)
     }
 }
 
+Database::Prepared& Database::prepared(std::string_view sql)
+{
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
+                               nullptr) != SQLITE_OK) {
+            fail("prepare a statement");
+        }
+        it = statements_.emplace(std::string(sql), Prepared{}).first;
+        it->second.stmt.reset(raw);
+    }
+    return it->second;
+}
+
 Statement::Statement(Database& db, std::string_view sql) : db_(db)
 {
+    auto& cached = db.prepared(sql);
+    if (!cached.in_use) {
+        cached.in_use = true;
+        cached_ = &cached;
+        stmt_ = cached.stmt.get();
+        return;
+    }
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
         db.fail("prepare a statement");
     }
-    stmt_.reset(raw);
+    own_.reset(raw);
+    stmt_ = raw;
+}
+
+Statement::~Statement()
+{
+    if (cached_ != nullptr) {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        cached_->in_use = false;
+    }
 }
 
 Statement& Statement::bind(int index, std::string_view text)
 {
-    if (sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) !=
+    if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) !=
         SQLITE_OK) {
         db_.fail("bind a value");
     }
@@ -54,7 +86,7 @@ Statement& Statement::bind(int index, std::string_view text)
 
 Statement& Statement::bind(int index, std::int64_t value)
 {
-    if (sqlite3_bind_int64(stmt_.get(), index, value) != SQLITE_OK) {
+    if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) {
         db_.fail("bind a value");
     }
     return *this;
@@ -72,7 +104,7 @@ Statement& Statement::bind_optional(int index, const std::optional<std::int64_t>
 
 Statement& Statement::bind_null(int index)
 {
-    if (sqlite3_bind_null(stmt_.get(), index) != SQLITE_OK) {
+    if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) {
         db_.fail("bind a value");
     }
     return *this;
@@ -80,7 +112,7 @@ Statement& Statement::bind_null(int index)
 
 bool Statement::step()
 {
-    const int rc = sqlite3_step(stmt_.get());
+    const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) {
         return true;
     }
@@ -92,14 +124,14 @@ bool Statement::step()
 
 std::string Statement::text(int column) const
 {
-    const auto* p = sqlite3_column_text(stmt_.get(), column);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), column)))
+    const auto* p = sqlite3_column_text(stmt_, column);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
              : std::string();
 }
 
 std::optional<std::string> Statement::optional_text(int column) const
 {
-    if (sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL) {
+    if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) {
         return std::nullopt;
     }
     return text(column);
@@ -107,12 +139,12 @@ std::optional<std::string> Statement::optional_text(int column) const
 
 std::int64_t Statement::integer(int column) const
 {
-    return sqlite3_column_int64(stmt_.get(), column);
+    return sqlite3_column_int64(stmt_, column);
 }
 
 std::optional<std::int64_t> Statement::optional_integer(int column) const
 {
-    if (sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL) {
+    if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) {
         return std::nullopt;
     }
     return integer(column);

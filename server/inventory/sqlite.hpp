@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -27,6 +28,17 @@ public:
 
     void execute(std::string_view sql);
     [[nodiscard]] sqlite3* handle() const { return db_.get(); }
+
+    struct Finalize {
+        void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+    };
+    struct Prepared {
+        std::unique_ptr<sqlite3_stmt, Finalize> stmt;
+        bool in_use = false;
+    };
+    // Statements are prepared once per connection and reused: preparing
+    // costs more than running the small queries a request makes.
+    Prepared& prepared(std::string_view sql);
     [[nodiscard]] const std::filesystem::path& file() const { return file_; }
     [[noreturn]] void fail(std::string_view doing) const;
 
@@ -35,13 +47,18 @@ private:
         void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
     };
     std::filesystem::path file_;
-    std::unique_ptr<sqlite3, Close> db_;
+    std::unique_ptr<sqlite3, Close> db_;  // declared first: destroyed after the statements
+    std::map<std::string, Prepared, std::less<>> statements_;
 };
 
-// A prepared statement; bind by 1-based index, step, read columns.
+// A prepared statement; bind by 1-based index, step, read columns. Reset for
+// its next use when destroyed.
 class Statement {
 public:
     Statement(Database& db, std::string_view sql);
+    ~Statement();
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
 
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, std::int64_t value);
@@ -59,11 +76,10 @@ public:
     [[nodiscard]] std::optional<std::int64_t> optional_integer(int column) const;
 
 private:
-    struct Finalize {
-        void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-    };
     Database& db_;
-    std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
+    Database::Prepared* cached_ = nullptr;  // borrowed from the database
+    std::unique_ptr<sqlite3_stmt, Database::Finalize> own_;  // when that one is busy (nested use)
+    sqlite3_stmt* stmt_ = nullptr;
 };
 
 // BEGIN IMMEDIATE: takes the write lock at once, so two writers wait for each

@@ -65,6 +65,23 @@ std::string_view query_value(std::string_view query, std::string_view key)
     return {};
 }
 
+// Everything an answerfile is made from, in one string: the profile's text
+// and the host's fields that templates and shaping read.
+std::string render_inputs(const inventory::Host& h, const std::string& profile_text)
+{
+    std::string out = profile_text;
+    for (const auto* field : {&h.mac, &h.hostname, &h.profile, &h.release}) {
+        out += '\0';
+        out += *field;
+    }
+    out += '\0';
+    out += to_string(h.next_mode);
+    for (const auto& [k, v] : h.vars) {
+        out += '\0' + k + '=' + v;
+    }
+    return out;
+}
+
 }  // namespace
 
 ProvisioningService::ProvisioningService(ServiceSettings settings, inventory::Inventory& inventory,
@@ -231,25 +248,40 @@ http::Reply ProvisioningService::answerfile(std::string_view token, const http::
         return not_found();
     }
     try {
-        const auto profile = profiles_.load(host->profile);
-        auto rendered = boot::render_answerfile(profile, *host, settings_.site);
-        ++answerfiles_served_;
-        for (const auto& w : rendered.warnings) {
-            spdlog::warn("host {}: {}", host->mac, w);
+        auto text = profiles_.text(host->profile);
+        const auto inputs = render_inputs(*host, text);
+        auto& cached = answerfile_cache_[*host->token];
+        if (cached.inputs != inputs) {
+            auto rendered = boot::render_answerfile(profiles_.from_text(host->profile, std::move(text)), *host,
+                                                    settings_.site);
+            for (const auto& w : rendered.warnings) {
+                spdlog::warn("host {}: {}", host->mac, w);
+            }
+            if (answerfile_cache_.size() > 4096) {
+                answerfile_cache_.clear();  // tokens of hosts long installed
+                answerfile_cache_[*host->token] = {inputs, std::move(rendered.xml)};
+            } else {
+                cached = {inputs, std::move(rendered.xml)};
+            }
         }
-        inventory_.update(host->mac, [&](inventory::Host& h) {
-            inventory::Event e;
-            e.source = "server";
-            e.step = "answerfile";
-            e.percent = 0;
-            e.message = "answerfile (" + std::string(to_string(h.next_mode)) + ", profile " + h.profile +
-                        ") served to " + client.address.to_string();
-            h = inventory::apply_event(std::move(h), e);
-            return std::optional(e);
-        });
-        spdlog::info("host {}: answerfile for its {} served to {}", host->mac, to_string(host->next_mode),
-                     client.address.to_string());
-        return text_reply(status::ok, std::move(rendered.xml), "text/xml");
+        ++answerfiles_served_;
+        // The first fetch starts the install; later ones (an installer that
+        // retries) change nothing and write nothing.
+        if (host->state != inventory::HostState::installing) {
+            inventory_.update(host->mac, [&](inventory::Host& h) {
+                inventory::Event e;
+                e.source = "server";
+                e.step = "answerfile";
+                e.percent = 0;
+                e.message = "answerfile (" + std::string(to_string(h.next_mode)) + ", profile " + h.profile +
+                            ") served to " + client.address.to_string();
+                h = inventory::apply_event(std::move(h), e);
+                return std::optional(e);
+            });
+            spdlog::info("host {}: answerfile for its {} served to {}", host->mac, to_string(host->next_mode),
+                         client.address.to_string());
+        }
+        return text_reply(status::ok, answerfile_cache_.at(*host->token).xml, "text/xml");
     } catch (const std::exception& e) {
         ++answerfile_failures_;
         const std::string reason = std::string("answerfile not served: ") + e.what();

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace xcp::service {
 
@@ -65,6 +66,14 @@ private:
     const files::ConfinedRoot& tftp_root_;
     const tftp::ServerCounters* tftp_counters_ = nullptr;
     const http::ServerCounters* http_counters_ = nullptr;
+    // Rendered answerfiles by token, with the inputs they were made from:
+    // an installer fetching again, or a benchmark, costs a lookup, not a
+    // parse and validation. Any change to the host or its profile misses.
+    struct CachedAnswerfile {
+        std::string inputs;
+        std::string xml;
+    };
+    std::unordered_map<std::string, CachedAnswerfile> answerfile_cache_;
     std::uint64_t answerfiles_served_ = 0;
     std::uint64_t answerfile_failures_ = 0;
 };

@@ -93,6 +93,25 @@ TEST_F(ServiceTest, AnswerfileByTokenUntilSuccess)
     EXPECT_NE(config->find("localboot 0"), std::string::npos);
 }
 
+TEST_F(ServiceTest, AChangedHostOrProfileIsServedAtOnce)
+{
+    const auto url = "/answerfile/" + token_;
+    EXPECT_NE(call(bh::verb::get, url).body.find("<hostname>xcp-525400123456</hostname>"), std::string::npos);
+    EXPECT_EQ(call(bh::verb::get, url).body, call(bh::verb::get, url).body);
+    inventory_.update("52:54:00:12:34:56", [](inventory::Host& h) {
+        h.hostname = "renamed";
+        return std::optional<inventory::Event>();
+    });
+    EXPECT_NE(call(bh::verb::get, url).body.find("<hostname>renamed</hostname>"), std::string::npos);
+    {
+        std::ifstream in(dir_.path() / "profiles/default.xml");
+        std::string text(std::istreambuf_iterator<char>(in), {});
+        text.replace(text.find("<keymap>{{keymap}}</keymap>"), 27, "<keymap>de</keymap>     ");
+        std::ofstream(dir_.path() / "profiles/default.xml", std::ios::trunc) << text;
+    }
+    EXPECT_NE(call(bh::verb::get, url).body.find("<keymap>de</keymap>"), std::string::npos);
+}
+
 TEST_F(ServiceTest, ReportScriptCallsTheReportUrl)
 {
     const auto r = call(bh::verb::get, "/api/v1/report-script/" + token_);
