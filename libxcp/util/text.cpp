@@ -118,6 +118,20 @@ DeclaredEncoding declared_encoding(std::string_view text)
     return {XmlEncoding::unsupported, name};
 }
 
+std::vector<std::string_view> split(std::string_view text, char separator)
+{
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    while (true) {
+        const auto end = text.find(separator, start);
+        out.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+        if (end == std::string_view::npos) {
+            return out;
+        }
+        start = end + 1;
+    }
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b)
 {
     std::vector<std::size_t> row(b.size() + 1);

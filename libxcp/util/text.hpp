@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xcp::util {
 
@@ -33,6 +34,9 @@ DeclaredEncoding declared_encoding(std::string_view text);
 // Text from the network or a file, safe for a log line or a message: bytes
 // outside printable ASCII and backslashes become \xNN, and it is cut at `max`.
 std::string printable(std::string_view text, std::size_t max = 200);
+
+// The pieces between separators, empty ones included: "a,,b" is a, "", b.
+std::vector<std::string_view> split(std::string_view text, char separator);
 
 // Levenshtein distance, for "did you mean".
 std::size_t edit_distance(std::string_view a, std::string_view b);

@@ -10,17 +10,10 @@ namespace {
 std::vector<std::string> split_list(const std::string& text)
 {
     std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        auto end = text.find(',', start);
-        if (end == std::string::npos) {
-            end = text.size();
+    for (const auto item : util::split(text, ',')) {
+        if (const auto trimmed = util::trim(item); !trimmed.empty()) {
+            out.emplace_back(trimmed);
         }
-        const auto item = util::trim(std::string_view(text).substr(start, end - start));
-        if (!item.empty()) {
-            out.emplace_back(item);
-        }
-        start = end + 1;
     }
     return out;
 }

@@ -263,7 +263,7 @@ private:
     }
 
     Server* server_;
-    const ServerSettings& settings_;
+    const ServerSettings settings_;  // a copy: handlers may still run after the server is gone
     beast::tcp_stream stream_;
     asio::steady_timer stall_timer_;
     std::uint64_t id_;
@@ -283,7 +283,7 @@ private:
 };
 
 Server::Server(asio::io_context& io, ServerSettings settings, Handler& handler)
-    : settings_(std::move(settings)), handler_(handler), acceptor_(io),
+    : settings_(std::move(settings)), handler_(handler), acceptor_(io), accept_pause_(io),
       limiter_(settings_.requests_per_second_per_client, settings_.request_burst_per_client)
 {
 }
@@ -316,6 +316,7 @@ void Server::stop()
 {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    accept_pause_.cancel();
     for (auto& [id, weak] : sessions_) {
         if (auto s = weak.lock()) {
             s->detach();
@@ -363,7 +364,15 @@ void Server::accept()
                 }
             }
         } else {
-            spdlog::warn("http: accept failed: {}", ec.message());
+            // Out of descriptors, most likely: pause instead of spinning.
+            spdlog::warn("http: accept failed: {}; pausing 100 ms", ec.message());
+            accept_pause_.expires_after(std::chrono::milliseconds(100));
+            accept_pause_.async_wait([this](beast::error_code wait_ec) {
+                if (!wait_ec) {
+                    accept();
+                }
+            });
+            return;
         }
         accept();
     });

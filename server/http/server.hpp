@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -68,6 +69,7 @@ private:
     ServerSettings settings_;
     Handler& handler_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer accept_pause_;
     RateLimiter limiter_;
     ServerCounters counters_;
     std::map<boost::asio::ip::address, std::size_t> per_client_;

@@ -1,5 +1,6 @@
 #include "server/http/static_files.hpp"
 
+#include "libxcp/util/text.hpp"
 #include "server/http/range.hpp"
 
 #include <ctime>
@@ -34,26 +35,14 @@ bool matches(std::string_view header, const std::string& etag)
     if (header == "*") {
         return true;
     }
-    std::size_t start = 0;
-    while (start < header.size()) {
-        auto end = header.find(',', start);
-        if (end == std::string_view::npos) {
-            end = header.size();
-        }
-        auto tag = header.substr(start, end - start);
-        while (!tag.empty() && tag.front() == ' ') {
-            tag.remove_prefix(1);
-        }
-        while (!tag.empty() && tag.back() == ' ') {
-            tag.remove_suffix(1);
-        }
+    for (const auto piece : util::split(header, ',')) {
+        auto tag = util::trim(piece);
         if (tag.starts_with("W/")) {
             tag.remove_prefix(2);
         }
         if (tag == etag) {
             return true;
         }
-        start = end + 1;
     }
     return false;
 }

@@ -44,17 +44,11 @@ std::string url(std::string_view v)
 template <Check item>
 std::string list_of(std::string_view v)
 {
-    std::size_t start = 0;
-    while (start <= v.size()) {
-        auto end = v.find(',', start);
-        if (end == std::string_view::npos) {
-            end = v.size();
-        }
-        const auto one = util::trim(v.substr(start, end - start));
+    for (const auto piece : util::split(v, ',')) {
+        const auto one = util::trim(piece);
         if (auto why = item(one); !why.empty()) {
             return "item '" + std::string(one) + "' " + why;
         }
-        start = end + 1;
     }
     return {};
 }

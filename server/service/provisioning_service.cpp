@@ -48,23 +48,6 @@ bool looks_like_token(std::string_view s)
     return s.size() == 32 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-std::string_view query_value(std::string_view query, std::string_view key)
-{
-    std::size_t start = 0;
-    while (start <= query.size()) {
-        auto end = query.find('&', start);
-        if (end == std::string_view::npos) {
-            end = query.size();
-        }
-        const auto pair = query.substr(start, end - start);
-        if (pair.starts_with(key) && pair.size() > key.size() && pair[key.size()] == '=') {
-            return pair.substr(key.size() + 1);
-        }
-        start = end + 1;
-    }
-    return {};
-}
-
 // Everything an answerfile is made from, in one string: the profile's text
 // and the host's fields that templates and shaping read.
 std::string render_inputs(const inventory::Host& h, const std::string& profile_text)
@@ -170,7 +153,6 @@ http::Reply ProvisioningService::handle(const http::Request& request, const http
         return text_reply(status::bad_request, "bad request target\n");
     }
     const std::string path = parsed->path();
-    const std::string query = parsed->query();
     const auto method = request.method();
     const bool get = method == verb::get || method == verb::head;
 
@@ -178,7 +160,9 @@ http::Reply ProvisioningService::handle(const http::Request& request, const http
         return answerfile(std::string_view(path).substr(12), client);
     }
     if (path.starts_with("/api/v1/report/") && get) {
-        return report(std::string_view(path).substr(15), query);
+        const auto it = parsed->params().find("status");
+        return report(std::string_view(path).substr(15),
+                      it == parsed->params().end() || !(*it).has_value ? std::string() : std::string((*it).value));
     }
     if (path.starts_with("/api/v1/report-script/") && get) {
         return report_script(std::string_view(path).substr(22));
@@ -295,13 +279,12 @@ http::Reply ProvisioningService::answerfile(std::string_view token, const http::
     }
 }
 
-http::Reply ProvisioningService::report(std::string_view token, std::string_view query)
+http::Reply ProvisioningService::report(std::string_view token, const std::string& value)
 {
     auto host = inventory_.find_by_token(token);
     if (!host) {
         return not_found();
     }
-    const auto value = query_value(query, "status");
     if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos || value.size() > 3) {
         return text_reply(status::bad_request, "status=0 (success) or status=N (failure) is required\n");
     }

@@ -47,7 +47,7 @@ public:
 
 private:
     http::Reply answerfile(std::string_view token, const http::Client& client);
-    http::Reply report(std::string_view token, std::string_view query);
+    http::Reply report(std::string_view token, const std::string& value);
     http::Reply report_script(std::string_view token);
     http::Reply agent_event(std::string_view token, const http::Request& request);
     http::Reply admin(const http::Request& request, std::string_view path);

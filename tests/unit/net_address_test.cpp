@@ -116,3 +116,18 @@ TEST(Text, Closest)
 
 }  // namespace
 }  // namespace xcp
+
+namespace xcp::util {
+namespace {
+
+TEST(TextSplit, KeepsEmptyPieces)
+{
+    using V = std::vector<std::string_view>;
+    EXPECT_EQ(split("", ','), V{""});
+    EXPECT_EQ(split("a", ','), V{"a"});
+    EXPECT_EQ(split("a,,b", ','), (V{"a", "", "b"}));
+    EXPECT_EQ(split(",a,", ','), (V{"", "a", ""}));
+}
+
+}  // namespace
+}  // namespace xcp::util
