@@ -1,5 +1,6 @@
 // xcp-pxe: the PXE provisioning server and its admin command line.
 #include "server/cli/answerfile_command.hpp"
+#include "server/cli/dhcp_options.hpp"
 #include "server/cli/exit_codes.hpp"
 #include "server/cli/host_command.hpp"
 #include "server/cli/serve_command.hpp"
@@ -20,6 +21,7 @@ int main(int argc, char** argv)
     xcp::cli::add_serve_command(app, exit_code);
     xcp::cli::add_host_command(app, exit_code);
     xcp::cli::add_profile_command(app, exit_code);
+    xcp::cli::add_dhcp_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

@@ -2,6 +2,7 @@
 
 #include "server/cli/common_options.hpp"
 #include "server/cli/config_file.hpp"
+#include "server/cli/dhcp_options.hpp"
 #include "server/cli/exit_codes.hpp"
 #include "server/cli/logging.hpp"
 #include "server/http/server.hpp"
@@ -26,6 +27,7 @@ namespace asio = boost::asio;
 
 struct ServeArgs {
     std::string config;
+    DhcpArgs dhcp;
     Paths paths;
     std::string tftp_root;
     std::string http_root;
@@ -132,9 +134,17 @@ int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
     return exit_ok;
 }
 
-int serve(const ServeArgs& args, bool state_dir_given)
+int serve(ServeArgs args, bool state_dir_given, bool listen_given)
 {
     setup_logging(args.log_level);
+    if (!args.dhcp.interface.empty() && !listen_given) {
+        const auto ip = interface_ipv4(args.dhcp.interface);
+        if (!ip) {
+            spdlog::error("--interface {}: no such interface, or it has no IPv4 address", args.dhcp.interface);
+            return exit_usage;
+        }
+        args.listen = *ip;
+    }
     if (args.tftp_root.empty()) {
         spdlog::error("serve needs --tftp-root (or tftp-root in --config)");
         return exit_usage;
@@ -145,7 +155,8 @@ int serve(const ServeArgs& args, bool state_dir_given)
         spdlog::error("--listen {}: not an IP address", args.listen);
         return exit_usage;
     }
-    if (args.http_root.empty() && !state_dir_given) {
+    const bool dhcp_wanted = !args.dhcp.mode.empty() ? args.dhcp.mode != "off" : !args.dhcp.interface.empty();
+    if (args.http_root.empty() && !state_dir_given && !dhcp_wanted) {
         return serve_tftp_only(args, address);
     }
     if (args.http_root.empty()) {
@@ -158,6 +169,12 @@ int serve(const ServeArgs& args, bool state_dir_given)
                       args.listen);
         return exit_usage;
     }
+    auto dhcp_plan = plan_dhcp(args.dhcp, advertise);
+    if (const auto* why = std::get_if<std::string>(&dhcp_plan)) {
+        spdlog::error("{}", *why);
+        return exit_usage;
+    }
+    const auto& dhcp = std::get<std::optional<DhcpPlan>>(dhcp_plan);
     const auto unknown = parse_unknown_hosts(args.unknown_hosts);
     if (!unknown) {
         spdlog::error("--unknown-hosts must be local or menu, not '{}'", args.unknown_hosts);
@@ -205,8 +222,26 @@ int serve(const ServeArgs& args, bool state_dir_given)
         http::Server http_server(io, http_settings, service);
         service.watch(&tftp_server.counters(), &http_server.counters());
 
+        std::unique_ptr<service::DhcpBootDecider> decider;
+        std::unique_ptr<service::InventoryLeaseStore> leases;
+        std::unique_ptr<dhcp::Server> dhcp_server;
+        if (dhcp) {
+            service::DhcpBootSettings boot_settings;
+            boot_settings.site = service_settings.site;
+            boot_settings.next_server = dhcp->server.server;
+            boot_settings.bios_loader = args.dhcp.bios_loader;
+            boot_settings.efi_loader = args.dhcp.efi_loader;
+            boot_settings.netboot_off = dhcp->netboot_off;
+            decider = std::make_unique<service::DhcpBootDecider>(boot_settings, inventory);
+            leases = std::make_unique<service::InventoryLeaseStore>(inventory);
+            dhcp_server = std::make_unique<dhcp::Server>(io, dhcp->server, *decider, leases.get());
+        }
+
         tftp_server.start();
         http_server.start();
+        if (dhcp_server) {
+            dhcp_server->start();
+        }
         spdlog::info("serving TFTP on {}:{} from {}, HTTP on {}:{} from {}; inventory {}; hosts reach us at {}",
                      args.listen, tftp_server.local_endpoint().port(), args.tftp_root, args.listen,
                      http_server.local_endpoint().port(), args.http_root, inventory.file().string(),
@@ -215,6 +250,9 @@ int serve(const ServeArgs& args, bool state_dir_given)
         run_until_signal(io, [&] {
             tftp_server.stop();
             http_server.stop();
+            if (dhcp_server) {
+                dhcp_server->stop();
+            }
         });
         log_totals(tftp_server.counters());
         const auto& h = http_server.counters();
@@ -231,8 +269,8 @@ int serve(const ServeArgs& args, bool state_dir_given)
 void add_serve_command(CLI::App& app, int& exit_code)
 {
     auto args = std::make_shared<ServeArgs>();
-    auto* cmd = app.add_subcommand("serve", "Run the PXE server: TFTP and HTTP (boot files, answerfiles, status, "
-                                            "admin API, metrics) in one process");
+    auto* cmd = app.add_subcommand("serve", "Run the PXE server: TFTP, HTTP (boot files, answerfiles, status, "
+                                            "admin API, metrics) and the DHCP helper in one process");
     cmd->add_option("--config", args->config, "TOML file with the same settings as the flags (flags override it)")
         ->check(CLI::ExistingFile);
     add_path_options(*cmd, args->paths);
@@ -302,12 +340,13 @@ void add_serve_command(CLI::App& app, int& exit_code)
                     "Seconds a client may take no data before it is cut off")
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
+    add_dhcp_options(*cmd, args->dhcp);
     cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn or error")->capture_default_str();
     cmd->callback([cmd, args, &exit_code] {
         if (!args->config.empty()) {
             apply_config_file(*cmd, args->config);
         }
-        exit_code = serve(*args, cmd->get_option("--state-dir")->count() > 0);
+        exit_code = serve(*args, cmd->get_option("--state-dir")->count() > 0, cmd->get_option("--listen")->count() > 0);
     });
 }
 

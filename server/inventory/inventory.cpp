@@ -38,6 +38,12 @@ CREATE TABLE IF NOT EXISTS events (
   final   TEXT
 );
 CREATE INDEX IF NOT EXISTS events_by_mac ON events(mac, id);
+CREATE TABLE IF NOT EXISTS leases (
+  ip      INTEGER PRIMARY KEY,
+  mac     TEXT NOT NULL,
+  expires INTEGER NOT NULL,
+  state   TEXT NOT NULL
+);
 )sql";
 
 constexpr const char* host_columns =
@@ -269,6 +275,40 @@ std::map<HostState, std::size_t> Inventory::count_by_state()
         }
     }
     return out;
+}
+
+std::vector<Inventory::LeaseRecord> Inventory::leases()
+{
+    Statement s(db_, "SELECT ip, mac, expires, state FROM leases ORDER BY ip");
+    std::vector<LeaseRecord> out;
+    while (s.step()) {
+        out.push_back({static_cast<std::uint32_t>(s.integer(0)), s.text(1), s.integer(2), s.text(3)});
+    }
+    return out;
+}
+
+void Inventory::store_lease(const LeaseRecord& lease)
+{
+    Transaction t(db_);
+    // One address per MAC: its older lease or offer goes.
+    Statement(db_, "DELETE FROM leases WHERE mac=?1 AND ip<>?2 AND state<>'declined'")
+        .bind(1, lease.mac)
+        .bind(2, std::int64_t{lease.ip})
+        .run();
+    Statement(db_, "INSERT OR REPLACE INTO leases (ip, mac, expires, state) VALUES (?1,?2,?3,?4)")
+        .bind(1, std::int64_t{lease.ip})
+        .bind(2, lease.mac)
+        .bind(3, lease.expires)
+        .bind(4, lease.state)
+        .run();
+    t.commit();
+}
+
+void Inventory::forget_lease(std::uint32_t ip)
+{
+    Transaction t(db_);
+    Statement(db_, "DELETE FROM leases WHERE ip=?1").bind(1, std::int64_t{ip}).run();
+    t.commit();
 }
 
 }  // namespace xcp::inventory

@@ -34,6 +34,18 @@ public:
     [[nodiscard]] std::vector<Event> events(std::string_view mac, std::size_t limit = 1000);
     [[nodiscard]] std::map<HostState, std::size_t> count_by_state();
 
+    // DHCP leases (full mode), kept with the hosts so that they survive
+    // restarts.
+    struct LeaseRecord {
+        std::uint32_t ip = 0;  // host byte order
+        std::string mac;
+        std::int64_t expires = 0;
+        std::string state;
+    };
+    [[nodiscard]] std::vector<LeaseRecord> leases();
+    void store_lease(const LeaseRecord& lease);
+    void forget_lease(std::uint32_t ip);
+
     [[nodiscard]] const std::filesystem::path& file() const { return db_.file(); }
 
 private:

@@ -1,0 +1,211 @@
+#include "server/dhcp/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <sys/socket.h>
+
+#include <ctime>
+
+namespace xcp::dhcp {
+
+namespace asio = boost::asio;
+using udp = asio::ip::udp;
+
+Server::Server(asio::io_context& io, ServerSettings settings, BootDecider& decider, LeaseStore* leases)
+    : settings_(std::move(settings)), decider_(decider), leases_(leases), main_{udp::socket(io), {}, {}, false},
+      proxy_{udp::socket(io), {}, {}, true}
+{
+}
+
+void Server::open(Port& port, std::uint16_t number)
+{
+    boost::system::error_code ec;
+    const auto where = "DHCP on " + settings_.interface + " port " + std::to_string(number);
+    port.socket.open(udp::v4(), ec);
+    if (!ec) {
+        port.socket.set_option(udp::socket::reuse_address(true), ec);
+    }
+    if (!ec) {
+        port.socket.set_option(asio::socket_base::broadcast(true), ec);
+    }
+    // Bound to the device: a DISCOVER from any other network is never seen,
+    // and broadcasts leave through this interface only.
+    if (!ec && ::setsockopt(port.socket.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, settings_.interface.c_str(),
+                            static_cast<socklen_t>(settings_.interface.size())) != 0) {
+        ec.assign(errno, boost::system::system_category());
+    }
+    if (!ec) {
+        port.socket.bind({asio::ip::address_v4::any(), number}, ec);
+    }
+    if (ec) {
+        throw std::system_error(ec, "cannot serve " + where);
+    }
+}
+
+void Server::start()
+{
+    if (settings_.mode == Mode::full && (!settings_.full || leases_ == nullptr)) {
+        throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                                "full DHCP needs a range (--dhcp-range FIRST,LAST[,NETMASK])");
+    }
+    open(main_, settings_.port);
+    receive(main_);
+    if (settings_.mode == Mode::proxy) {
+        open(proxy_, settings_.proxy_port);
+        receive(proxy_);
+    }
+    spdlog::info("dhcp: {} on {} ({}), port {}{}", settings_.mode == Mode::proxy ? "proxyDHCP" : "full DHCP",
+                 settings_.interface, to_string(settings_.server), settings_.port,
+                 settings_.mode == Mode::proxy ? " and " + std::to_string(settings_.proxy_port) : "");
+}
+
+void Server::stop()
+{
+    boost::system::error_code ignored;
+    main_.socket.close(ignored);
+    proxy_.socket.close(ignored);
+}
+
+void Server::receive(Port& port)
+{
+    port.socket.async_receive_from(asio::buffer(port.buffer), port.sender,
+                                   [this, &port](const boost::system::error_code& ec, std::size_t n) {
+                                       if (ec == asio::error::operation_aborted || !port.socket.is_open()) {
+                                           return;
+                                       }
+                                       if (!ec) {
+                                           on_packet(port, n);
+                                       }
+                                       receive(port);
+                                   });
+}
+
+void Server::on_packet(Port& port, std::size_t size)
+{
+    ++counters_.received;
+    auto parsed = parse(std::span(port.buffer.data(), size));
+    if (const auto* error = std::get_if<ParseError>(&parsed)) {
+        ++counters_.malformed;
+        spdlog::info("dhcp: dropped a packet from {}: {}", port.sender.address().to_string(), error->reason);
+        return;
+    }
+    const auto& request = std::get<Packet>(parsed);
+    if (request.op != 1 || !request.message_type()) {
+        ++counters_.ignored;
+        return;
+    }
+    try {
+        if (settings_.mode == Mode::proxy) {
+            answer_proxy(port, request);
+        } else {
+            answer_full(request);
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("dhcp: {} from {}: {}", to_string(*request.message_type()), to_string(request.mac()), e.what());
+    }
+}
+
+std::optional<BootOffer> Server::boot_for(const Packet& request, const PxeClient& client)
+{
+    auto offer = decider_.decide(request.mac(), client);
+    if (!offer) {
+        spdlog::info("dhcp: no boot offer for {} ({}{})", to_string(request.mac()), to_string(client.arch),
+                     client.ipxe ? ", iPXE" : "");
+    }
+    return offer;
+}
+
+void Server::answer_proxy(Port& port, const Packet& request)
+{
+    const auto client = classify(request);
+    if (!client) {
+        ++counters_.ignored;
+        spdlog::debug("dhcp: {} from {} is not a PXE client: ignored", to_string(*request.message_type()),
+                      to_string(request.mac()));
+        return;
+    }
+    const auto type = *request.message_type();
+    // A DISCOVER on 67 gets an OFFER; the follow-up REQUEST comes to 4011
+    // (EFI firmware, and BIOS ROMs doing discovery) and gets an ACK. A
+    // REQUEST on 67 is for the real DHCP server.
+    MessageType reply_type;
+    if (type == MessageType::discover && !port.proxy_port) {
+        reply_type = MessageType::offer;
+    } else if ((type == MessageType::request || type == MessageType::inform) && port.proxy_port) {
+        reply_type = MessageType::ack;
+    } else {
+        ++counters_.ignored;
+        return;
+    }
+    const auto offer = boot_for(request, *client);
+    if (!offer) {
+        return;
+    }
+    const auto reply = proxy_reply(request, *client, *offer, settings_.server, reply_type);
+    send(port, reply, request);
+    (reply_type == MessageType::offer ? counters_.offers : counters_.acks)++;
+    spdlog::info("dhcp proxy: {} {} to {} ({}{}{})", to_string(reply_type), offer->file, to_string(request.mac()),
+                 to_string(client->arch), client->ipxe ? ", iPXE" : "",
+                 request.giaddr != 0 ? ", via relay " + to_string(request.giaddr) : "");
+}
+
+void Server::answer_full(const Packet& request)
+{
+    std::optional<std::pair<PxeClient, BootOffer>> boot;
+    if (const auto client = classify(request)) {
+        if (auto offer = boot_for(request, *client)) {
+            boot.emplace(*client, std::move(*offer));
+        }
+    }
+    const auto leases = leases_->leases();
+    const auto reservations = leases_->reservations();
+    const LeaseView view{settings_.full->range, reservations, leases, static_cast<std::int64_t>(std::time(nullptr))};
+    const auto outcome = full_reply(request, *settings_.full, view, boot);
+    if (const auto other = request.address(option::server_id);
+        other && *other != settings_.server && other_servers_.insert(*other).second) {
+        spdlog::warn("dhcp: another DHCP server, {}, answers on {}: full mode is for an isolated network",
+                     to_string(*other), settings_.interface);
+    }
+    if (outcome.forget) {
+        leases_->forget(*outcome.forget);
+    }
+    if (outcome.store) {
+        leases_->store(*outcome.store);
+    }
+    if (outcome.reply) {
+        send(main_, *outcome.reply, request);
+        switch (*outcome.reply->message_type()) {
+        case MessageType::offer: ++counters_.offers; break;
+        case MessageType::nak: ++counters_.naks; break;
+        default: ++counters_.acks; break;
+        }
+    } else {
+        ++counters_.ignored;
+    }
+    if (!outcome.note.empty()) {
+        spdlog::info("dhcp: {}{}", outcome.note, boot ? " (PXE, " + boot->second.file + ")" : "");
+    }
+}
+
+void Server::send(Port& port, const Packet& reply, const Packet& request)
+{
+    udp::endpoint to;
+    if (request.giaddr != 0) {
+        to = {asio::ip::address_v4(request.giaddr), 67};  // through the relay
+    } else if (port.proxy_port) {
+        to = port.sender;  // 4011: straight back
+    } else if (request.ciaddr != 0 && !reply.broadcast()) {
+        to = {asio::ip::address_v4(request.ciaddr), 68};
+    } else {
+        // The client has no address yet: broadcast on our interface.
+        to = {asio::ip::address_v4::broadcast(), 68};
+    }
+    const auto bytes = build(reply);
+    boost::system::error_code ec;
+    port.socket.send_to(asio::buffer(bytes), to, 0, ec);
+    if (ec) {
+        spdlog::warn("dhcp: cannot send to {}: {}", to.address().to_string(), ec.message());
+    }
+}
+
+}  // namespace xcp::dhcp

@@ -1,0 +1,85 @@
+#pragma once
+
+#include "server/dhcp/leases.hpp"
+#include "server/dhcp/pxe.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include <array>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace xcp::dhcp {
+
+enum class Mode { proxy, full };
+
+// Where full mode keeps its leases; the product backs it with the inventory.
+class LeaseStore {
+public:
+    virtual ~LeaseStore() = default;
+    virtual std::vector<Lease> leases() = 0;
+    virtual std::map<std::string, Ipv4> reservations() = 0;
+    virtual void store(const Lease& lease) = 0;
+    virtual void forget(Ipv4 ip) = 0;
+};
+
+struct ServerSettings {
+    Mode mode = Mode::proxy;
+    std::string interface;  // the only one we listen and answer on
+    Ipv4 server = 0;        // our address on it
+    std::uint16_t port = 67;
+    std::uint16_t proxy_port = 4011;
+    std::optional<FullSettings> full;  // required in full mode
+};
+
+struct ServerCounters {
+    std::uint64_t received = 0;
+    std::uint64_t malformed = 0;
+    std::uint64_t ignored = 0;  // not for us: non-PXE in proxy mode, replies, other servers
+    std::uint64_t offers = 0;
+    std::uint64_t acks = 0;
+    std::uint64_t naks = 0;
+};
+
+// The DHCP helper on one interface: proxyDHCP (ports 67 and 4011, PXE
+// clients only, no addresses) or full DHCP from a range. Every packet is
+// parsed, decided and answered on the io_context's thread; a bad packet is
+// logged and dropped, never fatal.
+class Server {
+public:
+    Server(boost::asio::io_context& io, ServerSettings settings, BootDecider& decider, LeaseStore* leases);
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds; throws std::system_error naming the interface and port.
+    void start();
+    void stop();
+    [[nodiscard]] const ServerCounters& counters() const { return counters_; }
+
+private:
+    struct Port {
+        boost::asio::ip::udp::socket socket;
+        boost::asio::ip::udp::endpoint sender;
+        std::array<std::uint8_t, 1500> buffer{};
+        bool proxy_port = false;
+    };
+    void open(Port& port, std::uint16_t number);
+    void receive(Port& port);
+    void on_packet(Port& port, std::size_t size);
+    void answer_proxy(Port& port, const Packet& request);
+    void answer_full(const Packet& request);
+    void send(Port& port, const Packet& reply, const Packet& request);
+    std::optional<BootOffer> boot_for(const Packet& request, const PxeClient& client);
+
+    ServerSettings settings_;
+    BootDecider& decider_;
+    LeaseStore* leases_;
+    Port main_;
+    Port proxy_;
+    ServerCounters counters_;
+    std::set<Ipv4> other_servers_;  // warned about once each
+};
+
+}  // namespace xcp::dhcp

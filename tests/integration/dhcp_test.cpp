@@ -1,0 +1,179 @@
+// The DHCP helper inside two network namespaces this test creates, joined by
+// a veth pair (never a real interface): busybox udhcpc against full mode,
+// and a hand-built PXE client (tests/support/dhcp_probe.cpp) against proxy
+// mode.
+#include "tests/support/process.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace xcp::test {
+namespace {
+
+const std::string probe = XCP_DHCP_PROBE;
+
+class DhcpNetwork : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (::geteuid() != 0) {
+            GTEST_SKIP() << "network namespaces need root; CI runs this as root";
+        }
+        const std::vector<std::string> setup{
+            "ip netns add " + server_ns_,
+            "ip netns add " + client_ns_,
+            "ip link add xs" + id_ + " netns " + server_ns_ + " type veth peer name xc" + id_ + " netns " + client_ns_,
+            "ip -n " + server_ns_ + " addr add 10.77.0.1/24 dev xs" + id_,
+            "ip -n " + server_ns_ + " link set xs" + id_ + " up",
+            "ip -n " + client_ns_ + " link set xc" + id_ + " address 52:54:00:aa:00:01",
+            "ip -n " + client_ns_ + " addr add 10.77.0.2/24 dev xc" + id_,
+            "ip -n " + client_ns_ + " link set xc" + id_ + " up",
+        };
+        for (const auto& command : setup) {
+            const auto r = run(command);
+            ASSERT_EQ(r.exit_code, 0) << command << ": " << r.output;
+        }
+        std::filesystem::create_directories(dir_.path() / "tftp");
+        std::filesystem::create_directories(dir_.path() / "http");
+    }
+
+    void TearDown() override
+    {
+        daemon_.reset();
+        run("ip netns del " + server_ns_);
+        run("ip netns del " + client_ns_);
+    }
+
+    void start(const std::string& dhcp_flags)
+    {
+        const auto command = "exec ip netns exec " + server_ns_ + " " + quote(xcp_pxe_binary().string()) +
+                             " serve --state-dir " + quote(state()) + " --tftp-root " +
+                             quote((dir_.path() / "tftp").string()) + " --http-root " +
+                             quote((dir_.path() / "http").string()) + " --interface xs" + id_ + " --http-port 8080 " +
+                             dhcp_flags;
+        daemon_ = std::make_unique<Daemon>(std::vector<std::string>{"/bin/sh", "-c", command}, dir_.path() / "daemon.log");
+        ASSERT_TRUE(daemon_->wait_for_log("dhcp: ")) << daemon_->log();
+    }
+
+    [[nodiscard]] std::string state() const { return (dir_.path() / "state").string(); }
+
+    [[nodiscard]] CommandResult client(const std::string& command) const
+    {
+        return run("ip netns exec " + client_ns_ + " " + command, std::chrono::seconds(30));
+    }
+
+    [[nodiscard]] std::string pxe(const std::string& args) const
+    {
+        return client(probe + " --interface xc" + id_ + " " + args).output;
+    }
+
+    std::string id_ = std::to_string(::getpid() % 100000);
+    std::string server_ns_ = "xcp-dhcp-s-" + id_;
+    std::string client_ns_ = "xcp-dhcp-c-" + id_;
+    TempDir dir_;
+    std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(DhcpNetwork, FullModeLeasesFromTheRangeAndHonoursReservations)
+{
+    ASSERT_EQ(run(quote(xcp_pxe_binary().string()) + " host add 52:54:00:aa:00:02 --set ip=10.77.0.50 --state-dir " +
+                  quote(state()))
+                  .exit_code,
+              0);
+    start("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110 --dhcp-router 10.77.0.1 --dhcp-dns 10.77.0.1");
+    const auto udhcpc = "timeout 25 busybox udhcpc -i xc" + id_ + " -n -q -f -s /bin/true -t 3 -T 1";
+    auto r = client(udhcpc);
+    EXPECT_NE(r.output.find("lease of 10.77.0.100 obtained from 10.77.0.1"), std::string::npos) << r.output;
+    r = client(udhcpc);
+    EXPECT_NE(r.output.find("lease of 10.77.0.100 obtained"), std::string::npos) << "same client, same address";
+
+    ASSERT_EQ(client("ip link set xc" + id_ + " address 52:54:00:aa:00:02").exit_code, 0);
+    r = client(udhcpc);
+    EXPECT_NE(r.output.find("lease of 10.77.0.50 obtained"), std::string::npos) << "the reservation: " << r.output;
+
+    ASSERT_EQ(client("ip link set xc" + id_ + " address 52:54:00:aa:00:03").exit_code, 0);
+    r = client(udhcpc);
+    EXPECT_NE(r.output.find("lease of 10.77.0.101 obtained"), std::string::npos) << "a new client, the next one";
+
+    // Leases live in the inventory: a restarted server gives the same ones.
+    daemon_.reset();
+    start("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110");
+    ASSERT_EQ(client("ip link set xc" + id_ + " address 52:54:00:aa:00:01").exit_code, 0);
+    r = client(udhcpc);
+    EXPECT_NE(r.output.find("lease of 10.77.0.100 obtained"), std::string::npos) << r.output;
+
+    // A PXE client in full mode gets an address and its boot file.
+    const auto offer = pxe("--mac 52:54:00:aa:00:09 --vendor PXEClient:Arch:00000:UNDI:002001 --arch 0");
+    EXPECT_NE(offer.find("type=2 yiaddr=10.77.0.10"), std::string::npos) << offer;
+    EXPECT_NE(offer.find("file=pxelinux.0"), std::string::npos) << offer;
+    EXPECT_NE(offer.find("opt60=PXEClient"), std::string::npos) << offer;
+}
+
+TEST_F(DhcpNetwork, ProxyModeAnswersPxeClientsOnlyAndNeverWithAnAddress)
+{
+    ASSERT_EQ(run(quote(xcp_pxe_binary().string()) + " host add 52:54:00:aa:00:05 --state-dir " + quote(state()) +
+                  " && " + quote(xcp_pxe_binary().string()) + " host set 52:54:00:aa:00:05 netboot=no --state-dir " +
+                  quote(state()))
+                  .exit_code,
+              0);
+    start("");  // --interface alone means proxy
+    auto r = pxe("--vendor PXEClient:Arch:00000:UNDI:002001 --arch 0 --uuid");
+    EXPECT_NE(r.find("type=2 yiaddr=0.0.0.0 siaddr=10.77.0.1 file=pxelinux.0"), std::string::npos) << r;
+    EXPECT_NE(r.find("opt43=yes opt97=17bytes"), std::string::npos) << "BIOS: option 43; 97 echoed: " << r;
+
+    r = pxe("--vendor PXEClient:Arch:00007:UNDI:003016 --arch 7");
+    EXPECT_NE(r.find("yiaddr=0.0.0.0 siaddr=10.77.0.1 file=EFI/xenserver/grubx64.efi"), std::string::npos) << r;
+    EXPECT_NE(r.find("opt43=no"), std::string::npos) << "EFI: no option 43: " << r;
+
+    r = pxe("--vendor PXEClient:Arch:00000:UNDI:002001");
+    EXPECT_NE(r.find("file=pxelinux.0"), std::string::npos) << "arch from option 60 when 93 is missing: " << r;
+
+    r = pxe("--vendor PXEClient:Arch:00007:UNDI:003016 --arch 7 --user-class iPXE");
+    EXPECT_NE(r.find("file=http://10.77.0.1:8080/ipxe"), std::string::npos) << "iPXE gets its script: " << r;
+
+    r = pxe("--vendor HTTPClient:Arch:00016:UNDI:003001 --arch 16");
+    EXPECT_NE(r.find("file=http://10.77.0.1:8080/boot/EFI/xenserver/grubx64.efi opt60=HTTPClient"),
+              std::string::npos)
+        << r;
+
+    r = pxe("--vendor PXEClient:Arch:00007:UNDI:003016 --arch 7 --type request --to 10.77.0.1 --port 4011 "
+            "--from-port 4011 --bind 10.77.0.2");
+    EXPECT_NE(r.find("reply type=5 yiaddr=0.0.0.0"), std::string::npos) << "ACK on 4011: " << r;
+
+    // Relayed: answered to the relay (giaddr) on port 67.
+    r = pxe("--vendor PXEClient:Arch:00000:UNDI:002001 --arch 0 --giaddr 10.77.0.2 --to 10.77.0.1 --from-port 67 "
+            "--bind 10.77.0.2");
+    EXPECT_NE(r.find("reply type=2 yiaddr=0.0.0.0 siaddr=10.77.0.1 file=pxelinux.0"), std::string::npos) << r;
+
+    EXPECT_NE(pxe("--wait-ms 1000").find("replies=0"), std::string::npos) << "a non-PXE client gets nothing";
+    EXPECT_NE(pxe("--vendor MSFT --arch 0 --wait-ms 1000").find("replies=0"), std::string::npos);
+
+    // Malformed packets: logged and dropped; the server goes on answering.
+    const std::vector<std::string> raws{"01", "0101060012345678", "010106" + std::string(474, '0')};
+    for (const auto& raw : raws) {
+        EXPECT_NE(pxe("--raw " + raw + " --wait-ms 300").find("replies=0"), std::string::npos) << raw;
+    }
+    std::string past_end(472, '0');
+    past_end.replace(0, 6, "010106");
+    past_end += "63825363" "35" "01" "01" "3c" "ff";  // option 60 claims 255 bytes
+    EXPECT_NE(pxe("--raw " + past_end + " --wait-ms 300").find("replies=0"), std::string::npos);
+    EXPECT_NE(pxe("--vendor PXEClient --arch 0").find("file=pxelinux.0"), std::string::npos) << daemon_->log();
+    const auto log = daemon_->log();
+    EXPECT_NE(log.find("dropped a packet from 10.77.0.2: truncated header"), std::string::npos) << log;
+    EXPECT_NE(log.find("no DHCP magic cookie"), std::string::npos) << log;
+    EXPECT_NE(log.find("runs past the end"), std::string::npos) << log;
+}
+
+TEST_F(DhcpNetwork, FullModeRefusesToStartWithoutARange)
+{
+    const auto r = run("ip netns exec " + server_ns_ + " " + quote(xcp_pxe_binary().string()) + " serve --state-dir " +
+                       quote(state()) + " --tftp-root " + quote((dir_.path() / "tftp").string()) + " --http-root " +
+                       quote((dir_.path() / "http").string()) + " --interface xs" + id_ + " --dhcp full");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("--dhcp full needs --dhcp-range"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace xcp::test

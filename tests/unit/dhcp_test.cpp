@@ -1,0 +1,273 @@
+// DHCP and PXE, pure: packets in and out, the architecture table, proxy
+// answers, lease allocation and expiry.
+#include "server/dhcp/leases.hpp"
+#include "server/dhcp/packet.hpp"
+#include "server/dhcp/pxe.hpp"
+
+#include <gtest/gtest.h>
+
+namespace xcp::dhcp {
+namespace {
+
+std::vector<std::uint8_t> from_hex(std::string_view text)
+{
+    std::vector<std::uint8_t> out;
+    for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
+        out.push_back(static_cast<std::uint8_t>(std::stoul(std::string(text.substr(i, 2)), nullptr, 16)));
+    }
+    return out;
+}
+
+// A BOOTP header (236 bytes) for chaddr 52:54:00:12:34:56, xid 0x1234abcd,
+// broadcast flag, then the cookie and `options` (hex), as a capture shows it.
+std::vector<std::uint8_t> fixture(std::string_view options, std::string_view giaddr = "00000000")
+{
+    std::string hex = "01010600" "1234abcd" "0000" "8000" "00000000" "00000000" "00000000";
+    hex += giaddr;
+    hex += "525400123456" + std::string(20, '0');  // chaddr, 16 bytes
+    hex += std::string(64 * 2 + 128 * 2, '0');      // sname, file
+    hex += "63825363";
+    hex += options;
+    hex += "ff";
+    return from_hex(hex);
+}
+
+// Option 60 "PXEClient:Arch:00000:UNDI:002001", 93 = 0, 94 = 1.2.1,
+// 97 = 0 + 16-byte UUID: what QEMU's BIOS PXE ROM sends.
+const std::string bios_discover = "350101" "3c20" "505845436c69656e743a417263683a30303030303a554e44493a303032303031"
+                                  "5d020000" "5e03010201" "611100000102030405060708090a0b0c0d0e0f"
+                                  "3707010306430c0d42";
+// The same from OVMF: arch 7, UNDI 003016.
+const std::string efi_discover = "350101" "3c20" "505845436c69656e743a417263683a30303030373a554e44493a303033303136"
+                                 "5d020007" "5e03010300";
+// iPXE: user class "iPXE" (77) and its encapsulated options (175).
+const std::string ipxe_discover = "350101" "3c20" "505845436c69656e743a417263683a30303030303a554e44493a303032303031"
+                                  "5d020000" "4d0469505845" "af03b10101";
+const std::string plain_discover = "350101" "0c0468657265" "370401030f06";
+
+Packet parsed(const std::vector<std::uint8_t>& bytes)
+{
+    auto r = parse(bytes);
+    if (const auto* e = std::get_if<ParseError>(&r)) {
+        ADD_FAILURE() << e->reason;
+        return {};
+    }
+    return std::get<Packet>(r);
+}
+
+TEST(DhcpPacket, CapturedStyleDiscoversAreRead)
+{
+    const auto p = parsed(fixture(bios_discover));
+    EXPECT_EQ(p.xid, 0x1234abcdU);
+    EXPECT_TRUE(p.broadcast());
+    EXPECT_EQ(to_string(p.mac()), "52:54:00:12:34:56");
+    EXPECT_EQ(p.message_type(), MessageType::discover);
+    EXPECT_EQ(p.text(option::vendor_class), "PXEClient:Arch:00000:UNDI:002001");
+    EXPECT_EQ(p.options.at(option::client_uuid).size(), 17U);
+    const auto c = classify(p);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->arch, ClientArch::bios);
+    EXPECT_FALSE(c->ipxe);
+
+    const auto efi = classify(parsed(fixture(efi_discover)));
+    ASSERT_TRUE(efi);
+    EXPECT_EQ(efi->arch, ClientArch::efi_x64);
+
+    const auto ipxe = classify(parsed(fixture(ipxe_discover)));
+    ASSERT_TRUE(ipxe);
+    EXPECT_TRUE(ipxe->ipxe);
+
+    EXPECT_FALSE(classify(parsed(fixture(plain_discover)))) << "no option 60: not a PXE client";
+
+    const auto relayed = parsed(fixture(bios_discover, "0a000001"));
+    EXPECT_EQ(to_string(relayed.giaddr), "10.0.0.1");
+}
+
+TEST(DhcpPacket, BuildThenParseKeepsEverything)
+{
+    Packet p;
+    p.op = 2;
+    p.xid = 42;
+    p.yiaddr = *parse_ipv4("10.0.0.5");
+    p.siaddr = *parse_ipv4("10.0.0.1");
+    p.chaddr[0] = 0x52;
+    p.file = "pxelinux.0";
+    p.sname = "boot";
+    p.options[option::message_type] = {2};
+    p.set(option::vendor_class, "PXEClient");
+    p.set(option::domain, std::string(600, 'd'));  // split into three options on the wire
+    const auto bytes = build(p);
+    EXPECT_GE(bytes.size(), 300U);
+    EXPECT_EQ(bytes[240], option::message_type) << "message type first";
+    const auto back = parsed(bytes);
+    EXPECT_EQ(back.xid, 42U);
+    EXPECT_EQ(back.yiaddr, p.yiaddr);
+    EXPECT_EQ(back.file, "pxelinux.0");
+    EXPECT_EQ(back.sname, "boot");
+    EXPECT_EQ(back.text(option::domain)->size(), 600U) << "RFC 3396 concatenation";
+}
+
+TEST(DhcpPacket, MalformedPacketsAreRefusedWithTheReason)
+{
+    const auto reason = [](const std::vector<std::uint8_t>& bytes) {
+        const auto r = parse(bytes);
+        return std::holds_alternative<ParseError>(r) ? std::get<ParseError>(r).reason : std::string("parsed");
+    };
+    EXPECT_NE(reason({1, 1, 6}).find("truncated header (3 bytes)"), std::string::npos);
+    auto no_cookie = fixture(plain_discover);
+    no_cookie[236] = 0;
+    EXPECT_NE(reason(no_cookie).find("no DHCP magic cookie"), std::string::npos);
+    auto past_end = fixture("3c20" "5058");
+    EXPECT_NE(reason(past_end).find("runs past the end"), std::string::npos);
+    auto no_length = fixture("");
+    no_length.back() = option::vendor_class;
+    EXPECT_NE(reason(no_length).find("has no length"), std::string::npos);
+    auto not_ethernet = fixture(plain_discover);
+    not_ethernet[1] = 6;
+    EXPECT_NE(reason(not_ethernet).find("not Ethernet"), std::string::npos);
+}
+
+TEST(DhcpPacket, OptionOverloadReadsFileAndSname)
+{
+    auto bytes = fixture("350101" "340103");  // overload: both
+    // file field (offset 108) holds option 60 "PXEClient"; sname (44) holds 93.
+    const auto vendor = from_hex("3c09505845436c69656e74ff");
+    std::copy(vendor.begin(), vendor.end(), bytes.begin() + 108);
+    const auto arch = from_hex("5d020007ff");
+    std::copy(arch.begin(), arch.end(), bytes.begin() + 44);
+    const auto p = parsed(bytes);
+    EXPECT_TRUE(p.file.empty());
+    const auto c = classify(p);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->arch, ClientArch::efi_x64);
+    auto bad = fixture("350101" "340101");
+    bad[108] = option::vendor_class;
+    bad[109] = 200;
+    EXPECT_TRUE(std::holds_alternative<ParseError>(parse(bad)));
+}
+
+TEST(DhcpPxe, ArchitectureTable)
+{
+    struct Row {
+        std::uint16_t code;
+        ClientArch arch;
+    };
+    for (const auto& [code, arch] : {Row{0, ClientArch::bios}, Row{6, ClientArch::efi_ia32}, Row{7, ClientArch::efi_x64},
+                                     Row{9, ClientArch::efi_x64}, Row{16, ClientArch::efi_x64_http},
+                                     Row{11, ClientArch::other}, Row{0xffff, ClientArch::other}}) {
+        EXPECT_EQ(arch_from_code(code), arch) << code;
+    }
+}
+
+TEST(DhcpPxe, ProxyOffersCarryNoAddress)
+{
+    const auto request = parsed(fixture(bios_discover));
+    const auto client = *classify(request);
+    const auto offer = proxy_reply(request, client, BootOffer{"pxelinux.0", *parse_ipv4("192.0.2.10")},
+                                   *parse_ipv4("192.0.2.10"), MessageType::offer);
+    EXPECT_EQ(offer.op, 2);
+    EXPECT_EQ(offer.yiaddr, 0U);
+    EXPECT_EQ(offer.xid, request.xid);
+    EXPECT_EQ(offer.file, "pxelinux.0");
+    EXPECT_EQ(to_string(offer.siaddr), "192.0.2.10");
+    EXPECT_EQ(offer.text(option::vendor_class), "PXEClient");
+    EXPECT_EQ(offer.options.at(option::client_uuid), request.options.at(option::client_uuid));
+    EXPECT_TRUE(offer.has(option::vendor_specific));
+    const auto efi_request = parsed(fixture(efi_discover));
+    const auto efi = proxy_reply(efi_request, *classify(efi_request), BootOffer{"grubx64.efi", 1}, 1, MessageType::ack);
+    EXPECT_FALSE(efi.has(option::vendor_specific)) << "no option 43 for EFI";
+    EXPECT_FALSE(efi.has(option::client_uuid)) << "97 only when sent";
+    EXPECT_EQ(efi.message_type(), MessageType::ack);
+}
+
+struct Pool : ::testing::Test {
+    AddressRange range = std::get<AddressRange>(parse_range("10.0.0.100,10.0.0.103"));
+    std::map<std::string, Ipv4> reservations{{"52:54:00:00:00:aa", *parse_ipv4("10.0.0.101")}};
+    std::vector<Lease> leases;
+    std::int64_t now = 1000;
+    LeaseView view() const { return {range, reservations, leases, now}; }
+    static Ipv4 ip(const char* text) { return *parse_ipv4(text); }
+};
+
+TEST_F(Pool, RangesAreCheckedAndGetANetmask)
+{
+    EXPECT_EQ(to_string(range.netmask), "255.255.255.0");
+    EXPECT_EQ(to_string(std::get<AddressRange>(parse_range("10.0.0.10,10.0.1.20")).netmask), "255.255.254.0");
+    EXPECT_EQ(to_string(std::get<AddressRange>(parse_range("10.0.0.10, 10.0.0.20, 255.255.0.0")).netmask), "255.255.0.0");
+    for (const auto* bad : {"10.0.0.10", "10.0.0.20,10.0.0.10", "a,b", "10.0.0.1,10.0.0.2,255.0.255.0", "1,2,3,4",
+                            "10.0.0.1,10.9.0.1"}) {
+        EXPECT_TRUE(std::holds_alternative<std::string>(parse_range(bad))) << bad;
+    }
+}
+
+TEST_F(Pool, ReservationsFirstThenOwnLeaseThenRequestedThenLowest)
+{
+    EXPECT_EQ(choose_address(view(), "52:54:00:00:00:aa", ip("10.0.0.102")), ip("10.0.0.101"));
+    EXPECT_EQ(choose_address(view(), "52:54:00:00:00:01", std::nullopt), ip("10.0.0.100"));
+    EXPECT_EQ(choose_address(view(), "52:54:00:00:00:01", ip("10.0.0.101")), ip("10.0.0.100"))
+        << "never an address reserved for another";
+    EXPECT_EQ(choose_address(view(), "52:54:00:00:00:01", ip("10.0.0.102")), ip("10.0.0.102"));
+    EXPECT_EQ(choose_address(view(), "52:54:00:00:00:01", ip("10.9.9.9")), ip("10.0.0.100")) << "outside the range";
+    leases.push_back({ip("10.0.0.103"), "52:54:00:00:00:01", now + 60, LeaseState::bound});
+    EXPECT_EQ(choose_address(view(), "52:54:00:00:00:01", std::nullopt), ip("10.0.0.103")) << "its own lease";
+    EXPECT_EQ(choose_address(view(), "52:54:00:00:00:02", ip("10.0.0.103")), ip("10.0.0.100"))
+        << "not another's lease";
+}
+
+TEST_F(Pool, ExpiryDeclinesAndExhaustion)
+{
+    leases = {{ip("10.0.0.100"), "a", now + 10, LeaseState::bound},
+              {ip("10.0.0.102"), "b", now + 3600, LeaseState::declined},
+              {ip("10.0.0.103"), "c", now + 10, LeaseState::offered}};
+    EXPECT_FALSE(choose_address(view(), "d", std::nullopt)) << "everything taken";
+    EXPECT_FALSE(may_bind(view(), "d", ip("10.0.0.100")));
+    now += 11;
+    EXPECT_EQ(choose_address(view(), "d", std::nullopt), ip("10.0.0.100")) << "expired leases come back";
+    EXPECT_FALSE(may_bind(view(), "b", ip("10.0.0.102"))) << "a declined address stays aside";
+    now += 3600;
+    EXPECT_TRUE(may_bind(view(), "d", ip("10.0.0.102")));
+}
+
+TEST_F(Pool, FullModeConversation)
+{
+    FullSettings s;
+    s.range = range;
+    s.server = ip("10.0.0.1");
+    s.router = ip("10.0.0.1");
+    s.dns = {ip("10.0.0.2")};
+    auto discover = parsed(fixture(plain_discover));
+    auto out = full_reply(discover, s, view(), std::nullopt);
+    ASSERT_TRUE(out.reply);
+    EXPECT_EQ(out.reply->message_type(), MessageType::offer);
+    EXPECT_EQ(to_string(out.reply->yiaddr), "10.0.0.100");
+    EXPECT_EQ(out.reply->address(option::router), ip("10.0.0.1"));
+    EXPECT_EQ(out.reply->address(option::server_id), ip("10.0.0.1"));
+    ASSERT_TRUE(out.store);
+    EXPECT_EQ(out.store->state, LeaseState::offered);
+    leases.push_back(*out.store);
+
+    auto request = parsed(fixture("350103" "32040a000064" "36040a000001"));
+    out = full_reply(request, s, view(), std::nullopt);
+    ASSERT_TRUE(out.reply);
+    EXPECT_EQ(out.reply->message_type(), MessageType::ack);
+    EXPECT_EQ(out.store->state, LeaseState::bound);
+    EXPECT_EQ(out.store->expires, now + 3600);
+
+    auto taken = parsed(fixture("350103" "32040a000065"));  // asks for the reserved .101
+    out = full_reply(taken, s, view(), std::nullopt);
+    ASSERT_TRUE(out.reply);
+    EXPECT_EQ(out.reply->message_type(), MessageType::nak);
+
+    auto other_server = parsed(fixture("350103" "32040a000064" "3604c0000201"));
+    out = full_reply(other_server, s, view(), std::nullopt);
+    EXPECT_FALSE(out.reply) << "it chose another server";
+    EXPECT_EQ(out.forget, ip("10.0.0.100")) << "our offer is freed";
+
+    auto decline = parsed(fixture("350104" "32040a000064"));
+    out = full_reply(decline, s, view(), std::nullopt);
+    ASSERT_TRUE(out.store);
+    EXPECT_EQ(out.store->state, LeaseState::declined);
+}
+
+}  // namespace
+}  // namespace xcp::dhcp
