@@ -36,6 +36,7 @@ struct ServeArgs {
     std::string repository_url;
     std::string api_token_file;
     std::string unknown_hosts = "local";
+    boot::Site boot_files;  // only xen, kernel, image are read
     std::uint16_t tftp_port = 69;
     std::uint16_t http_port = 80;
     std::uint16_t max_blksize = 1468;
@@ -196,6 +197,9 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
 
         service::ServiceSettings service_settings;
         service_settings.site = make_site(advertise, args.http_port, args.repository_url);
+        service_settings.site.xen = args.boot_files.xen;
+        service_settings.site.kernel = args.boot_files.kernel;
+        service_settings.site.image = args.boot_files.image;
         service_settings.unknown_hosts = *unknown;
         service_settings.api_token = load_api_token(
             args.api_token_file.empty() ? (std::filesystem::path(args.paths.state_dir) / "api-token").string()
@@ -290,6 +294,13 @@ void add_serve_command(CLI::App& app, int& exit_code)
     cmd->add_option("--unknown-hosts", args->unknown_hosts,
                     "What hosts not in the inventory get: local (boot from disk) or menu (pxelinux menu with a "
                     "manual install entry)")
+        ->capture_default_str();
+    cmd->add_option("--boot-xen", args->boot_files.xen,
+                    "Xen, under the TFTP root, for hosts without a release (theirs: releases/NAME/boot/xen.gz)")
+        ->capture_default_str();
+    cmd->add_option("--boot-kernel", args->boot_files.kernel, "The installer's kernel, likewise")
+        ->capture_default_str();
+    cmd->add_option("--boot-image", args->boot_files.image, "The installer's initrd, likewise")
         ->capture_default_str();
     cmd->add_option("--tftp-port", args->tftp_port, "TFTP UDP port")->capture_default_str();
     cmd->add_option("--http-port", args->http_port, "HTTP TCP port")->capture_default_str();

@@ -177,3 +177,39 @@ TEST_F(DhcpNetwork, FullModeRefusesToStartWithoutARange)
 
 }  // namespace
 }  // namespace xcp::test
+
+namespace xcp::test {
+namespace {
+
+TEST(DhcpConfig, SnippetsForExistingServers)
+{
+    TempDir dir;
+    const auto xcp = quote(xcp_pxe_binary().string());
+    auto r = run(xcp + " dhcp config --format dnsmasq --server 192.0.2.10 --http-port 8080");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("dhcp-boot=tag:!ipxe,tag:efi64,EFI/xenserver/grubx64.efi,,192.0.2.10"), std::string::npos);
+    EXPECT_NE(r.output.find("dhcp-boot=tag:ipxe,http://192.0.2.10:8080/ipxe"), std::string::npos);
+    // dnsmasq itself reads the snippet.
+    const auto file = dir.path() / "pxe.conf";
+    std::ofstream(file) << r.output;
+    const auto check = run("dnsmasq --test --conf-file=" + quote(file.string()));
+    EXPECT_EQ(check.exit_code, 0) << check.output;
+
+    r = run(xcp + " dhcp config --format isc --server 192.0.2.10");
+    ASSERT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.output.find("match if substring(option vendor-class-identifier, 0, 9) = \"PXEClient\";"),
+              std::string::npos);
+    EXPECT_NE(r.output.find("next-server 192.0.2.10;"), std::string::npos);
+    EXPECT_NE(r.output.find("filename \"pxelinux.0\";"), std::string::npos);
+
+    r = run(xcp + " dhcp config --format kea --server 192.0.2.10");
+    ASSERT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.output.find("\"client-classes\""), std::string::npos);
+    EXPECT_NE(r.output.find("option[93].hex == 0x0007"), std::string::npos);
+
+    EXPECT_EQ(run(xcp + " dhcp config --format nope --server 192.0.2.10").exit_code, 2);
+    EXPECT_EQ(run(xcp + " dhcp config --server not-an-ip").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace xcp::test
