@@ -13,3 +13,4 @@ find_package(SQLite3 REQUIRED)
 # the tests can check hashes too.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBXCRYPT REQUIRED IMPORTED_TARGET GLOBAL libxcrypt)
+find_package(LibArchive REQUIRED)
