@@ -1,5 +1,6 @@
 #include "installer-agent/source/verify_command.hpp"
 
+#include "libxcp/repository/http_source.hpp"
 #include "libxcp/repository/verify.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,9 +22,11 @@ std::unique_ptr<repository::Source> open_source(const std::string& text)
     std::string path = text;
     if (path.starts_with("file://")) {
         path = path.substr(7);
+    } else if (path.starts_with("http://")) {
+        return std::make_unique<repository::HttpSource>(text);
     } else if (path.find("://") != std::string::npos) {
-        throw repository::SourceError("'" + text + "': only local directories and file:// URLs can be verified yet; "
-                                      "http, ftp and nfs sources are not written");
+        throw repository::SourceError("'" + text + "': directories, file:// and http:// sources can be verified; "
+                                      "https, ftp and nfs sources are not written yet");
     }
     if (!std::filesystem::is_directory(path)) {
         throw repository::SourceError("'" + text + "' is not a directory");
@@ -109,7 +112,8 @@ void add_verify_command(CLI::App& app, int& exit_code)
     auto args = std::make_shared<VerifyArgs>();
     auto* cmd = app.add_subcommand("verify", "Check an install repository without installing: every package's "
                                              "size and MD5 (legacy XS-PACKAGES) or SHA-256 (modern repodata)");
-    cmd->add_option("source", args->source, "Repository: a directory or file:///path")->required();
+    cmd->add_option("source", args->source, "Repository: a directory, file:///path or http://host[:port]/path")
+        ->required();
     cmd->add_flag("--json", args->json, "JSON report on stdout");
     cmd->add_flag("--quiet", args->quiet, "No progress lines");
     cmd->callback([args, &exit_code] { exit_code = run_verify(*args); });

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <thread>
 
 namespace xcp::test {
 namespace {
@@ -105,9 +106,32 @@ TEST_F(InstallerVerify, BadManifestsAndNoRepository)
     EXPECT_NE(r.output.find("holds no repository"), std::string::npos) << r.output;
     r = run(quote(installer_binary().string()) + " verify /nonexistent");
     EXPECT_EQ(r.exit_code, 4);
-    r = run(quote(installer_binary().string()) + " verify http://192.0.2.1/repo");
+    r = run(quote(installer_binary().string()) + " verify ftp://127.0.0.1/repo");
     EXPECT_EQ(r.exit_code, 4);
-    EXPECT_NE(r.output.find("not written"), std::string::npos) << "said plainly";
+    EXPECT_NE(r.output.find("not written yet"), std::string::npos) << "said plainly";
+}
+
+TEST_F(InstallerVerify, OverHttpFromBusyboxHttpd)
+{
+    const auto port = free_tcp_port();
+    Daemon httpd({"/bin/busybox", "httpd", "-f", "-vv", "-p", "127.0.0.1:" + std::to_string(port), "-h", root_.string()},
+                 dir_.path() / "httpd.log");
+    std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+    CommandResult r;
+    for (int i = 0; i < 50; ++i) {  // until httpd listens, 5 s at most
+        r = run(quote(installer_binary().string()) + " verify " + url);
+        if (r.output.find("cannot connect") == std::string::npos) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("xcp:main 0.1.1 build 1234 (legacy"), std::string::npos) << r.output;
+    sh("printf 'X' | dd of=" + quote((root_ / "packages.main/dom0fs.tar.bz2").string()) +
+       " bs=1 seek=100 conv=notrunc status=none");
+    r = run(quote(installer_binary().string()) + " verify " + url);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("package dom0fs (packages.main/dom0fs.tar.bz2): md5 "), std::string::npos) << r.output;
 }
 
 TEST_F(InstallerVerify, AModernRepositoryVerifiesBySha256)

@@ -1,0 +1,151 @@
+// The installer's HTTP source against a loopback server that cuts its
+// transfers short: resumed with Range, bounded, and never past what arrived.
+#include "libxcp/checksum/digest.hpp"
+#include "libxcp/repository/http_source.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace xcp::repository {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// Serves `body` for any path but /missing; the first `cuts` answers stop
+// halfway; Range is honoured unless `ignore_range`. At most 10 connections.
+class FlakyServer {
+public:
+    FlakyServer(std::string body, int cuts, bool ignore_range = false)
+        : body_(std::move(body)), cuts_(cuts), ignore_range_(ignore_range),
+          acceptor_(io_, {asio::ip::address_v4::loopback(), 0}), thread_([this] { serve(); })
+    {
+    }
+    ~FlakyServer()
+    {
+        stop_ = true;
+        boost::system::error_code ec;
+        tcp::socket poke(io_);
+        poke.connect(acceptor_.local_endpoint(), ec);  // wakes accept()
+        thread_.join();
+    }
+    [[nodiscard]] std::string url() const
+    {
+        return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/repo";
+    }
+    [[nodiscard]] int requests() const { return requests_; }
+
+private:
+    void serve()
+    {
+        for (int i = 0; i < 10 && !stop_; ++i) {
+            tcp::socket s(io_);
+            boost::system::error_code ec;
+            acceptor_.accept(s, ec);
+            if (ec || stop_) {
+                return;
+            }
+            asio::streambuf request;
+            asio::read_until(s, request, "\r\n\r\n", ec);
+            const std::string head(asio::buffers_begin(request.data()), asio::buffers_end(request.data()));
+            ++requests_;
+            if (head.find("GET /repo/missing") == 0) {
+                asio::write(s, asio::buffer(std::string("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")), ec);
+                continue;
+            }
+            std::size_t from = 0;
+            if (const auto r = head.find("Range: bytes="); r != std::string::npos && !ignore_range_) {
+                from = std::stoul(head.substr(r + 13));
+            }
+            const auto rest = body_.substr(from);
+            std::string reply = from > 0 ? "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " + std::to_string(from) +
+                                               "-" + std::to_string(body_.size() - 1) + "/" +
+                                               std::to_string(body_.size()) + "\r\n"
+                                         : std::string("HTTP/1.1 200 OK\r\n");
+            reply += "Content-Length: " + std::to_string(rest.size()) + "\r\nConnection: close\r\n\r\n";
+            const bool cut = cuts_-- > 0;
+            reply += cut ? rest.substr(0, rest.size() / 2) : rest;
+            asio::write(s, asio::buffer(reply), ec);
+        }
+    }
+
+    std::string body_;
+    int cuts_;
+    bool ignore_range_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> requests_{0};
+    asio::io_context io_;
+    tcp::acceptor acceptor_;
+    std::thread thread_;
+};
+
+std::string body()
+{
+    std::string b;
+    for (int i = 0; i < 300000; ++i) {
+        b += static_cast<char>('a' + (i * 7) % 26);
+    }
+    return b;
+}
+
+HttpSource::Settings quick()
+{
+    HttpSource::Settings s;
+    s.attempts = 3;
+    s.first_pause = std::chrono::milliseconds(1);
+    s.io_timeout = std::chrono::seconds(5);
+    return s;
+}
+
+TEST(HttpSource, ACutTransferIsResumedWithRange)
+{
+    FlakyServer server(body(), 2);
+    HttpSource source(server.url(), quick());
+    checksum::Digest md5(checksum::Algorithm::md5);
+    std::size_t size = 0;
+    source.stream("packages/x.tar.bz2", [&](std::span<const std::byte> b) {
+        md5.update(b);
+        size += b.size();
+    });
+    EXPECT_EQ(size, body().size());
+    EXPECT_EQ(md5.hex(), checksum::hex_of(checksum::Algorithm::md5, body())) << "each byte hashed once";
+    EXPECT_EQ(source.resumes(), 2);
+}
+
+TEST(HttpSource, RetriesAreBoundedAndSaySo)
+{
+    FlakyServer server(body(), 100);
+    HttpSource source(server.url(), quick());
+    try {
+        source.stream("x", [](std::span<const std::byte>) {});
+        FAIL() << "a server that always cuts was taken as complete";
+    } catch (const SourceError& e) {
+        EXPECT_NE(std::string(e.what()).find("gave up after 3 attempts"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(server.requests(), 3);
+}
+
+TEST(HttpSource, NotFoundAndIgnoredRangeAreFinal)
+{
+    FlakyServer server(body(), 1, true);
+    HttpSource source(server.url(), quick());
+    EXPECT_FALSE(source.read_small("missing"));
+    try {
+        source.stream("x", [](std::span<const std::byte>) {});
+        FAIL();
+    } catch (const SourceError& e) {
+        EXPECT_NE(std::string(e.what()).find("ignored the Range request"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(HttpSource("ftp://x/"), SourceError);
+    EXPECT_THROW(HttpSource("https://x/"), SourceError);
+}
+
+}  // namespace
+}  // namespace xcp::repository
