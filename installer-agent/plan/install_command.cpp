@@ -1,0 +1,160 @@
+#include "installer-agent/plan/install_command.hpp"
+
+#include "installer-agent/plan/plan.hpp"
+#include "libxcp/answerfile/diagnostic.hpp"
+#include "libxcp/answerfile/parser.hpp"
+#include "libxcp/repository/http_source.hpp"
+#include "libxcp/util/text.hpp"
+
+#include <fstream>
+#include <iostream>
+
+namespace xcp::installer {
+namespace {
+
+namespace af = answerfile;
+
+// answerfile=URL from a kernel command line.
+std::string from_cmdline(const std::string& file)
+{
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);
+    for (const auto word : util::split(line, ' ')) {
+        if (word.starts_with("answerfile=")) {
+            return std::string(word.substr(11));
+        }
+    }
+    return {};
+}
+
+std::string fetch(const std::string& where)
+{
+    if (where.starts_with("http://")) {
+        const auto slash = where.rfind('/');
+        repository::HttpSource source(where.substr(0, slash + 1));
+        auto text = source.read_small(where.substr(slash + 1));
+        if (!text) {
+            throw repository::SourceError(where + ": 404 not found");
+        }
+        return *text;
+    }
+    const auto path = where.starts_with("file://") ? where.substr(7) : where;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw repository::SourceError(path + ": cannot be read");
+    }
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// The layout follows the release: a legacy repository (XS-PACKAGES) means the
+// 2009 layout, a .treeinfo one the XCP-ng 8 layout.
+std::pair<LayoutEra, std::string> choose_era(const af::Answerfile& a, const std::string& option)
+{
+    if (option == "legacy") {
+        return {LayoutEra::legacy, "--layout legacy"};
+    }
+    if (option == "modern") {
+        return {LayoutEra::modern, "--layout modern"};
+    }
+    if (a.sources.empty() || a.sources.front().type != af::SourceType::url) {
+        return {LayoutEra::modern, "assumed: the source is not a URL"};
+    }
+    const auto& url = a.sources.front().location;
+    try {
+        std::unique_ptr<repository::Source> source;
+        if (url.starts_with("http://")) {
+            source = std::make_unique<repository::HttpSource>(url);
+        } else if (url.starts_with("file://")) {
+            source = std::make_unique<repository::DirectorySource>(url.substr(7));
+        } else {
+            return {LayoutEra::modern, "assumed: " + url + " is not checked before installing"};
+        }
+        if (source->read_small(".treeinfo")) {
+            return {LayoutEra::modern, ".treeinfo in the source"};
+        }
+        for (const auto* dir : {"", "packages/", "packages.main/"}) {
+            if (source->read_small(std::string(dir) + "XS-REPOSITORY")) {
+                return {LayoutEra::legacy, "XS-REPOSITORY in the source"};
+            }
+        }
+        return {LayoutEra::modern, "assumed: no repository found at " + url};
+    } catch (const repository::SourceError& e) {
+        return {LayoutEra::modern, std::string("assumed: ") + e.what()};
+    }
+}
+
+}  // namespace
+
+void add_install_options(CLI::App& app, InstallArgs& a)
+{
+    app.add_option("--answerfile", a.answerfile,
+                   "Answerfile: FILE, file:///path or http://... (default: answerfile= on the kernel command line)");
+    app.add_option("--cmdline", a.cmdline, "Kernel command line to read answerfile= from")->capture_default_str();
+    app.add_option("--dev-dir", a.dev_dir, "Where the answerfile's disk names resolve (tests: a folder of image files)")
+        ->capture_default_str();
+    app.add_option("--layout", a.layout, "auto (by the repository's format), legacy (2009) or modern (XCP-ng 8)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "legacy", "modern"}));
+    app.add_flag("--dry-run", a.dry_run, "Print the plan and exit; nothing is touched");
+    app.add_flag("--json", a.json, "The plan as JSON");
+}
+
+int run_install(const InstallArgs& args)
+{
+    const auto where = args.answerfile.empty() ? from_cmdline(args.cmdline) : args.answerfile;
+    if (where.empty()) {
+        std::cerr << "xcp-installer: no answerfile: give --answerfile, or answerfile=URL on the kernel command line ("
+                  << args.cmdline << ")\n";
+        return 2;
+    }
+    std::string text;
+    try {
+        text = fetch(where);
+    } catch (const repository::SourceError& e) {
+        std::cerr << "xcp-installer: " << e.what() << '\n';
+        return 4;
+    }
+    const auto parsed = af::parse(text);
+    for (const auto& d : parsed.diagnostics.sorted()) {
+        std::cerr << af::format(d, where) << '\n';
+    }
+    if (!parsed.valid()) {
+        std::cerr << "xcp-installer: the answerfile is not valid; nothing was touched\n";
+        return 1;
+    }
+    const auto& a = *parsed.model;
+    std::vector<std::string> names;
+    if (a.primary_disk) {
+        names.push_back(a.primary_disk->device);
+    }
+    for (const auto& g : a.guest_disks) {
+        names.push_back(g.value);
+    }
+    for (const auto* t : {&a.existing_installation, &a.backup_disk}) {
+        if (*t) {
+            names.push_back((*t)->value);
+        }
+    }
+    const auto probe = probe_disks(args.dev_dir, names);
+    const auto [era, reason] = choose_era(a, args.layout);
+    const auto planned = make_plan(a, probe, PlanOptions{era, reason, args.dev_dir});
+    if (const auto* refusal = std::get_if<Refusal>(&planned)) {
+        std::cerr << "xcp-installer: " << refusal->sentence << '\n';
+        return 1;
+    }
+    const auto& plan = std::get<Plan>(planned);
+    if (args.json) {
+        std::cout << to_json(plan).dump(2) << '\n';
+    } else {
+        std::cout << to_text(plan);
+    }
+    if (args.dry_run) {
+        return 0;
+    }
+    std::cerr << "xcp-installer: carrying out the plan (partitioning, filesystems, packages) is not written yet; "
+                 "nothing was touched\n";
+    return 4;
+}
+
+}  // namespace xcp::installer

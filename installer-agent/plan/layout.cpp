@@ -1,0 +1,70 @@
+#include "installer-agent/plan/layout.hpp"
+
+#include <algorithm>
+
+namespace xcp::installer {
+namespace {
+
+constexpr const char* linux_data = "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7";
+constexpr const char* lvm = "E6D6D379-F507-44C2-A23C-238F2A3DF928";
+constexpr const char* swap = "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F";
+constexpr const char* esp = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
+constexpr const char* bios_boot = "21686148-6449-6E6F-744E-656564454649";
+
+// GPT keeps 33 sectors of backup table at the end.
+constexpr std::uint64_t gpt_tail = 34 * 512;
+
+}  // namespace
+
+std::uint64_t minimum_disk(LayoutEra era)
+{
+    return era == LayoutEra::legacy ? 12ULL * 1000 * 1000 * 1000 : 46ULL * 1000 * 1000 * 1000;
+}
+
+std::optional<Layout> compute_layout(const LayoutRequest& r)
+{
+    if (r.disk_size < minimum_disk(r.era)) {
+        return std::nullopt;
+    }
+    Layout out;
+    std::uint64_t at = MiB;
+    const int shift = r.keep_first_partition ? 1 : 0;
+    if (r.keep_first_partition) {
+        at = std::max(at, (r.first_partition_end + MiB - 1) / MiB * MiB);
+        out.partitions.push_back({1, "utility", r.era == LayoutEra::modern ? esp : "", 0, 0, ""});
+    }
+    const auto add = [&](int number, const char* role, const char* type, std::uint64_t size, const char* fs) {
+        out.partitions.push_back({number + shift, role, type, at, size, fs});
+        at += size;
+    };
+    if (r.era == LayoutEra::legacy) {
+        // 2009: 1 root 4 GiB (active), 2 backup 4 GiB, 3 local SR (LVM, rest).
+        out.table = "dos";
+        add(1, "root", "", 4 * GiB, "ext3");
+        add(2, "backup", "", 4 * GiB, "");
+        if (r.guest_storage) {
+            add(3, "localsr", "", r.disk_size - at, "lvm");
+        }
+        return out;
+    }
+    // XCP-ng 8: on-disk order 5, 2, 1, 4, 6, 3 (logs, backup, root, boot,
+    // swap, SR); sr-at-end=no puts the SR before root.
+    out.table = "gpt";
+    const auto end = r.disk_size - gpt_tail;
+    const std::uint64_t fixed = 4 * GiB + 18 * GiB + 18 * GiB + 512 * MiB + 1 * GiB;
+    const std::uint64_t sr_size = r.guest_storage ? (end - at - fixed) / MiB * MiB : 0;
+    add(5, "logs", linux_data, 4 * GiB, "ext3");
+    add(2, "backup", linux_data, 18 * GiB, "");
+    if (r.guest_storage && !r.sr_at_end) {
+        add(3, "localsr", lvm, sr_size, "lvm");
+    }
+    add(1, "root", linux_data, 18 * GiB, "ext3");
+    add(4, r.uefi ? "ESP" : "boot", r.uefi ? esp : bios_boot, 512 * MiB, r.uefi ? "vfat" : "");
+    add(6, "swap", swap, 1 * GiB, "swap");
+    if (r.guest_storage && r.sr_at_end) {
+        add(3, "localsr", lvm, sr_size, "lvm");
+    }
+    return out;
+}
+
+}  // namespace xcp::installer
