@@ -48,7 +48,8 @@ int line_of(std::string_view text, std::ptrdiff_t offset)
     return 1 + static_cast<int>(std::count(text.begin(), text.begin() + offset, '\n'));
 }
 
-std::variant<pugi::xml_document, ManifestError> load_xml(std::string_view text, std::string_view file)
+// The document, checked to have `root` as its root element.
+std::variant<pugi::xml_document, ManifestError> load_xml(std::string_view text, std::string_view file, const char* root)
 {
     if (text.size() > max_manifest_bytes) {
         return error(file, 0, "is larger than 64 MiB");
@@ -58,6 +59,9 @@ std::variant<pugi::xml_document, ManifestError> load_xml(std::string_view text, 
     const auto r = doc.load_buffer(text.data(), text.size(), pugi::parse_default & ~pugi::parse_doctype);
     if (!r) {
         return error(file, line_of(text, r.offset), std::string("not well-formed XML: ") + r.description());
+    }
+    if (!doc.child(root)) {
+        return error(file, 1, std::string("the root element is not <") + root + ">");
     }
     return doc;
 }
@@ -105,15 +109,11 @@ std::string check_package(const Package& p)
 
 std::variant<std::vector<Package>, ManifestError> packages_from_xml(std::string_view text, std::string_view file)
 {
-    auto loaded = load_xml(text, file);
+    auto loaded = load_xml(text, file, "packages");
     if (auto* e = std::get_if<ManifestError>(&loaded)) {
         return *e;
     }
-    const auto& doc = std::get<pugi::xml_document>(loaded);
-    const auto root = doc.child("packages");
-    if (!root) {
-        return error(file, 1, "the root element is not <packages>");
-    }
+    const auto root = std::get<pugi::xml_document>(loaded).child("packages");
     std::vector<Package> out;
     for (const auto node : root.children("package")) {
         Package p;
@@ -233,14 +233,11 @@ std::variant<RepositoryInfo, ManifestError> parse_repository(std::string_view te
 {
     const auto start = util::trim(text);
     if (start.starts_with("<")) {
-        auto loaded = load_xml(text, file);
+        auto loaded = load_xml(text, file, "repository");
         if (auto* e = std::get_if<ManifestError>(&loaded)) {
             return *e;
         }
         const auto root = std::get<pugi::xml_document>(loaded).child("repository");
-        if (!root) {
-            return error(file, 1, "the root element is not <repository>");
-        }
         RepositoryInfo r;
         r.originator = root.attribute("originator").value();
         r.name = root.attribute("name").value();
@@ -327,14 +324,11 @@ std::variant<TreeInfo, ManifestError> parse_treeinfo(std::string_view text, std:
 
 std::variant<std::vector<RepomdEntry>, ManifestError> parse_repomd(std::string_view xml, std::string_view file)
 {
-    auto loaded = load_xml(xml, file);
+    auto loaded = load_xml(xml, file, "repomd");
     if (auto* e = std::get_if<ManifestError>(&loaded)) {
         return *e;
     }
     const auto root = std::get<pugi::xml_document>(loaded).child("repomd");
-    if (!root) {
-        return error(file, 1, "the root element is not <repomd>");
-    }
     std::vector<RepomdEntry> out;
     for (const auto data : root.children("data")) {
         RepomdEntry e;
@@ -353,14 +347,11 @@ std::variant<std::vector<RepomdEntry>, ManifestError> parse_repomd(std::string_v
 
 std::variant<std::vector<RpmPackage>, ManifestError> parse_primary(std::string_view xml, std::string_view file)
 {
-    auto loaded = load_xml(xml, file);
+    auto loaded = load_xml(xml, file, "metadata");
     if (auto* e = std::get_if<ManifestError>(&loaded)) {
         return *e;
     }
     const auto root = std::get<pugi::xml_document>(loaded).child("metadata");
-    if (!root) {
-        return error(file, 1, "the root element is not <metadata>");
-    }
     std::vector<RpmPackage> out;
     for (const auto pkg : root.children("package")) {
         RpmPackage p;

@@ -33,6 +33,17 @@ bool free_for(const LeaseView& v, const std::string& mac, Ipv4 ip)
     return l->state != LeaseState::declined && l->mac == mac;
 }
 
+// A reservation counts only on the range's network: a host's `ip` for
+// another network is its installed address there, not a DHCP lease here.
+std::optional<Ipv4> reservation_of(const LeaseView& v, const std::string& mac)
+{
+    const auto it = v.reservations.find(mac);
+    if (it == v.reservations.end() || (it->second & v.range.netmask) != (v.range.first & v.range.netmask)) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
 }  // namespace
 
 std::variant<AddressRange, std::string> parse_range(std::string_view text)
@@ -96,8 +107,8 @@ std::optional<LeaseState> lease_state_from(std::string_view text)
 
 std::optional<Ipv4> choose_address(const LeaseView& v, const std::string& mac, std::optional<Ipv4> requested)
 {
-    if (const auto it = v.reservations.find(mac); it != v.reservations.end()) {
-        return it->second;
+    if (const auto reserved = reservation_of(v, mac)) {
+        return reserved;
     }
     for (const auto& l : v.leases) {
         if (l.mac == mac && l.state != LeaseState::declined && l.expires > v.now && free_for(v, mac, l.ip)) {
@@ -122,8 +133,8 @@ std::optional<Ipv4> choose_address(const LeaseView& v, const std::string& mac, s
 
 bool may_bind(const LeaseView& v, const std::string& mac, Ipv4 ip)
 {
-    if (const auto it = v.reservations.find(mac); it != v.reservations.end()) {
-        return it->second == ip;
+    if (const auto reserved = reservation_of(v, mac)) {
+        return *reserved == ip;
     }
     return free_for(v, mac, ip);
 }

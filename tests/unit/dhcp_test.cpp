@@ -214,6 +214,13 @@ TEST_F(Pool, ReservationsFirstThenOwnLeaseThenRequestedThenLowest)
         << "not another's lease";
 }
 
+TEST_F(Pool, AReservationOnAnotherNetworkIsNotALease)
+{
+    reservations["52:54:00:00:00:bb"] = ip("192.168.9.9");
+    EXPECT_EQ(choose_address(view(), "52:54:00:00:00:bb", std::nullopt), ip("10.0.0.100"));
+    EXPECT_FALSE(may_bind(view(), "52:54:00:00:00:bb", ip("192.168.9.9")));
+}
+
 TEST_F(Pool, ExpiryDeclinesAndExhaustion)
 {
     leases = {{ip("10.0.0.100"), "a", now + 10, LeaseState::bound},
