@@ -1,6 +1,9 @@
 #include "installer-agent/plan/install_command.hpp"
 
 #include "installer-agent/plan/plan.hpp"
+#include "installer-agent/report/progress.hpp"
+#include "installer-agent/run/carry_out.hpp"
+#include "installer-agent/source/open.hpp"
 #include "libxcp/answerfile/diagnostic.hpp"
 #include "libxcp/answerfile/parser.hpp"
 #include "libxcp/repository/http_source.hpp"
@@ -26,25 +29,6 @@ std::string from_cmdline(const std::string& file)
         }
     }
     return {};
-}
-
-std::string fetch(const std::string& where)
-{
-    if (where.starts_with("http://")) {
-        const auto slash = where.rfind('/');
-        repository::HttpSource source(where.substr(0, slash + 1));
-        auto text = source.read_small(where.substr(slash + 1));
-        if (!text) {
-            throw repository::SourceError(where + ": 404 not found");
-        }
-        return *text;
-    }
-    const auto path = where.starts_with("file://") ? where.substr(7) : where;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw repository::SourceError(path + ": cannot be read");
-    }
-    return {std::istreambuf_iterator<char>(in), {}};
 }
 
 // The layout follows the release: a legacy repository (XS-PACKAGES) means the
@@ -98,6 +82,15 @@ void add_install_options(CLI::App& app, InstallArgs& a)
         ->check(CLI::IsMember({"auto", "legacy", "modern"}));
     app.add_flag("--dry-run", a.dry_run, "Print the plan and exit; nothing is touched");
     app.add_flag("--json", a.json, "The plan as JSON");
+    app.add_option("--work-dir", a.work_dir, "Where the new root is staged before it is written to disk")
+        ->capture_default_str();
+    app.add_flag("--keep-work-dir", a.keep_work_dir, "Keep the staging tree afterwards (debugging)");
+    app.add_option("--boot-code-dir", a.boot_code_dir, "Where syslinux's mbr.bin and gptmbr.bin are")
+        ->capture_default_str();
+    app.add_option("--local-source", a.local_source, "The directory <source type=\"local\"> means");
+    app.add_option("--events-url", a.events_url,
+                   "Where progress events go: auto (the xcp-pxe server the answerfile came from), none, or a URL")
+        ->capture_default_str();
 }
 
 int run_install(const InstallArgs& args)
@@ -110,7 +103,7 @@ int run_install(const InstallArgs& args)
     }
     std::string text;
     try {
-        text = fetch(where);
+        text = fetch_text(where);
     } catch (const repository::SourceError& e) {
         std::cerr << "xcp-installer: " << e.what() << '\n';
         return 4;
@@ -152,9 +145,20 @@ int run_install(const InstallArgs& args)
     if (args.dry_run) {
         return 0;
     }
-    std::cerr << "xcp-installer: carrying out the plan (partitioning, filesystems, packages) is not written yet; "
-                 "nothing was touched\n";
-    return 4;
+    std::string events;
+    if (args.events_url == "auto") {
+        events = events_url_for(where).value_or("");
+    } else if (args.events_url != "none") {
+        events = args.events_url;
+    }
+    Progress progress(std::cerr, events);
+    CarryOutOptions options;
+    options.work_dir = args.work_dir;
+    options.boot_code_dir = args.boot_code_dir;
+    options.local_source = args.local_source;
+    options.keep_work_dir = args.keep_work_dir;
+    const auto result = carry_out(a, plan, probe, options, progress);
+    return result.ok ? 0 : 1;
 }
 
 }  // namespace xcp::installer

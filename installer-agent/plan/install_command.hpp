@@ -11,12 +11,18 @@ struct InstallArgs {
     std::string layout = "auto";
     bool dry_run = false;
     bool json = false;
+    std::string work_dir = "/tmp/xcp-installer";
+    std::string boot_code_dir = "/usr/lib/syslinux/mbr";
+    std::string local_source;
+    std::string events_url = "auto";  // auto: from an xcp-pxe answerfile URL; none: off
+    bool keep_work_dir = false;
 };
 
 // The top-level options of xcp-installer (the install itself).
 void add_install_options(CLI::App& app, InstallArgs& args);
-// Loads, probes, plans; prints the plan. Exit 0 (dry run), 1 refused or
-// invalid answerfile, 4 could not read, or installing (not written yet).
+// Loads, probes, plans; prints the plan, then (without --dry-run) carries it
+// out. Exit 0 installed (or dry run), 1 refused, invalid answerfile or
+// install failed, 4 the answerfile could not be read.
 int run_install(const InstallArgs& args);
 
 }  // namespace xcp::installer

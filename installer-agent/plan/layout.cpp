@@ -1,6 +1,9 @@
 #include "installer-agent/plan/layout.hpp"
 
+#include "libxcp/answerfile/values.hpp"
+
 #include <algorithm>
+#include <cctype>
 
 namespace xcp::installer {
 namespace {
@@ -15,6 +18,16 @@ constexpr const char* bios_boot = "21686148-6449-6E6F-744E-656564454649";
 constexpr std::uint64_t gpt_tail = 34 * 512;
 
 }  // namespace
+
+std::string partition_path(const std::string& disk, int number)
+{
+    const auto name = answerfile::canonical_disk(disk);
+    if (name.starts_with("disk/")) {
+        return "/dev/" + name + "-part" + std::to_string(number);
+    }
+    const bool digit_end = !name.empty() && std::isdigit(static_cast<unsigned char>(name.back()));
+    return "/dev/" + name + (digit_end ? "p" : "") + std::to_string(number);
+}
 
 std::uint64_t minimum_disk(LayoutEra era)
 {

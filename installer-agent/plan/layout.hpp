@@ -38,6 +38,10 @@ struct Layout {
 inline constexpr std::uint64_t MiB = 1024ULL * 1024;
 inline constexpr std::uint64_t GiB = 1024 * MiB;
 
+// "sda" + 3 -> "/dev/sda3"; "nvme0n1" -> "/dev/nvme0n1p3";
+// "disk/by-id/x" -> "/dev/disk/by-id/x-part3".
+std::string partition_path(const std::string& disk, int number);
+
 // The smallest primary disk each era accepts.
 std::uint64_t minimum_disk(LayoutEra era);
 

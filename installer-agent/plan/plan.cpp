@@ -36,12 +36,6 @@ std::optional<Refusal> check_present(const Probe& probe, const std::string& name
     return std::nullopt;
 }
 
-std::string partition_device(const std::string& disk, int number)
-{
-    const bool digit_end = !disk.empty() && std::isdigit(static_cast<unsigned char>(disk.back()));
-    return disk + (digit_end ? "p" : "") + std::to_string(number);
-}
-
 }  // namespace
 
 std::string human_size(std::uint64_t bytes)
@@ -128,30 +122,49 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
     for (const auto& g : plan.guest_disks) {
         s.push_back({"check", g, "size " + human_size(probe.disk(g)->size)});
     }
-    s.push_back({"partition", plan.primary, std::to_string(layout->partitions.size()) + " partitions, " + layout->table});
-    for (const auto& p : layout->partitions) {
-        if (!p.filesystem.empty() && p.role != "utility" && p.filesystem != "lvm") {
-            s.push_back({"mkfs", partition_device(plan.primary, p.number), p.filesystem + " for " + p.role});
-        }
-    }
-    for (const auto& g : plan.guest_disks) {
-        s.push_back({"wipe", g, "whole disk for the local SR"});
-    }
     for (const auto& d : a.driver_sources) {
-        s.push_back({"driver", d.location.empty() ? "local" : d.location, "load before installing"});
+        s.push_back({"driver", d.location.empty() ? "local media" : d.location,
+                     "fetched, verified and unpacked before the main sources"});
     }
     for (const auto& src : a.sources) {
         s.push_back({"fetch", src.location.empty() ? "local media" : src.location,
-                     "every package hashed as it streams (MD5 or SHA-256), then extracted"});
+                     "every package hashed as it streams (MD5 or SHA-256) and unpacked into a staging tree; "
+                     "a bad package stops the install before any disk is written"});
     }
-    s.push_back({"configure", partition_device(plan.primary, 1 + (request.keep_first_partition ? 1 : 0)),
-                 "hostname, network, timezone, keymap, NTP, root password, xensource-inventory"});
+    s.push_back({"configure", "staging tree",
+                 "hostname, network, timezone, keymap, NTP, root password, xensource-inventory, boot loader "
+                 "configuration"});
     if (a.primary_disk->guest_storage || !plan.guest_disks.empty()) {
-        s.push_back({"storage", "default-storage.conf",
-                     std::string("local SR, type ") + (a.sr_type == af::SrType::ext ? "ext" : "lvm")});
+        s.push_back({"storage", "etc/firstboot.d/data/default-storage.conf",
+                     std::string("local SR, type ") +
+                         (a.sr_type.value_or(o.era == LayoutEra::legacy ? af::SrType::lvm : af::SrType::ext) ==
+                                  af::SrType::ext
+                              ? "ext"
+                              : "lvm")});
     }
-    s.push_back({"bootloader", plan.primary, "only after every byte is verified"});
-    s.push_back({"report", "installation-complete", "scripts, logs to the logs partition"});
+    s.push_back({"partition", plan.primary,
+                 std::to_string(layout->partitions.size()) + " partitions, " + layout->table +
+                     ", after checking the disk is still the one probed"});
+    for (const auto& g : plan.guest_disks) {
+        s.push_back({"wipe", g, "old signatures cleared; the whole disk joins the local SR"});
+    }
+    std::string root_device;
+    for (const auto& p : layout->partitions) {
+        if (p.role == "root") {
+            root_device = partition_path(plan.primary, p.number);
+        } else if (p.role == "swap" || p.role == "ESP") {
+            s.push_back({"mkfs", partition_path(plan.primary, p.number), p.role == "swap" ? "swap signature" : "vfat"});
+        }
+    }
+    s.push_back({"mkfs", root_device, "ext3 root, populated from the staging tree (mke2fs -d)"});
+    s.push_back({"verify", root_device, "e2fsck -fn"});
+    for (const auto& p : layout->partitions) {
+        if (p.role == "logs") {
+            s.push_back({"mkfs", partition_path(plan.primary, p.number), "ext3 logs, with the install log"});
+        }
+    }
+    s.push_back({"bootloader", plan.primary, "boot code and the bootable flag, only after every byte is verified"});
+    s.push_back({"report", "installation-complete", "scripts run with 0, or 1 on any failure"});
     return plan;
 }
 

@@ -88,6 +88,29 @@ const DiskInfo* Probe::disk(const std::string& name) const
     return nullptr;
 }
 
+std::string changed_since_probe(const DiskInfo& d)
+{
+    UniqueFd fd(::open(d.path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0) {
+        return "disk " + d.name + " (" + d.path.string() + ") has gone since it was probed";
+    }
+    const bool block = S_ISBLK(st.st_mode);
+    std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+    if (block) {
+        ::ioctl(fd.get(), BLKGETSIZE64, &size);
+    }
+    if (block != d.block_device || (block ? st.st_rdev : st.st_dev) != d.device ||
+        (block ? 0 : st.st_ino) != d.inode) {
+        return "disk " + d.name + " (" + d.path.string() + ") is no longer the device that was probed";
+    }
+    if (size != d.size) {
+        return "disk " + d.name + " changed size since it was probed (" + std::to_string(d.size) + " bytes, now " +
+               std::to_string(size) + ")";
+    }
+    return {};
+}
+
 Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::string>& names)
 {
     Probe out;
@@ -104,6 +127,9 @@ Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::s
         struct stat st {};
         if (fd.valid() && ::fstat(fd.get(), &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
             d.present = true;
+            d.block_device = S_ISBLK(st.st_mode);
+            d.device = d.block_device ? st.st_rdev : st.st_dev;
+            d.inode = d.block_device ? 0 : st.st_ino;
             if (S_ISBLK(st.st_mode)) {
                 std::uint64_t bytes = 0;
                 int sector = 512;

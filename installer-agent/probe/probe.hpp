@@ -26,6 +26,10 @@ struct DiskInfo {
     std::string table;  // gpt, dos, or empty
     std::vector<PartitionInfo> partitions;
     bool holds_running_system = false;
+    // What the name pointed at when probed: a block device's number, or an
+    // image file's device and inode. Checked again before anything is written.
+    bool block_device = false;
+    std::uint64_t device = 0, inode = 0;
 
     // An XCP installation: a partition whose filesystem is labelled root-*.
     [[nodiscard]] const PartitionInfo* installation_root() const;
@@ -36,6 +40,10 @@ struct Probe {
     bool uefi = false;
     [[nodiscard]] const DiskInfo* disk(const std::string& name) const;
 };
+
+// Empty when `disk.path` still names the disk that was probed (same device
+// or file, same size); otherwise the sentence that says what changed.
+std::string changed_since_probe(const DiskInfo& disk);
 
 // Probes the named disks under `dev_dir` (image files or block devices),
 // with libblkid; a name that does not resolve is recorded as not present.

@@ -1,6 +1,6 @@
 #include "installer-agent/source/verify_command.hpp"
 
-#include "libxcp/repository/http_source.hpp"
+#include "installer-agent/source/open.hpp"
 #include "libxcp/repository/verify.hpp"
 
 #include <nlohmann/json.hpp>
@@ -16,23 +16,6 @@ struct VerifyArgs {
     bool json = false;
     bool quiet = false;
 };
-
-std::unique_ptr<repository::Source> open_source(const std::string& text)
-{
-    std::string path = text;
-    if (path.starts_with("file://")) {
-        path = path.substr(7);
-    } else if (path.starts_with("http://")) {
-        return std::make_unique<repository::HttpSource>(text);
-    } else if (path.find("://") != std::string::npos) {
-        throw repository::SourceError("'" + text + "': directories, file:// and http:// sources can be verified; "
-                                      "https, ftp and nfs sources are not written yet");
-    }
-    if (!std::filesystem::is_directory(path)) {
-        throw repository::SourceError("'" + text + "' is not a directory");
-    }
-    return std::make_unique<repository::DirectorySource>(path);
-}
 
 nlohmann::json to_json(const repository::VerifyReport& report)
 {
@@ -62,7 +45,7 @@ int run_verify(const VerifyArgs& args)
 {
     std::unique_ptr<repository::Source> source;
     try {
-        source = open_source(args.source);
+        source = open_repository(args.source);
     } catch (const repository::SourceError& e) {
         std::cerr << "xcp-installer: " << e.what() << '\n';
         return 4;

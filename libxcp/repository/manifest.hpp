@@ -38,6 +38,7 @@ struct Package {
     PackageType type = PackageType::tbz2;
     std::uint64_t size = 0;
     std::string md5;   // lower-case hex
+    std::string sha256;  // modern repositories
     std::string file;  // relative to the repository, checked: no "..", not absolute
     std::string dest;  // tbz2: where in the new root; driver: module path
     bool required = true;

@@ -22,29 +22,75 @@ std::string join(const std::string& dir, const std::string& name)
     return dir.empty() ? name : dir + "/" + name;
 }
 
-void check_package(Source& source, const std::string& path, Algorithm algorithm, PackageCheck& check)
+// Hashes the package as it streams and, for an install, hands the same bytes
+// to the unpacker: one read per package.
+void check_package(Source& source, const std::string& path, Algorithm algorithm, PackageCheck& check,
+                   PackageSink* sink)
 {
     Digest digest(algorithm);
     try {
         source.stream(path, [&](std::span<const std::byte> chunk) {
             digest.update(chunk);
             check.actual_size += chunk.size();
+            if (sink != nullptr) {
+                sink->write(chunk);
+            }
         });
     } catch (const SourceError& e) {
         check.problem = e.what();
+        if (sink != nullptr) {
+            sink->finish();
+        }
         return;
     }
     check.actual = digest.hex();
+    const auto unpacked = sink != nullptr ? sink->finish() : std::string();
     if (check.actual_size != check.expected_size) {
         check.problem = "size " + std::to_string(check.actual_size) + " bytes, the manifest says " +
                         std::to_string(check.expected_size);
     } else if (check.actual != check.expected) {
         check.problem = check.algorithm + " " + check.actual + ", the manifest says " + check.expected;
+    } else if (!unpacked.empty()) {
+        check.problem = "verified, but cannot be unpacked: " + unpacked;
     }
 }
 
+// Checks (and unpacks) each package; stops at the first bad one when asked.
+void check_all(Source& source, RepositoryCheck& r, const std::vector<Package>& list, Algorithm algorithm,
+               const VerifyOptions& o)
+{
+    for (const auto& p : list) {
+        PackageCheck c{p.label, p.file, algorithm == Algorithm::md5 ? "md5" : "sha256",
+                       algorithm == Algorithm::md5 ? p.md5 : p.sha256, {}, p.size, 0, {}};
+        std::unique_ptr<PackageSink> sink;
+        if (o.unpacker != nullptr) {
+            try {
+                sink = o.unpacker->open(r, p);
+            } catch (const SourceError& e) {
+                c.problem = e.what();
+            }
+        }
+        if (c.problem.empty()) {
+            check_package(source, c.file, algorithm, c, sink.get());
+        }
+        r.packages.push_back(c);
+        if (o.progress) {
+            o.progress(r, r.packages.back(), r.packages.size(), list.size());
+        }
+        if (!c.problem.empty() && o.stop_at_first_problem) {
+            return;
+        }
+    }
+}
+
+bool all_verified(const RepositoryCheck& r)
+{
+    return r.problem.empty() &&
+           std::all_of(r.packages.begin(), r.packages.end(), [](const auto& p) { return p.problem.empty(); });
+}
+
 RepositoryCheck check_legacy(Source& source, const std::string& dir, const std::string& repository_text,
-                             const Progress& progress)
+                             const VerifyOptions& o)
 {
     RepositoryCheck r;
     r.path = dir;
@@ -71,19 +117,18 @@ RepositoryCheck check_legacy(Source& source, const std::string& dir, const std::
         r.problem = e->text();
         return r;
     }
-    const auto& list = std::get<std::vector<Package>>(packages);
-    for (const auto& p : list) {
-        PackageCheck c{p.label, join(dir, p.file), "md5", p.md5, {}, p.size, 0, {}};
-        check_package(source, c.file, Algorithm::md5, c);
-        r.packages.push_back(c);
-        if (progress) {
-            progress(r, r.packages.back(), r.packages.size(), list.size());
-        }
+    auto list = std::get<std::vector<Package>>(packages);
+    for (auto& p : list) {
+        p.file = join(dir, p.file);
+    }
+    check_all(source, r, list, Algorithm::md5, o);
+    if (o.unpacker != nullptr && all_verified(r)) {
+        o.unpacker->repository_done(r, repository_text, *packages_text);
     }
     return r;
 }
 
-RepositoryCheck check_modern(Source& source, const std::string& treeinfo_text, const Progress& progress)
+RepositoryCheck check_modern(Source& source, const std::string& treeinfo_text, const VerifyOptions& o)
 {
     RepositoryCheck r;
     r.format = "modern";
@@ -132,14 +177,20 @@ RepositoryCheck check_modern(Source& source, const std::string& treeinfo_text, c
         r.problem = e->text();
         return r;
     }
-    const auto& list = std::get<std::vector<RpmPackage>>(packages);
-    for (const auto& p : list) {
-        PackageCheck c{p.name, p.href, "sha256", p.sha256, {}, p.size, 0, {}};
-        check_package(source, c.file, Algorithm::sha256, c);
-        r.packages.push_back(c);
-        if (progress) {
-            progress(r, r.packages.back(), r.packages.size(), list.size());
-        }
+    std::vector<Package> list;
+    for (const auto& p : std::get<std::vector<RpmPackage>>(packages)) {
+        Package package;
+        package.label = p.name;
+        package.type = PackageType::rpm;
+        package.size = p.size;
+        package.sha256 = p.sha256;
+        package.file = p.href;
+        package.dest = "/";
+        list.push_back(std::move(package));
+    }
+    check_all(source, r, list, Algorithm::sha256, o);
+    if (o.unpacker != nullptr && all_verified(r)) {
+        o.unpacker->repository_done(r, treeinfo_text, *repomd_text);
     }
     return r;
 }
@@ -148,10 +199,7 @@ RepositoryCheck check_modern(Source& source, const std::string& treeinfo_text, c
 
 bool VerifyReport::ok() const
 {
-    return !repositories.empty() && std::all_of(repositories.begin(), repositories.end(), [](const auto& r) {
-        return r.problem.empty() &&
-               std::all_of(r.packages.begin(), r.packages.end(), [](const auto& p) { return p.problem.empty(); });
-    });
+    return !repositories.empty() && std::all_of(repositories.begin(), repositories.end(), all_verified);
 }
 
 std::optional<std::string> DirectorySource::read_small(const std::string& path)
@@ -232,11 +280,11 @@ std::string decompress(std::string_view bytes, std::string_view name)
     }
 }
 
-VerifyReport verify(Source& source, const Progress& progress)
+VerifyReport verify(Source& source, const VerifyOptions& options)
 {
     VerifyReport report;
     if (const auto treeinfo = source.read_small(".treeinfo")) {
-        report.repositories.push_back(check_modern(source, *treeinfo, progress));
+        report.repositories.push_back(check_modern(source, *treeinfo, options));
     }
     std::vector<std::string> dirs{"", "packages", "packages.main", "packages.linux", "packages.site"};
     if (const auto list = source.read_small("XS-REPOSITORY-LIST")) {
@@ -248,8 +296,11 @@ VerifyReport verify(Source& source, const Progress& progress)
         }
     }
     for (const auto& dir : dirs) {
+        if (options.stop_at_first_problem && !report.ok() && !report.repositories.empty()) {
+            break;
+        }
         if (const auto text = source.read_small(join(dir, "XS-REPOSITORY"))) {
-            report.repositories.push_back(check_legacy(source, dir, *text, progress));
+            report.repositories.push_back(check_legacy(source, dir, *text, options));
         }
     }
     if (report.repositories.empty()) {

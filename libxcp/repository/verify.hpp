@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -70,10 +71,41 @@ struct VerifyReport {
 // Called after each package, for progress lines.
 using Progress = std::function<void(const RepositoryCheck&, const PackageCheck&, std::size_t done, std::size_t total)>;
 
+// Where an install sends a package's bytes as they are hashed, so that each
+// package is read once.
+class PackageSink {
+public:
+    virtual ~PackageSink() = default;
+    virtual void write(std::span<const std::byte> chunk) = 0;
+    // All bytes given; returns what went wrong unpacking them, or "".
+    virtual std::string finish() = 0;
+};
+
+class Unpacker {
+public:
+    virtual ~Unpacker() = default;
+    // A sink for one package (modern repositories: type rpm), or null to
+    // only verify it. Throws SourceError when it cannot be installed at all.
+    virtual std::unique_ptr<PackageSink> open(const RepositoryCheck& repository, const Package& package) = 0;
+    // Every package of the repository verified and unpacked.
+    virtual void repository_done(const RepositoryCheck& repository, const std::string& repository_text,
+                                 const std::string& packages_text) = 0;
+};
+
+struct VerifyOptions {
+    Progress progress;
+    Unpacker* unpacker = nullptr;
+    bool stop_at_first_problem = false;  // an install stops; verify reports all
+};
+
 // Finds the repositories under the source (the root, packages,
 // packages.main, packages.linux, packages.site, XS-REPOSITORY-LIST; or a
 // .treeinfo) and checks each. Nothing found is a report with one problem.
-VerifyReport verify(Source& source, const Progress& progress = {});
+VerifyReport verify(Source& source, const VerifyOptions& options);
+inline VerifyReport verify(Source& source, const Progress& progress = {})
+{
+    return verify(source, VerifyOptions{progress, nullptr, false});
+}
 
 // Decompresses a gzip, xz, bzip2 or zstd blob (repodata); plain text passes.
 std::string decompress(std::string_view bytes, std::string_view name);

@@ -1,8 +1,8 @@
 #include "server/inventory/secrets.hpp"
 
 #include "server/inventory/sqlite.hpp"
+#include "libxcp/checksum/password_hash.hpp"
 
-#include <crypt.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -28,19 +28,11 @@ std::string new_token()
 
 std::string sha512_crypt(const Secret& password)
 {
-    std::array<char, CRYPT_GENSALT_OUTPUT_SIZE> salt{};
-    // Null random bytes: libxcrypt draws them from the kernel itself.
-    if (crypt_gensalt_rn("$6$", 0, nullptr, 0, salt.data(), static_cast<int>(salt.size())) == nullptr) {
-        throw InventoryError("cannot make a salt for the root password hash");
+    try {
+        return checksum::sha512_crypt(password);
+    } catch (const std::runtime_error& e) {
+        throw InventoryError(e.what());
     }
-    crypt_data data{};
-    const char* hash = crypt_rn(password.reveal().c_str(), salt.data(), &data, sizeof data);
-    if (hash == nullptr || hash[0] == '*') {
-        throw InventoryError("cannot hash the root password");
-    }
-    std::string out(hash);
-    OPENSSL_cleanse(&data, sizeof data);
-    return out;
 }
 
 bool equal_secrets(std::string_view a, std::string_view b)

@@ -115,8 +115,10 @@ TEST(InstallPlan, StepsInOrderWithTargets)
     }
     const auto partition = std::find(names.begin(), names.end(), "partition");
     const auto fetch = std::find(names.begin(), names.end(), "fetch");
+    const auto verify = std::find(names.begin(), names.end(), "verify");
     const auto boot = std::find(names.begin(), names.end(), "bootloader");
-    EXPECT_TRUE(names.front() == "check" && partition < fetch && fetch < boot) << to_text(plan);
+    EXPECT_TRUE(names.front() == "check" && fetch < partition && partition < verify && verify < boot)
+        << "packages verified before any disk is written, bootable last: " << to_text(plan);
     EXPECT_EQ(to_json(plan)["guest_disks"][0], "sdb");
     EXPECT_NE(to_text(plan).find("wipe sdb"), std::string::npos);
 }

@@ -1,0 +1,41 @@
+// The files that make the new root this host's control domain: a pure
+// function of the answerfile, the plan and the identities drawn for it
+// (install.md, "Disk layouts" and "Upgrade with backup" name the files).
+#pragma once
+
+#include "installer-agent/plan/plan.hpp"
+#include "installer-agent/unpack/root_unpacker.hpp"
+#include "libxcp/answerfile/model.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xcp::installer {
+
+struct RootFile {
+    std::string path;     // below the new root, no leading slash
+    std::string content;  // a symlink's target when `symlink`
+    unsigned mode = 0644;
+    bool symlink = false;
+};
+
+struct ControlDomainInputs {
+    const answerfile::Answerfile* answerfile = nullptr;
+    const Plan* plan = nullptr;
+    std::string installation_uuid, control_domain_uuid;
+    std::string root_label, logs_label, swap_label;
+    std::vector<InstalledRepository> repositories;
+    int dom0_mem_mib = 2048;
+};
+
+std::vector<RootFile> control_domain_files(const ControlDomainInputs& in);
+
+// /etc/shadow with root's hash replaced (or a root line added); other lines
+// kept byte for byte.
+std::string with_root_hash(std::string_view shadow, std::string_view hash);
+
+// A random (version 4) UUID in its 36-character form.
+std::string new_uuid();
+
+}  // namespace xcp::installer

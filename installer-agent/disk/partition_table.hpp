@@ -1,0 +1,21 @@
+// Writes the planned partition table with libfdisk, onto a block device or
+// an image file alike.
+#pragma once
+
+#include "installer-agent/disk/disk_error.hpp"
+#include "installer-agent/plan/layout.hpp"
+
+#include <filesystem>
+
+namespace xcp::installer {
+
+// A new table (old signatures in the way wiped), or, when the layout keeps
+// a utility partition, the existing table with everything but partition 1
+// removed. No partition is marked bootable here. Throws DiskError.
+void write_partition_table(const std::filesystem::path& disk, const Layout& layout, std::uint32_t sector_size);
+
+// The last step of an install: the DOS active flag, or the GPT "legacy BIOS
+// bootable" attribute, on partition `number`. Throws DiskError.
+void mark_bootable(const std::filesystem::path& disk, const Layout& layout, int number);
+
+}  // namespace xcp::installer

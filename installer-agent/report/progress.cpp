@@ -1,0 +1,133 @@
+#include "installer-agent/report/progress.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace xcp::installer {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+std::optional<std::string> events_url_for(const std::string& answerfile_url)
+{
+    const auto parsed = boost::urls::parse_absolute_uri(answerfile_url);
+    if (!parsed || parsed->scheme() != "http") {
+        return std::nullopt;
+    }
+    const std::string path = parsed->path();
+    const auto at = path.rfind("/answerfile/");
+    if (at == std::string::npos) {
+        return std::nullopt;
+    }
+    const auto token = path.substr(at + 12);
+    if (token.empty() || token.find('/') != std::string::npos) {
+        return std::nullopt;
+    }
+    return "http://" + std::string(parsed->encoded_authority()) + path.substr(0, at) + "/api/v1/hosts/" + token +
+           "/events";
+}
+
+std::string event_json(const ProgressEvent& e)
+{
+    nlohmann::json j{{"percent", e.percent}, {"step", e.step.substr(0, 64)}, {"message", e.message}};
+    if (e.success) {
+        j["final"] = *e.success ? "success" : "failure";
+    }
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout)
+{
+    const auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed || parsed->scheme() != "http") {
+        return {0, url + " is not an http:// URL"};
+    }
+    boost::asio::io_context io;
+    beast::tcp_stream stream(io);
+    boost::asio::ip::tcp::resolver resolver(io);
+    beast::error_code ec;
+    const std::string host = parsed->host();
+    const std::string port = parsed->has_port() ? std::string(parsed->port()) : "80";
+    const auto endpoints = resolver.resolve(host, port, ec);
+    if (ec) {
+        return {0, "cannot resolve " + host + ": " + ec.message()};
+    }
+    stream.expires_after(timeout);
+    stream.connect(endpoints, ec);
+    if (ec) {
+        return {0, "cannot connect to " + host + ":" + port + ": " + ec.message()};
+    }
+    http::request<http::string_body> request{http::verb::post, std::string(parsed->encoded_path()), 11};
+    request.set(http::field::host, host);
+    request.set(http::field::user_agent, "xcp-installer");
+    request.set(http::field::content_type, "application/json");
+    request.body() = body;
+    request.prepare_payload();
+    stream.expires_after(timeout);
+    http::write(stream, request, ec);
+    if (ec) {
+        return {0, "cannot send to " + host + ": " + ec.message()};
+    }
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(stream, buffer, response, ec);
+    if (ec) {
+        return {0, "no answer from " + host + ": " + ec.message()};
+    }
+    if (response.result_int() / 100 != 2) {
+        return {static_cast<int>(response.result_int()),
+                "the server answered " + std::to_string(response.result_int()) + ": " + response.body().substr(0, 200)};
+    }
+    return {static_cast<int>(response.result_int()), {}};
+}
+
+Progress::Progress(std::ostream& console, std::string events_url) : console_(console), url_(std::move(events_url)) {}
+
+void Progress::note(const std::string& line)
+{
+    console_ << line << std::endl;
+    log_ += line + "\n";
+}
+
+void Progress::report(const ProgressEvent& e)
+{
+    char head[16];
+    std::snprintf(head, sizeof head, "[%3d%%] ", e.percent);
+    const auto line = head + e.step + ": " + e.message;
+    console_ << line << std::endl;
+    log_ += line + "\n";
+    if (url_.empty()) {
+        return;
+    }
+    // A server that stopped answering gets a short timeout for the rest, so
+    // that reporting cannot stretch the install; the final event always tries.
+    const auto timeout = server_gone_ && !e.success ? std::chrono::seconds(1) : std::chrono::seconds(10);
+    const auto [status, problem] = post_event(url_, event_json(e), timeout);
+    if (problem.empty()) {
+        ++sent_;
+        server_gone_ = false;
+        return;
+    }
+    if (e.success && status == 404) {
+        // An installation-complete script (the server's report script) has
+        // already told the server, which then retired the token.
+        note("xcp-installer: the server already has the outcome");
+        return;
+    }
+    if (!server_gone_) {
+        note("xcp-installer: cannot report progress to the server (" + problem + "); going on");
+    }
+    server_gone_ = true;
+}
+
+}  // namespace xcp::installer

@@ -1,0 +1,56 @@
+// Progress of an install: a line on the console for the person at the
+// screen, and, when the answerfile came from an xcp-pxe server, an event to
+// it (POST /api/v1/hosts/<token>/events). Reporting never stops an install.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace xcp::installer {
+
+struct ProgressEvent {
+    int percent = 0;
+    std::string step;     // partition, mkfs, fetch, ...
+    std::string message;  // one sentence
+    std::optional<bool> success;  // set on the last event only
+};
+
+// The server's events URL for an answerfile served at
+// http://host[:port]/answerfile/<token>; nullopt for any other URL.
+std::optional<std::string> events_url_for(const std::string& answerfile_url);
+
+// The JSON body the server's events endpoint takes.
+std::string event_json(const ProgressEvent& e);
+
+struct PostResult {
+    int status = 0;       // the HTTP status, 0 when there was no answer
+    std::string problem;  // "" once the server said 2xx
+};
+PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout);
+
+class Progress {
+public:
+    // `events_url` empty: console only.
+    Progress(std::ostream& console, std::string events_url);
+    void report(const ProgressEvent& e);
+    void step(int percent, std::string step, std::string message)
+    {
+        report({percent, std::move(step), std::move(message), std::nullopt});
+    }
+    [[nodiscard]] int events_sent() const { return sent_; }
+    // Every console line so far: the install log copied onto the new system.
+    [[nodiscard]] const std::string& log() const { return log_; }
+    void note(const std::string& line);  // a log line that is not a step
+
+private:
+    std::ostream& console_;
+    std::string url_;
+    std::string log_;
+    int sent_ = 0;
+    bool server_gone_ = false;  // after a failure, later events are not tried for long
+};
+
+}  // namespace xcp::installer

@@ -1,0 +1,352 @@
+// xcp-installer carrying out a fresh install onto sparse image files, from a
+// legacy repository built with tar, bzip2 and md5sum and served over HTTP by
+// busybox httpd or by xcp-pxe itself. The result is read back with tools we
+// did not write: sfdisk --json, blkid, debugfs, e2fsck, md5sum.
+#include "tests/support/process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <thread>
+
+namespace xcp::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string password = "Install-Pw-0451";
+const std::string kernel = "2.6.32.43-0.4.1.xs1.8.0.835.170778xen";
+
+fs::path installer_binary()
+{
+    return xcp_pxe_binary().parent_path().parent_path() / "installer-agent/xcp-installer";
+}
+
+std::string sh(const std::string& command)
+{
+    const auto r = run(command);
+    EXPECT_EQ(r.exit_code, 0) << command << ": " << r.output;
+    return r.output;
+}
+
+std::string read(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// What an image file looked like: a refusal must leave it exactly so.
+struct ImageState {
+    std::uint64_t size = 0, blocks = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const ImageState&) const = default;
+};
+ImageState state_of(const fs::path& file)
+{
+    struct stat st {};
+    ::stat(file.c_str(), &st);
+    return {static_cast<std::uint64_t>(st.st_size), static_cast<std::uint64_t>(st.st_blocks),
+            st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec};
+}
+
+class InstallerInstall : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        // The control domain's tree, packed as the 2009 repositories were.
+        const auto content = dir_.path() / "content";
+        fs::create_directories(content / "boot");
+        fs::create_directories(content / "etc");
+        fs::create_directories(content / "lib/modules" / kernel);
+        fs::create_directories(content / "usr/bin");
+        std::ofstream(content / "boot/xen-3.4.2.gz") << "xen";
+        std::ofstream(content / ("boot/vmlinuz-" + kernel)) << "kernel";
+        std::ofstream(content / ("boot/initrd-" + kernel + ".img")) << "initrd";
+        std::ofstream(content / "etc/shadow") << "root:*:14000:0:99999:7:::\nbin:*:14000:0:99999:7:::\n";
+        std::ofstream(content / "etc/motd") << "XCP\n";
+        write_random_file(content / "usr/bin/xapi", 5 << 20, 11);
+        fs::create_symlink("xapi", content / "usr/bin/xapi-link");
+        fs::create_directories(repo_);
+        sh("tar -C " + quote(content.string()) + " -cjf " + quote((repo_ / "dom0fs.tar.bz2").string()) + " .");
+        write_random_file(repo_ / "e1000.ko", 70000, 6);
+        write_random_file(repo_ / "bnx2.fw", 3000, 7);
+        std::ofstream(repo_ / "XS-REPOSITORY") << "<repository originator=\"xcp\" name=\"main\" product=\"XCP\" "
+                                                  "version=\"0.1.1\" build=\"1234\"><description>XCP base"
+                                                  "</description></repository>\n";
+        write_packages();
+        fs::create_directories(dev_);
+        sh("truncate -s 64G " + quote((dev_ / "sda").string()) + " && truncate -s 8G " +
+           quote((dev_ / "sdb").string()) + " " + quote((dev_ / "sdc").string()));
+    }
+
+    // XS-PACKAGES in its text form, sizes from stat and sums from md5sum.
+    void write_packages() const
+    {
+        const auto d = quote(repo_.string());
+        sh("cd " + d + " && for f in dom0fs.tar.bz2 e1000.ko bnx2.fw; do set -- $(md5sum $f); "
+           "echo \"$f $(stat -c %s $f) $1\"; done > sums");
+        std::ifstream sums(repo_ / "sums");
+        std::string name, size, md5;
+        std::ofstream packages(repo_ / "XS-PACKAGES");
+        while (sums >> name >> size >> md5) {
+            if (name == "e1000.ko") {
+                packages << "e1000 " << size << " " << md5
+                         << " driver e1000.ko /lib/modules/${KERNEL_VERSION}/extra/e1000.ko\n";
+            } else if (name == "bnx2.fw") {
+                packages << "bnx2-firmware " << size << " " << md5 << " firmware bnx2.fw\n";
+            } else {
+                packages << "dom0fs " << size << " " << md5 << " tbz2 required dom0fs.tar.bz2 /\n";
+            }
+        }
+    }
+
+    void write_answerfile(const std::string& source, const std::string& primary = "sda",
+                          const std::string& extra = {}) const
+    {
+        std::ofstream(answerfile_) << "<?xml version=\"1.0\"?>\n<installation>\n"
+                                      "  <primary-disk gueststorage=\"yes\">" << primary << "</primary-disk>\n"
+                                      "  <guest-disk>sdb</guest-disk>\n  <guest-disk>sdc</guest-disk>\n"
+                                      "  <keymap>uk</keymap>\n"
+                                      "  <root-password>" << password << "</root-password>\n"
+                                      "  <source type=\"url\">" << source << "</source>\n"
+                                      "  <admin-interface name=\"eth0\" proto=\"static\">\n"
+                                      "    <ip>192.0.2.30</ip>\n    <subnet-mask>255.255.255.0</subnet-mask>\n"
+                                      "    <gateway>192.0.2.1</gateway>\n  </admin-interface>\n"
+                                      "  <nameserver>192.0.2.53</nameserver>\n"
+                                      "  <hostname>xcp-test</hostname>\n  <timezone>Europe/London</timezone>\n"
+                                   << extra << "</installation>\n";
+    }
+
+    [[nodiscard]] CommandResult install(const std::string& extra = {}) const
+    {
+        return run(quote(installer_binary().string()) + " --answerfile " + quote(answerfile_.string()) +
+                       " --dev-dir " + quote(dev_.string()) + " --work-dir " + quote((dir_.path() / "work").string()) +
+                       " --events-url none " + extra,
+                   std::chrono::seconds(300));
+    }
+
+    // The primary disk's partitions, as sfdisk reads them.
+    [[nodiscard]] nlohmann::json table() const
+    {
+        return nlohmann::json::parse(sh("sfdisk --json " + quote((dev_ / "sda").string())), nullptr, false);
+    }
+
+    // A file of the filesystem at `offset` on the primary disk, by debugfs.
+    [[nodiscard]] std::string cat(std::uint64_t offset, const std::string& path) const
+    {
+        return run("debugfs -R " + quote("cat " + path) + " " +
+                   quote((dev_ / "sda").string() + "?offset=" + std::to_string(offset)) + " 2>/dev/null")
+            .output;
+    }
+
+    [[nodiscard]] std::string probe(std::uint64_t offset) const
+    {
+        return run("blkid -p -O " + std::to_string(offset) + " " + quote((dev_ / "sda").string())).output;
+    }
+
+    // Serves the repository with busybox httpd; returns its URL.
+    std::string serve_repository()
+    {
+        const auto port = free_tcp_port();
+        httpd_ = std::make_unique<Daemon>(
+            std::vector<std::string>{"/bin/busybox", "httpd", "-f", "-vv", "-p", "127.0.0.1:" + std::to_string(port),
+                                     "-h", (dir_.path() / "http").string()},
+            dir_.path() / "httpd.log");
+        const auto url = "http://127.0.0.1:" + std::to_string(port) + "/repo/";
+        for (int i = 0; i < 50; ++i) {  // until httpd listens, 5 s at most
+            if (run("curl -s -o /dev/null --max-time 2 " + url + "XS-REPOSITORY").exit_code == 0) {
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return url;
+    }
+
+    TempDir dir_;
+    fs::path repo_ = dir_.path() / "http/repo";
+    fs::path dev_ = dir_.path() / "dev";
+    fs::path answerfile_ = dir_.path() / "answerfile.xml";
+    std::unique_ptr<Daemon> httpd_;
+};
+
+TEST_F(InstallerInstall, FreshInstallOverHttpIn2009Layout)
+{
+    write_answerfile(serve_repository());
+    const auto r = install();
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("[100%] complete: The installation completed successfully."), std::string::npos);
+    EXPECT_EQ(r.output.find(password), std::string::npos) << "the password is never printed";
+
+    // The 2009 layout: MBR, root 4 GiB (active), backup 4 GiB, SR the rest.
+    const auto t = table();
+    ASSERT_TRUE(t.is_object());
+    const auto& parts = t["partitiontable"]["partitions"];
+    EXPECT_EQ(t["partitiontable"]["label"], "dos");
+    ASSERT_EQ(parts.size(), 3U);
+    EXPECT_EQ(parts[0]["start"], 2048);
+    EXPECT_EQ(parts[0]["size"], 8388608);
+    EXPECT_EQ(parts[0]["type"], "83");
+    EXPECT_EQ(parts[0].value("bootable", false), true);
+    EXPECT_EQ(parts[1]["size"], 8388608);
+    EXPECT_EQ(parts[1].value("bootable", false), false);
+    EXPECT_EQ(parts[2]["type"], "8e");
+    EXPECT_EQ(parts[2]["start"].get<std::uint64_t>() + parts[2]["size"].get<std::uint64_t>(), (64ULL << 30) / 512);
+
+    // The root filesystem, labelled root-*, holding every installed byte.
+    const std::uint64_t root = 1 << 20;
+    const auto blkid = probe(root);
+    EXPECT_NE(blkid.find("LABEL=\"root-"), std::string::npos) << blkid;
+    EXPECT_NE(blkid.find("TYPE=\"ext3\""), std::string::npos) << blkid;
+    EXPECT_EQ(run("e2fsck -fn " + quote((dev_ / "sda").string() + "?offset=1048576")).exit_code, 0);
+    const auto dumped = dir_.path() / "xapi";
+    sh("debugfs -R " + quote("dump /usr/bin/xapi " + dumped.string()) + " " +
+       quote((dev_ / "sda").string() + "?offset=1048576") + " 2>/dev/null");
+    EXPECT_EQ(sh("md5sum < " + quote(dumped.string())), sh("md5sum < " + quote((dir_.path() / "content/usr/bin/xapi").string())));
+    EXPECT_EQ(sh("md5sum < " + quote((repo_ / "e1000.ko").string())),
+              run("debugfs -R " + quote("cat /lib/modules/" + kernel + "/extra/e1000.ko") + " " +
+                  quote((dev_ / "sda").string() + "?offset=1048576") + " 2>/dev/null | md5sum")
+                  .output)
+        << "the driver lands under the kernel's modules";
+    EXPECT_EQ(cat(root, "/lib/firmware/bnx2.fw").size(), 3000U);
+    EXPECT_NE(run("debugfs -R 'stat /usr/bin/xapi-link' " + quote((dev_ / "sda").string() + "?offset=1048576"))
+                  .output.find("Fast link dest: \"xapi\""),
+              std::string::npos);
+
+    // The control domain's configuration.
+    const auto inventory = cat(root, "/etc/xensource-inventory");
+    EXPECT_NE(inventory.find("PRIMARY_DISK='/dev/sda'"), std::string::npos) << inventory;
+    EXPECT_NE(inventory.find("BACKUP_PARTITION='/dev/sda2'"), std::string::npos);
+    EXPECT_NE(inventory.find("PARTITION_LAYOUT='ROOT,BACKUP,SR'"), std::string::npos);
+    EXPECT_NE(inventory.find("BUILD_NUMBER='1234'"), std::string::npos);
+    EXPECT_NE(inventory.find("PRODUCT_VERSION='0.1.1'"), std::string::npos);
+    EXPECT_NE(inventory.find("INSTALLATION_UUID='"), std::string::npos);
+    EXPECT_EQ(cat(root, "/etc/firstboot.d/data/default-storage.conf"),
+              "XSPARTITIONS='/dev/sda3 /dev/sdb /dev/sdc'\nXSTYPE='lvm'\n");
+    const auto management = cat(root, "/etc/firstboot.d/data/management.conf");
+    EXPECT_NE(management.find("MODE='static'\nIP='192.0.2.30'\nNETMASK='255.255.255.0'\nGATEWAY='192.0.2.1'"),
+              std::string::npos)
+        << management;
+    EXPECT_EQ(cat(root, "/etc/hostname"), "xcp-test\n");
+    EXPECT_EQ(cat(root, "/etc/resolv.conf"), "nameserver 192.0.2.53\n");
+    EXPECT_EQ(cat(root, "/etc/sysconfig/keyboard"), "KEYTABLE=\"uk\"\n");
+    EXPECT_EQ(cat(root, "/etc/timezone"), "Europe/London\n");
+    const auto shadow = cat(root, "/etc/shadow");
+    EXPECT_TRUE(shadow.starts_with("root:$6$")) << "hashed with SHA-512 crypt";
+    EXPECT_NE(shadow.find("\nbin:*:14000:0:99999:7:::\n"), std::string::npos) << "other lines kept";
+    EXPECT_EQ(shadow.find(password), std::string::npos);
+    EXPECT_NE(cat(root, "/etc/xensource/installed-repos/xcp:main/XS-PACKAGES").find("dom0fs"), std::string::npos);
+    const auto extlinux = cat(root, "/boot/extlinux.conf");
+    EXPECT_NE(extlinux.find("append /boot/xen-3.4.2.gz "), std::string::npos) << extlinux;
+    EXPECT_NE(extlinux.find("--- /boot/vmlinuz-" + kernel + " root=LABEL=root-"), std::string::npos) << extlinux;
+    EXPECT_NE(cat(root, "/var/log/xcp-installer.log").find("populated from the verified tree"), std::string::npos);
+
+    // Guest disks: nothing left of old signatures; the MBR has syslinux's code.
+    EXPECT_EQ(sh("head -c 1048576 " + quote((dev_ / "sdb").string()) + " | tr -d '\\0' | wc -c"), "0\n");
+    if (fs::exists("/usr/lib/syslinux/mbr/mbr.bin")) {
+        EXPECT_EQ(sh("head -c 440 " + quote((dev_ / "sda").string()) + " | md5sum"),
+                  sh("head -c 440 /usr/lib/syslinux/mbr/mbr.bin | md5sum"));
+    }
+    EXPECT_FALSE(fs::exists(dir_.path() / "work")) << "the staging tree is removed";
+}
+
+TEST_F(InstallerInstall, ModernLayoutWithSwapLogsAndGptNames)
+{
+    write_answerfile("file://" + repo_.string());
+    const auto r = install("--layout modern");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto t = table();
+    EXPECT_EQ(t["partitiontable"]["label"], "gpt");
+    std::map<std::string, nlohmann::json> by_name;
+    for (const auto& p : t["partitiontable"]["partitions"]) {
+        by_name[p.value("name", "")] = p;
+    }
+    ASSERT_EQ(by_name.size(), 6U) << t.dump();
+    EXPECT_EQ(by_name["logs"]["start"], 2048) << "on-disk order 5, 2, 1, 4, 6, 3";
+    EXPECT_EQ(by_name["logs"]["node"].get<std::string>().back(), '5');
+    EXPECT_EQ(by_name["root"]["node"].get<std::string>().back(), '1');
+    EXPECT_EQ(by_name["root"]["size"], 18ULL * 2 * 1024 * 1024);
+    EXPECT_EQ(by_name["swap"]["type"], "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F");
+    EXPECT_EQ(by_name["localsr"]["type"], "E6D6D379-F507-44C2-A23C-238F2A3DF928");
+    EXPECT_EQ(by_name["boot"]["type"], "21686148-6449-6E6F-744E-656564454649");
+    EXPECT_EQ(by_name["root"].value("attrs", ""), "LegacyBIOSBootable");
+    const auto swap = probe(by_name["swap"]["start"].get<std::uint64_t>() * 512);
+    EXPECT_NE(swap.find("TYPE=\"swap\""), std::string::npos) << swap;
+    EXPECT_NE(swap.find("LABEL=\"swap-"), std::string::npos) << swap;
+    const auto logs_at = by_name["logs"]["start"].get<std::uint64_t>() * 512;
+    EXPECT_NE(probe(logs_at).find("LABEL=\"logs-"), std::string::npos);
+    EXPECT_NE(cat(logs_at, "/xcp-installer.log").find("checks clean"), std::string::npos);
+    const auto root_at = by_name["root"]["start"].get<std::uint64_t>() * 512;
+    EXPECT_NE(cat(root_at, "/etc/xensource-inventory").find("PARTITION_LAYOUT='ROOT,BACKUP,LOG,BOOT,SWAP,SR'"),
+              std::string::npos);
+    EXPECT_NE(cat(root_at, "/etc/fstab").find(" /var/log ext3 "), std::string::npos) << cat(root_at, "/etc/fstab");
+}
+
+TEST_F(InstallerInstall, ACorruptedPackageStopsBeforeAnyDiskIsWritten)
+{
+    sh("printf 'X' | dd of=" + quote((repo_ / "dom0fs.tar.bz2").string()) + " bs=1 seek=2000 conv=notrunc status=none");
+    write_answerfile(serve_repository(), "sda",
+                     "  <script stage=\"installation-complete\" type=\"url\">file://" +
+                         (dir_.path() / "complete.sh").string() + "</script>\n");
+    std::ofstream(dir_.path() / "complete.sh") << "#!/bin/sh\necho \"$XS_STAGE $1\" > " << (dir_.path() / "ran").string()
+                                               << "\n";
+    const auto before = state_of(dev_ / "sda");
+    const auto r = install();
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    const auto expected = sh("md5sum < " + quote((repo_ / "dom0fs.tar.bz2").string())).substr(0, 32);
+    EXPECT_NE(r.output.find("INSTALL FAILED. package dom0fs (dom0fs.tar.bz2) of xcp:main"), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("md5 " + expected + ", the manifest says "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("nothing was written to the disks"), std::string::npos);
+    EXPECT_EQ(state_of(dev_ / "sda"), before) << "the primary disk was not touched";
+    EXPECT_EQ(read(dir_.path() / "ran"), "installation-complete 1\n") << "scripts hear of the failure";
+}
+
+TEST_F(InstallerInstall, RefusalsTouchNoDisk)
+{
+    const auto before = state_of(dev_ / "sda");
+    const auto guest = state_of(dev_ / "sdb");
+
+    write_answerfile("file://" + repo_.string(), "sdz");
+    auto r = install();
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("disk sdz named as <primary-disk> does not exist under"), std::string::npos) << r.output;
+
+    sh("truncate -s 10G " + quote((dev_ / "small").string()));
+    write_answerfile("file://" + repo_.string(), "small");
+    r = install();
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("disk small is 10.7 GB; the 2009 layout needs at least 12.0 GB"), std::string::npos)
+        << r.output;
+
+    write_answerfile("file://" + repo_.string(), "sdb");
+    r = install();
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("disk sdb is already named as the primary disk"), std::string::npos) << r.output;
+
+    EXPECT_EQ(state_of(dev_ / "sda"), before);
+    EXPECT_EQ(state_of(dev_ / "sdb"), guest);
+    EXPECT_EQ(state_of(dev_ / "small").blocks, 0U);
+}
+
+TEST_F(InstallerInstall, ASecondFreshInstallIsRefusedAndReinstallReplacesIt)
+{
+    write_answerfile("file://" + repo_.string());
+    ASSERT_EQ(install().exit_code, 0);
+    const auto first = probe(1 << 20);
+    auto r = install();
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("holds an XCP installation (partition 1, root-"), std::string::npos) << r.output;
+    EXPECT_EQ(probe(1 << 20), first) << "still the first installation";
+
+    auto text = read(answerfile_);
+    text.replace(text.find("<installation>"), 14, "<installation mode=\"reinstall\">");
+    std::ofstream(answerfile_) << text;
+    r = install();
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(probe(1 << 20), first) << "a new root filesystem";
+}
+
+}  // namespace
+}  // namespace xcp::test
