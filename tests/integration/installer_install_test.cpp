@@ -348,5 +348,66 @@ TEST_F(InstallerInstall, ASecondFreshInstallIsRefusedAndReinstallReplacesIt)
     EXPECT_NE(probe(1 << 20), first) << "a new root filesystem";
 }
 
+// The whole chain on loopback: xcp-pxe serves the per-MAC pxelinux config
+// (fetched with curl over TFTP), the answerfile and the repository; the
+// installer takes answerfile= from that config's kernel command line, posts
+// its progress, and the server's own report script switches the host to
+// local boot.
+TEST_F(InstallerInstall, FromAnXcpPxeServerToLocalBoot)
+{
+    const auto state = dir_.path() / "state";
+    const auto tftp_root = dir_.path() / "tftp";
+    fs::create_directories(tftp_root);
+    const auto http_port = free_tcp_port();
+    const auto tftp_port = free_udp_port();
+    const auto cli = [&](const std::string& args) {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --state-dir " + quote(state.string()),
+                   std::chrono::seconds(30));
+    };
+    const std::string mac = "52:54:00:aa:bb:07";
+    const auto repository = "http://127.0.0.1:" + std::to_string(http_port) + "/repo/";
+    ASSERT_EQ(cli("host add " + mac + " --hostname chain --set guest-disks=sdb,sdc --set repository=" + repository +
+                  " --set root-password=" + password)
+                  .exit_code,
+              0);
+    Daemon daemon({xcp_pxe_binary().string(), "serve", "--state-dir", state.string(), "--tftp-root",
+                   tftp_root.string(), "--http-root", (dir_.path() / "http").string(), "--listen", "127.0.0.1",
+                   "--tftp-port", std::to_string(tftp_port), "--http-port", std::to_string(http_port)},
+                  dir_.path() / "daemon.log");
+    ASSERT_TRUE(daemon.wait_for_log("hosts reach us at")) << daemon.log();
+
+    const auto config = run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port) +
+                            "/pxelinux.cfg/01-52-54-00-aa-bb-07")
+                            .output;
+    const auto append = config.find("append ");
+    ASSERT_NE(append, std::string::npos) << config;
+    const auto cmdline = dir_.path() / "cmdline";
+    std::ofstream(cmdline) << config.substr(append + 7, config.find('\n', append) - append - 7) << "\n";
+    ASSERT_NE(read(cmdline).find("answerfile=http://127.0.0.1:"), std::string::npos) << config;
+
+    const auto r = run(quote(installer_binary().string()) + " --cmdline " + quote(cmdline.string()) + " --dev-dir " +
+                           quote(dev_.string()) + " --work-dir " + quote((dir_.path() / "work").string()),
+                       std::chrono::seconds(300));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(r.output.find("cannot report progress"), std::string::npos) << r.output;
+
+    const auto shown = nlohmann::json::parse(cli("host show " + mac + " --json").output, nullptr, false);
+    ASSERT_TRUE(shown.is_object());
+    EXPECT_EQ(shown["state"], "installed") << shown.dump();
+    EXPECT_EQ(shown["netboot"], false);
+    const auto events = shown["events"].dump();
+    EXPECT_NE(events.find("partition"), std::string::npos) << "the agent's steps reached the server: " << events;
+    EXPECT_NE(run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port) +
+                  "/pxelinux.cfg/01-52-54-00-aa-bb-07")
+                  .output.find("localboot 0"),
+              std::string::npos);
+    // The hash the server made is the one installed; no plain text anywhere.
+    const auto shadow = cat(1 << 20, "/etc/shadow");
+    EXPECT_TRUE(shadow.starts_with("root:$6$")) << shadow;
+    EXPECT_EQ(r.output.find(password), std::string::npos);
+    EXPECT_EQ(daemon.log().find(password), std::string::npos);
+    EXPECT_EQ(cat(1 << 20, "/etc/hostname"), "chain\n");
+}
+
 }  // namespace
 }  // namespace xcp::test
