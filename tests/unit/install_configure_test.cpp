@@ -1,0 +1,176 @@
+// The installer's pure parts past the plan: the new root's files, the boot
+// loader configuration, the swap header, progress events.
+#include "installer-agent/configure/bootloader.hpp"
+#include "installer-agent/configure/control_domain.hpp"
+#include "installer-agent/disk/filesystems.hpp"
+#include "installer-agent/report/progress.hpp"
+#include "libxcp/answerfile/parser.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+namespace xcp::installer {
+namespace {
+
+answerfile::Answerfile answer(const std::string& body)
+{
+    const auto r = answerfile::parse("<installation>" + body +
+                                     "<root-password type=\"hash\">$6$a$b</root-password>"
+                                     "<source type=\"url\">http://x/</source><keymap>de</keymap></installation>");
+    EXPECT_TRUE(r.valid());
+    return r.model.value_or(answerfile::Answerfile{});
+}
+
+Plan plan_for(const answerfile::Answerfile& a, LayoutEra era)
+{
+    Probe p;
+    p.disks.push_back({"sda", "/dev/sda", true, 64 * GiB, 512, "", {}, false});
+    p.disks.push_back({"sdb", "/dev/sdb", true, 64 * GiB, 512, "", {}, false});
+    p.disks.push_back({"disk/by-id/ata-X", "/dev/disk/by-id/ata-X", true, 64 * GiB, 512, "", {}, false});
+    auto r = make_plan(a, p, PlanOptions{era, "test", "/dev"});
+    EXPECT_TRUE(std::holds_alternative<Plan>(r));
+    return std::get<Plan>(r);
+}
+
+std::map<std::string, RootFile> files_of(const answerfile::Answerfile& a, const Plan& plan)
+{
+    ControlDomainInputs in;
+    in.answerfile = &a;
+    in.plan = &plan;
+    in.installation_uuid = "i-uuid";
+    in.control_domain_uuid = "c-uuid";
+    in.root_label = "root-abc";
+    in.logs_label = plan.era == LayoutEra::modern ? "logs-abc" : "";
+    in.repositories = {{"xs:linux", "5.5.0", "1", "legacy"}, {"xs:main", "5.5.0", "25727", "legacy"}};
+    std::map<std::string, RootFile> out;
+    for (auto& f : control_domain_files(in)) {
+        out[f.path] = f;
+    }
+    return out;
+}
+
+TEST(ControlDomain, InventoryStorageAndNetwork)
+{
+    const auto a = answer("<primary-disk>sda</primary-disk><guest-disk>disk/by-id/ata-X</guest-disk>"
+                          "<admin-interface name=\"eth1\" proto=\"static\" vlan=\"42\"><ip>192.0.2.5</ip>"
+                          "<subnet-mask>255.255.255.0</subnet-mask><gateway>192.0.2.1</gateway></admin-interface>"
+                          "<nameserver>192.0.2.53</nameserver><nameserver>192.0.2.54</nameserver>"
+                          "<hostname>h1</hostname><timezone>America/Los_Angeles</timezone>");
+    const auto plan = plan_for(a, LayoutEra::legacy);
+    auto f = files_of(a, plan);
+    const auto& inventory = f["etc/xensource-inventory"].content;
+    EXPECT_NE(inventory.find("PRIMARY_DISK='/dev/sda'\nBACKUP_PARTITION='/dev/sda2'\n"
+                             "PARTITION_LAYOUT='ROOT,BACKUP,SR'\nINSTALLATION_UUID='i-uuid'\n"
+                             "CONTROL_DOMAIN_UUID='c-uuid'\n"),
+              std::string::npos)
+        << inventory;
+    EXPECT_NE(inventory.find("MANAGEMENT_INTERFACE='xenbr1'"), std::string::npos);
+    EXPECT_NE(inventory.find("BUILD_NUMBER='25727'"), std::string::npos) << "the main repository's build";
+    EXPECT_EQ(f["etc/firstboot.d/data/default-storage.conf"].content,
+              "XSPARTITIONS='/dev/sda3 /dev/disk/by-id/ata-X'\nXSTYPE='lvm'\n");
+    EXPECT_EQ(f["etc/firstboot.d/data/management.conf"].content,
+              "LABEL='eth1'\nMODE='static'\nIP='192.0.2.5'\nNETMASK='255.255.255.0'\nGATEWAY='192.0.2.1'\n"
+              "DNS='192.0.2.53,192.0.2.54'\nVLAN=42\n");
+    EXPECT_EQ(f["etc/resolv.conf"].content, "nameserver 192.0.2.53\nnameserver 192.0.2.54\n");
+    EXPECT_TRUE(f["etc/localtime"].symlink);
+    EXPECT_EQ(f["etc/localtime"].content, "../usr/share/zoneinfo/America/Los_Angeles");
+    EXPECT_EQ(f["etc/sysconfig/keyboard"].content, "KEYTABLE=\"de\"\n");
+    EXPECT_EQ(f.count("etc/chrony.conf"), 0U) << "2009: ntp.conf";
+    EXPECT_NE(f["etc/ntp.conf"].content.find("server 0.xenserver.pool.ntp.org"), std::string::npos)
+        << "static interface, no servers: the default pool";
+}
+
+TEST(ControlDomain, NoGuestStorageNoSrAndModernNames)
+{
+    const auto a = answer("<primary-disk guest-storage=\"no\">sda</primary-disk><admin-interface "
+                          "hwaddr=\"52:54:00:00:00:01\" proto=\"dhcp\"/><ntp><ntp-server>192.0.2.9</ntp-server></ntp>");
+    const auto plan = plan_for(a, LayoutEra::modern);
+    auto f = files_of(a, plan);
+    EXPECT_EQ(f.count("etc/firstboot.d/data/default-storage.conf"), 0U) << "no guest storage: no SR";
+    EXPECT_NE(f["etc/xensource-inventory"].content.find("PARTITION_LAYOUT='ROOT,BACKUP,LOG,BOOT,SWAP'"),
+              std::string::npos);
+    EXPECT_NE(f["etc/xensource-inventory"].content.find("MANAGEMENT_INTERFACE=''"), std::string::npos);
+    EXPECT_EQ(f["etc/firstboot.d/data/management.conf"].content, "LABEL='52:54:00:00:00:01'\nMODE='dhcp'\n");
+    EXPECT_NE(f["etc/chrony.conf"].content.find("server 192.0.2.9 iburst\n"), std::string::npos);
+    EXPECT_NE(f["etc/fstab"].content.find("LABEL=logs-abc /var/log ext3"), std::string::npos);
+    EXPECT_EQ(f.count("etc/resolv.conf"), 0U);
+}
+
+TEST(ControlDomain, RootHashInShadow)
+{
+    EXPECT_EQ(with_root_hash("root:*:14000:0:99999:7:::\nbin:*:1::\n", "$6$s$h"),
+              "root:$6$s$h:14000:0:99999:7:::\nbin:*:1::\n");
+    EXPECT_EQ(with_root_hash("", "$6$s$h"), "root:$6$s$h:0:0:99999:7:::\n") << "no shadow: one root line";
+    EXPECT_EQ(with_root_hash("bin:*:1::\nrootx:y:1::\n", "H"), "root:H:0:0:99999:7:::\nbin:*:1::\nrootx:y:1::\n");
+    const auto u = new_uuid();
+    ASSERT_EQ(u.size(), 36U);
+    EXPECT_EQ(u[14], '4') << "version 4";
+    EXPECT_NE(new_uuid(), u);
+}
+
+TEST(Bootloader, ExtlinuxFor2009AndGrubForModern)
+{
+    const auto files = find_boot_files({"xen-3.4.2.gz", "vmlinuz-2.6.27", "vmlinuz-2.6.32", "initrd-2.6.32.img",
+                                        "xen.gz.map", "System.map"});
+    ASSERT_TRUE(files);
+    EXPECT_EQ(files->xen, "xen-3.4.2.gz");
+    EXPECT_EQ(files->kernel, "vmlinuz-2.6.32");
+    EXPECT_FALSE(find_boot_files({"vmlinuz-2.6.32"})) << "no Xen: cannot boot";
+    const auto a = answer("<primary-disk>sda</primary-disk><admin-interface name=\"eth0\" proto=\"dhcp\"/>");
+    const auto legacy = bootloader_config(a, LayoutEra::legacy, "dos", *files, "root-abc", 752);
+    EXPECT_EQ(legacy.kind, "extlinux");
+    EXPECT_EQ(legacy.boot_code, "mbr.bin");
+    EXPECT_NE(legacy.text.find("kernel mboot.c32\n  append /boot/xen-3.4.2.gz dom0_mem=752M,max:752M "),
+              std::string::npos)
+        << legacy.text;
+    EXPECT_NE(legacy.text.find(" --- /boot/vmlinuz-2.6.32 root=LABEL=root-abc ro "), std::string::npos);
+    EXPECT_NE(legacy.text.find(" --- /boot/initrd-2.6.32.img\n"), std::string::npos) << "the three dashes";
+    const auto modern = bootloader_config(a, LayoutEra::modern, "gpt", *files, "root-abc", 2048);
+    EXPECT_EQ(modern.kind, "grub2");
+    EXPECT_EQ(modern.path, "boot/grub/grub.cfg");
+    EXPECT_NE(modern.text.find("multiboot2 /boot/xen-3.4.2.gz"), std::string::npos);
+    EXPECT_NE(modern.text.find("module2 /boot/initrd-2.6.32.img"), std::string::npos);
+    const auto forced = bootloader_config(answer("<primary-disk>sda</primary-disk><admin-interface name=\"eth0\" proto=\"dhcp\"/><bootloader>extlinux</bootloader><timezone>Etc/UTC</timezone>"),
+                                          LayoutEra::modern, "gpt", *files, "root-abc", 2048);
+    EXPECT_EQ(forced.boot_code, "gptmbr.bin");
+}
+
+TEST(SwapHeader, AsMkswapWritesIt)
+{
+    std::array<unsigned char, 16> uuid{};
+    uuid[0] = 0xab;
+    const auto h = swap_header(1ULL << 30, "swap-abc", uuid);
+    ASSERT_EQ(h.size(), 4096U);
+    EXPECT_EQ(h.substr(4086), "SWAPSPACE2");
+    EXPECT_EQ(h[1024], 1) << "version 1";
+    EXPECT_EQ(static_cast<unsigned char>(h[1028]) | static_cast<unsigned char>(h[1029]) << 8 |
+                  static_cast<unsigned char>(h[1030]) << 16,
+              (1 << 18) - 1)
+        << "last page";
+    EXPECT_EQ(static_cast<unsigned char>(h[1036]), 0xab);
+    EXPECT_EQ(h.substr(1052, 8), "swap-abc");
+    EXPECT_EQ(partition_path("nvme0n1", 3), "/dev/nvme0n1p3");
+    EXPECT_EQ(partition_path("/dev/sda", 1), "/dev/sda1");
+    EXPECT_EQ(partition_path("disk/by-id/scsi-1", 2), "/dev/disk/by-id/scsi-1-part2");
+}
+
+TEST(ProgressEvents, UrlAndBody)
+{
+    EXPECT_EQ(events_url_for("http://10.0.0.1:8080/answerfile/0123abcd"),
+              "http://10.0.0.1:8080/api/v1/hosts/0123abcd/events");
+    EXPECT_EQ(events_url_for("http://pxe/prefix/answerfile/tok"), "http://pxe/prefix/api/v1/hosts/tok/events");
+    EXPECT_FALSE(events_url_for("http://pxe/answers/h1.xml"));
+    EXPECT_FALSE(events_url_for("file:///answerfile/tok"));
+    EXPECT_FALSE(events_url_for("http://pxe/answerfile/"));
+    const auto j = nlohmann::json::parse(event_json({42, "fetch", "xs:main dom0fs", std::nullopt}));
+    EXPECT_EQ(j["percent"], 42);
+    EXPECT_EQ(j["step"], "fetch");
+    EXPECT_FALSE(j.contains("final"));
+    EXPECT_EQ(nlohmann::json::parse(event_json({100, "failed", "bad \xff", false}))["final"], "failure")
+        << "invalid UTF-8 in a message does not throw";
+}
+
+}  // namespace
+}  // namespace xcp::installer
