@@ -1,7 +1,8 @@
-// xcp-installer: the on-host installer. Today it reads the answerfile,
-// probes the disks, prints the plan (--dry-run) and verifies repositories;
-// carrying the plan out is not written yet, and it says so.
+// xcp-installer: the on-host installer. It reads the answerfile, probes the
+// disks, plans (--dry-run prints the plan) and carries the plan out; `verify`
+// and `unpack` check or unpack a repository without touching a disk.
 #include "installer-agent/plan/install_command.hpp"
+#include "installer-agent/source/unpack_command.hpp"
 #include "installer-agent/source/verify_command.hpp"
 #include "server/version.hpp"
 
@@ -9,13 +10,14 @@
 
 int main(int argc, char** argv)
 {
-    CLI::App app{"xcp-installer: installs an XCP-ng control domain from an answerfile (today: the plan with "
-                 "--dry-run, and `verify` of a repository)"};
+    CLI::App app{"xcp-installer: installs an XCP control domain onto this host's disks from an answerfile, "
+                 "unattended (--dry-run prints the plan and touches nothing)"};
     app.set_version_flag("--version", std::string("xcp-installer ") + xcp::version);
     int exit_code = 0;
     xcp::installer::InstallArgs install;
     xcp::installer::add_install_options(app, install);
     xcp::installer::add_verify_command(app, exit_code);
+    xcp::installer::add_unpack_command(app, exit_code);
     app.require_subcommand(0, 1);
     try {
         app.parse(argc, argv);

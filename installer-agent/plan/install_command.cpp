@@ -3,6 +3,7 @@
 #include "installer-agent/plan/plan.hpp"
 #include "installer-agent/report/progress.hpp"
 #include "installer-agent/run/carry_out.hpp"
+#include "installer-agent/unpack/archive_sink.hpp"
 #include "installer-agent/source/open.hpp"
 #include "libxcp/answerfile/diagnostic.hpp"
 #include "libxcp/answerfile/parser.hpp"
@@ -88,6 +89,9 @@ void add_install_options(CLI::App& app, InstallArgs& a)
     app.add_option("--boot-code-dir", a.boot_code_dir, "Where syslinux's mbr.bin and gptmbr.bin are")
         ->capture_default_str();
     app.add_option("--local-source", a.local_source, "The directory <source type=\"local\"> means");
+    app.add_option("--bzip2", a.bzip2, "bzip2 decoder: auto (lbzip2 on every core when on PATH) or builtin")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "builtin"}));
     app.add_option("--events-url", a.events_url,
                    "Where progress events go: auto (the xcp-pxe server the answerfile came from), none, or a URL")
         ->capture_default_str();
@@ -157,6 +161,7 @@ int run_install(const InstallArgs& args)
     options.boot_code_dir = args.boot_code_dir;
     options.local_source = args.local_source;
     options.keep_work_dir = args.keep_work_dir;
+    options.bzip2_program = args.bzip2 == "auto" ? parallel_bzip2() : std::string();
     const auto result = carry_out(a, plan, probe, options, progress);
     return result.ok ? 0 : 1;
 }

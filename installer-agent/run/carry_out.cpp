@@ -104,7 +104,7 @@ std::vector<InstalledRepository> fetch_sources(const af::Answerfile& a, const Ca
     for (const auto& s : a.sources) {
         sources.push_back(&s);
     }
-    RootUnpacker unpacker(root);
+    RootUnpacker unpacker(root, o.bzip2_program);
     const int share = (to - from) / std::max<int>(1, static_cast<int>(sources.size()));
     int index = 0;
     for (const auto* s : sources) {

@@ -19,6 +19,7 @@ struct CarryOutOptions {
     std::filesystem::path work_dir;                        // the staging tree goes below it
     std::filesystem::path boot_code_dir = "/usr/lib/syslinux/mbr";
     std::string local_source;                              // what <source type="local"> means
+    std::string bzip2_program;                             // "" : libarchive's decoder
     bool keep_work_dir = false;
     int dom0_mem_mib = 2048;
 };

@@ -17,7 +17,9 @@ namespace xcp::installer {
 class ArchiveSink final : public repository::PackageSink {
 public:
     // Entries land in `root` / `dest`; `what` names the package in errors.
-    ArchiveSink(std::filesystem::path root, std::string dest, std::string what);
+    // `bzip2_program` (e.g. "lbzip2 -d"), when set, decompresses bzip2 data
+    // on every core instead of libarchive's single-threaded decoder.
+    ArchiveSink(std::filesystem::path root, std::string dest, std::string what, std::string bzip2_program = {});
     ~ArchiveSink() override;
     ArchiveSink(const ArchiveSink&) = delete;
     ArchiveSink& operator=(const ArchiveSink&) = delete;
@@ -30,12 +32,17 @@ private:
 
     std::filesystem::path target_;
     std::string what_;
+    std::string bzip2_program_;
     UniqueFd writer_;
     UniqueFd reader_;
     std::string problem_;  // written by the thread, read after join
     bool reader_gone_ = false;
     std::thread thread_;
 };
+
+// "lbzip2 -d" when lbzip2 is on PATH (Debian's lbzip2: parallel bzip2 that
+// decodes any .bz2, not only its own), else "".
+std::string parallel_bzip2();
 
 // The flags an install extracts with: no "..", no writing through symlinks,
 // owners kept when running as root.

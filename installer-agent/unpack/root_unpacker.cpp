@@ -90,7 +90,7 @@ std::unique_ptr<repository::PackageSink> RootUnpacker::open(const repository::Re
     using repository::PackageType;
     switch (p.type) {
     case PackageType::tbz2:
-        return std::make_unique<ArchiveSink>(root_, p.dest, what);
+        return std::make_unique<ArchiveSink>(root_, p.dest, what, bzip2_program_);
     case PackageType::rpm:
     case PackageType::driver_rpm:
         // The payload only: RPM scriptlets are not run.

@@ -18,7 +18,11 @@ struct InstalledRepository {
 
 class RootUnpacker final : public repository::Unpacker {
 public:
-    explicit RootUnpacker(std::filesystem::path root) : root_(std::move(root)) {}
+    // `bzip2_program`: see ArchiveSink; "" for libarchive's own decoder.
+    RootUnpacker(std::filesystem::path root, std::string bzip2_program)
+        : root_(std::move(root)), bzip2_program_(std::move(bzip2_program))
+    {
+    }
 
     std::unique_ptr<repository::PackageSink> open(const repository::RepositoryCheck& repository,
                                                   const repository::Package& package) override;
@@ -29,6 +33,7 @@ public:
 
 private:
     std::filesystem::path root_;
+    std::string bzip2_program_;
     std::vector<InstalledRepository> installed_;
 };
 
