@@ -1,6 +1,8 @@
 #include "installer-agent/plan/install_command.hpp"
 
+#include "installer-agent/environment/kernel_cmdline.hpp"
 #include "installer-agent/plan/plan.hpp"
+#include "installer-agent/system/command.hpp"
 #include "installer-agent/report/progress.hpp"
 #include "installer-agent/run/carry_out.hpp"
 #include "installer-agent/unpack/archive_sink.hpp"
@@ -18,18 +20,68 @@ namespace {
 
 namespace af = answerfile;
 
-// answerfile=URL from a kernel command line.
-std::string from_cmdline(const std::string& file)
+std::string read_cmdline(const std::string& file)
 {
     std::ifstream in(file);
     std::string line;
     std::getline(in, line);
-    for (const auto word : util::split(line, ' ')) {
-        if (word.starts_with("answerfile=")) {
-            return std::string(word.substr(11));
+    return line;
+}
+
+// Brings up the NIC(s) the command line names so that the answerfile and
+// the repository can be fetched: the first NIC configured is enough.
+bool bring_up_network(const KernelCommandLine& k, std::ostream& log)
+{
+    const auto chosen = choose_nics(k, list_nics("/sys/class/net"));
+    if (const auto* problem = std::get_if<std::string>(&chosen)) {
+        log << "xcp-installer: " << *problem << '\n';
+        return false;
+    }
+    for (const auto& nic : std::get<std::vector<std::string>>(chosen)) {
+        const auto commands = network_commands(nic, k.network_config);
+        if (const auto* problem = std::get_if<std::string>(&commands)) {
+            log << "xcp-installer: " << *problem << '\n';
+            return false;
+        }
+        bool ok = true;
+        for (const auto& argv : std::get<std::vector<std::vector<std::string>>>(commands)) {
+            const auto r = run_command(argv);
+            if (!r.ok()) {
+                log << "xcp-installer: " << nic << ": " << r.failure(argv.front()) << '\n';
+                ok = false;
+                break;
+            }
+        }
+        if (ok) {
+            log << "xcp-installer: network up on " << nic << " ("
+                << (k.network_config.empty() ? "dhcp" : k.network_config) << ")\n";
+            return true;
         }
     }
-    return {};
+    return false;
+}
+
+// atexit= acts only in the install environment (the command line is the
+// running kernel's), never when a test hands in a file.
+void at_exit(const KernelCommandLine& k, bool install_environment, std::ostream& log)
+{
+    if (k.atexit.empty() || k.atexit == "shell") {
+        return;
+    }
+    if (k.atexit != "reboot" && k.atexit != "poweroff") {
+        log << "xcp-installer: atexit=" << k.atexit << " is not reboot, poweroff or shell; ignored\n";
+        return;
+    }
+    if (!install_environment) {
+        log << "xcp-installer: atexit=" << k.atexit
+            << " is honoured only in the install environment (answerfile= from /proc/cmdline); not done\n";
+        return;
+    }
+    log << "xcp-installer: atexit=" << k.atexit << '\n';
+    const auto r = run_command({k.atexit});
+    if (!r.ok()) {
+        log << "xcp-installer: " << r.failure(k.atexit) << '\n';
+    }
 }
 
 // The layout follows the release: a legacy repository (XS-PACKAGES) means the
@@ -92,6 +144,11 @@ void add_install_options(CLI::App& app, InstallArgs& a)
     app.add_option("--bzip2", a.bzip2, "bzip2 decoder: auto (lbzip2 on every core when on PATH) or builtin")
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "builtin"}));
+    app.add_option("--network", a.network,
+                   "auto: in the install environment, bring up the NIC that network_device=, BOOTIF= or "
+                   "network_config= name before fetching; off: leave the network alone")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "off"}));
     app.add_option("--events-url", a.events_url,
                    "Where progress events go: auto (the xcp-pxe server the answerfile came from), none, or a URL")
         ->capture_default_str();
@@ -99,11 +156,17 @@ void add_install_options(CLI::App& app, InstallArgs& a)
 
 int run_install(const InstallArgs& args)
 {
-    const auto where = args.answerfile.empty() ? from_cmdline(args.cmdline) : args.answerfile;
+    const auto cmdline = parse_kernel_cmdline(read_cmdline(args.cmdline));
+    const bool install_environment = args.answerfile.empty() && args.cmdline == "/proc/cmdline";
+    const auto where = args.answerfile.empty() ? cmdline.answerfile : args.answerfile;
     if (where.empty()) {
         std::cerr << "xcp-installer: no answerfile: give --answerfile, or answerfile=URL on the kernel command line ("
                   << args.cmdline << ")\n";
         return 2;
+    }
+    if (install_environment && args.network == "auto" && !where.starts_with("file://") && !where.starts_with("/") &&
+        !args.dry_run) {
+        bring_up_network(cmdline, std::cerr);
     }
     std::string text;
     try {
@@ -163,6 +226,7 @@ int run_install(const InstallArgs& args)
     options.keep_work_dir = args.keep_work_dir;
     options.bzip2_program = args.bzip2 == "auto" ? parallel_bzip2() : std::string();
     const auto result = carry_out(a, plan, probe, options, progress);
+    at_exit(cmdline, install_environment, std::cerr);
     return result.ok ? 0 : 1;
 }
 

@@ -16,7 +16,8 @@ struct InstallArgs {
     std::string local_source;
     std::string events_url = "auto";  // auto: from an xcp-pxe answerfile URL; none: off
     bool keep_work_dir = false;
-    std::string bzip2 = "auto";  // auto: lbzip2 when on PATH; builtin: libarchive's
+    std::string bzip2 = "auto";
+    std::string network = "auto";  // auto: lbzip2 when on PATH; builtin: libarchive's
 };
 
 // The top-level options of xcp-installer (the install itself).

@@ -382,14 +382,23 @@ TEST_F(InstallerInstall, FromAnXcpPxeServerToLocalBoot)
     const auto append = config.find("append ");
     ASSERT_NE(append, std::string::npos) << config;
     const auto cmdline = dir_.path() / "cmdline";
-    std::ofstream(cmdline) << config.substr(append + 7, config.find('\n', append) - append - 7) << "\n";
+    std::ofstream(cmdline) << config.substr(append + 7, config.find('\n', append) - append - 7) << " atexit=reboot\n";
+    // atexit= acts only on the running kernel's own command line; a stand-in
+    // `reboot` first on PATH makes sure of it.
+    const auto fake_bin = dir_.path() / "bin";
+    fs::create_directories(fake_bin);
+    std::ofstream(fake_bin / "reboot") << "#!/bin/sh\ntouch " << (dir_.path() / "rebooted").string() << "\n";
+    fs::permissions(fake_bin / "reboot", fs::perms::owner_all);
     ASSERT_NE(read(cmdline).find("answerfile=http://127.0.0.1:"), std::string::npos) << config;
 
-    const auto r = run(quote(installer_binary().string()) + " --cmdline " + quote(cmdline.string()) + " --dev-dir " +
+    const auto r = run("PATH=" + quote(fake_bin.string()) + ":$PATH " + quote(installer_binary().string()) +
+                           " --cmdline " + quote(cmdline.string()) + " --dev-dir " +
                            quote(dev_.string()) + " --work-dir " + quote((dir_.path() / "work").string()),
                        std::chrono::seconds(300));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(r.output.find("cannot report progress"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("atexit=reboot is honoured only in the install environment"), std::string::npos);
+    EXPECT_FALSE(fs::exists(dir_.path() / "rebooted"));
 
     const auto shown = nlohmann::json::parse(cli("host show " + mac + " --json").output, nullptr, false);
     ASSERT_TRUE(shown.is_object());
