@@ -100,7 +100,7 @@ std::pair<LayoutEra, std::string> choose_era(const af::Answerfile& a, const std:
     const auto& url = a.sources.front().location;
     try {
         std::unique_ptr<repository::Source> source;
-        if (url.starts_with("http://")) {
+        if (url.starts_with("http://") || url.starts_with("https://")) {
             source = std::make_unique<repository::HttpSource>(url);
         } else if (url.starts_with("file://")) {
             source = std::make_unique<repository::DirectorySource>(url.substr(7));

@@ -3,6 +3,8 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -39,45 +41,42 @@ HttpSource::HttpSource(const std::string& url) : HttpSource(url, Settings{}) {}
 HttpSource::HttpSource(const std::string& url, Settings settings) : url_(url), settings_(settings)
 {
     const auto parsed = boost::urls::parse_absolute_uri(url);
-    if (!parsed || parsed->scheme() != "http" || parsed->host().empty()) {
-        throw SourceError("'" + url + "' is not an http://host[:port]/path URL" +
-                          (parsed && parsed->scheme() == "https" ? " (https sources are not written yet)" : ""));
+    if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
+        throw SourceError("'" + url + "' is not an http(s)://host[:port]/path URL");
     }
     host_ = parsed->host();
-    port_ = parsed->has_port() ? std::string(parsed->port()) : "80";
+    const bool tls = parsed->scheme() == "https";
+    port_ = parsed->has_port() ? std::string(parsed->port()) : tls ? "443" : "80";
+    if (tls) {
+        // The system's CAs (OpenSSL also reads SSL_CERT_FILE / SSL_CERT_DIR),
+        // the peer verified, its name checked against the URL's host.
+        tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+        tls_->set_default_verify_paths();
+        tls_->set_verify_mode(asio::ssl::verify_peer);
+        tls_->set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                          asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    }
     base_path_ = parsed->path();
     if (base_path_.empty() || base_path_.back() != '/') {
         base_path_ += '/';
     }
 }
 
-// One GET from `offset` on, body bytes to `sink`, `offset` advanced by each
-// byte delivered (also when the transfer is then cut). Throws SourceError
-// (retryable) or Final.
-static void get_once(const std::string& host, const std::string& port, const std::string& target,
-                     std::uint64_t& offset, std::chrono::seconds timeout, std::uint64_t limit,
-                     const std::function<void(std::span<const std::byte>)>& sink, const std::string& what)
+// The request and the response of one GET, on a plain or a TLS stream.
+template <class Stream>
+void exchange(Stream& stream, const std::string& host, const std::string& target, std::uint64_t& offset,
+              std::chrono::seconds timeout, std::uint64_t limit,
+              const std::function<void(std::span<const std::byte>)>& sink, const std::string& what)
 {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    asio::ip::tcp::resolver resolver(io);
+    auto& tcp = beast::get_lowest_layer(stream);
     beast::error_code ec;
-    const auto endpoints = resolver.resolve(host, port, ec);
-    if (ec) {
-        throw Final(what + ": cannot resolve " + host + ": " + ec.message());
-    }
-    stream.expires_after(timeout);
-    stream.connect(endpoints, ec);
-    if (ec) {
-        throw SourceError(what + ": cannot connect to " + host + ":" + port + ": " + ec.message());
-    }
     http::request<http::empty_body> request{http::verb::get, target, 11};
     request.set(http::field::host, host);
     request.set(http::field::user_agent, "xcp-installer");
     if (offset > 0) {
         request.set(http::field::range, "bytes=" + std::to_string(offset) + "-");
     }
-    stream.expires_after(timeout);
+    tcp.expires_after(timeout);
     http::write(stream, request, ec);
     if (ec) {
         throw SourceError(what + ": " + ec.message());
@@ -85,7 +84,7 @@ static void get_once(const std::string& host, const std::string& port, const std
     beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);
-    stream.expires_after(timeout);
+    tcp.expires_after(timeout);
     http::read_header(stream, buffer, parser, ec);
     if (ec) {
         throw SourceError(what + ": " + ec.message());
@@ -104,7 +103,7 @@ static void get_once(const std::string& host, const std::string& port, const std
     while (!parser.is_done()) {
         parser.get().body().data = chunk.data();
         parser.get().body().size = chunk.size();
-        stream.expires_after(timeout);
+        tcp.expires_after(timeout);
         http::read(stream, buffer, parser, ec);
         if (ec == http::error::need_buffer) {
             ec = {};
@@ -123,6 +122,57 @@ static void get_once(const std::string& host, const std::string& port, const std
     }
 }
 
+// One GET from `offset` on, body bytes to `sink`, `offset` advanced by each
+// byte delivered (also when the transfer is then cut). Throws SourceError
+// (retryable) or Final.
+static void get_once(const std::string& host, const std::string& port, asio::ssl::context* tls,
+                     const std::string& target, std::uint64_t& offset, std::chrono::seconds timeout,
+                     std::uint64_t limit, const std::function<void(std::span<const std::byte>)>& sink,
+                     const std::string& what)
+{
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    asio::ip::tcp::resolver resolver(io);
+    beast::error_code ec;
+    const auto endpoints = resolver.resolve(host, port, ec);
+    if (ec) {
+        throw Final(what + ": cannot resolve " + host + ": " + ec.message());
+    }
+    stream.expires_after(timeout);
+    stream.connect(endpoints, ec);
+    if (ec) {
+        throw SourceError(what + ": cannot connect to " + host + ":" + port + ": " + ec.message());
+    }
+    if (tls == nullptr) {
+        exchange(stream, host, target, offset, timeout, limit, sink, what);
+        return;
+    }
+    beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), *tls);
+    // SSL_set_tlsext_host_name is a macro with a C cast; this is what it does.
+    if (SSL_ctrl(secure.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(host.c_str())) != 1) {
+        throw Final(what + ": cannot set the TLS server name " + host);
+    }
+    secure.set_verify_callback(asio::ssl::host_name_verification(host));
+    beast::get_lowest_layer(secure).expires_after(timeout);
+    secure.handshake(asio::ssl::stream_base::client, ec);
+    if (ec) {
+        // A certificate that does not verify will not verify on a retry.
+        const bool verify = ec.category() == asio::error::get_ssl_category();
+        const auto text = what + ": TLS handshake with " + host + ":" + port + " failed: " + ec.message() +
+                          (verify ? " (the server's certificate is not trusted: add its CA to the system's, or "
+                                    "point SSL_CERT_FILE at it)"
+                                  : "");
+        if (verify) {
+            throw Final(text);
+        }
+        throw SourceError(text);
+    }
+    exchange(secure, host, target, offset, timeout, limit, sink, what);
+    beast::get_lowest_layer(secure).expires_after(std::chrono::seconds(2));
+    secure.shutdown(ec);  // the body is complete; a peer that just closes is fine
+}
+
 void HttpSource::stream(const std::string& path, const std::function<void(std::span<const std::byte>)>& sink)
 {
     if (!safe_relative_path(path)) {
@@ -133,7 +183,7 @@ void HttpSource::stream(const std::string& path, const std::function<void(std::s
     auto pause = settings_.first_pause;
     for (int attempt = 1;; ++attempt) {
         try {
-            get_once(host_, port_, target, offset, settings_.io_timeout, UINT64_MAX, sink, url_ + path);
+            get_once(host_, port_, tls_.get(), target, offset, settings_.io_timeout, UINT64_MAX, sink, url_ + path);
             return;
         } catch (const Final&) {
             throw;
@@ -160,7 +210,7 @@ std::optional<std::string> HttpSource::read_small(const std::string& path)
             text.clear();
             std::uint64_t offset = 0;
             try {
-                get_once(host_, port_, target, offset, settings_.io_timeout, max_manifest,
+                get_once(host_, port_, tls_.get(), target, offset, settings_.io_timeout, max_manifest,
                          [&](std::span<const std::byte> b) { text.append(reinterpret_cast<const char*>(b.data()), b.size()); },
                          url_ + path);
                 return text;

@@ -3,11 +3,17 @@
 #include "libxcp/repository/verify.hpp"
 
 #include <chrono>
+#include <memory>
 #include <string>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace xcp::repository {
 
-// A repository over plain HTTP (Boost.Beast): manifests with one GET each,
+// A repository over HTTP or HTTPS (Boost.Beast; TLS with OpenSSL, the peer's
+// certificate verified against the system's CAs and the URL's host name): manifests with one GET each,
 // packages streamed; a transfer cut short is resumed with a Range request,
 // a bounded number of times with growing pauses. Every read has a deadline.
 class HttpSource final : public Source {
@@ -18,7 +24,7 @@ public:
         std::chrono::seconds io_timeout{30};
     };
 
-    // Throws SourceError for a URL that is not http://host[:port]/path.
+    // Throws SourceError for a URL that is not http(s)://host[:port]/path.
     explicit HttpSource(const std::string& url);
     HttpSource(const std::string& url, Settings settings);
 
@@ -31,6 +37,7 @@ private:
     std::string url_;
     std::string host_, port_, base_path_;
     Settings settings_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;  // https only
     int resumes_ = 0;
 };
 

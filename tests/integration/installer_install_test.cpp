@@ -348,6 +348,50 @@ TEST_F(InstallerInstall, ASecondFreshInstallIsRefusedAndReinstallReplacesIt)
     EXPECT_NE(probe(1 << 20), first) << "a new root filesystem";
 }
 
+// HTTPS from nginx with a self-signed certificate for 127.0.0.1: trusted
+// through SSL_CERT_FILE it installs; untrusted, nothing is written.
+TEST_F(InstallerInstall, OverHttpsFromNginxWithItsCertificateChecked)
+{
+    const auto tls = dir_.path() / "tls";
+    fs::create_directories(tls);
+    sh("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+       "-keyout " + quote((tls / "key.pem").string()) + " -out " + quote((tls / "cert.pem").string()) + " 2>&1");
+    const auto port = free_tcp_port();
+    const auto t = tls.string();
+    std::ofstream(tls / "nginx.conf") << "user root;\nworker_processes 1;\npid " << t << "/nginx.pid;\nerror_log " << t
+                                      << "/error.log warn;\nevents { worker_connections 64; }\nhttp {\n"
+                                      << "  access_log off;\n  client_body_temp_path " << t << ";\n  proxy_temp_path "
+                                      << t << ";\n  fastcgi_temp_path " << t << ";\n  uwsgi_temp_path " << t
+                                      << ";\n  scgi_temp_path " << t << ";\n  server {\n    listen 127.0.0.1:" << port
+                                      << " ssl;\n    ssl_certificate " << t << "/cert.pem;\n    ssl_certificate_key "
+                                      << t << "/key.pem;\n    root " << (dir_.path() / "http").string()
+                                      << ";\n  }\n}\n";
+    Daemon nginx({"/usr/sbin/nginx", "-c", (tls / "nginx.conf").string(), "-g", "daemon off;"},
+                 dir_.path() / "nginx.log");
+    const auto url = "https://127.0.0.1:" + std::to_string(port) + "/repo/";
+    for (int i = 0; i < 50; ++i) {  // until nginx listens, 5 s at most
+        if (run("curl -s -o /dev/null --max-time 2 --cacert " + quote((tls / "cert.pem").string()) + " " + url +
+                "XS-REPOSITORY")
+                .exit_code == 0) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    write_answerfile(url);
+    const auto before = state_of(dev_ / "sda");
+    auto r = install();
+    EXPECT_EQ(r.exit_code, 1) << "not trusted: " << r.output;
+    EXPECT_NE(r.output.find("the server's certificate is not trusted"), std::string::npos) << r.output;
+    EXPECT_EQ(state_of(dev_ / "sda"), before);
+
+    r = run("SSL_CERT_FILE=" + quote((tls / "cert.pem").string()) + " " + quote(installer_binary().string()) +
+                " --answerfile " + quote(answerfile_.string()) + " --dev-dir " + quote(dev_.string()) +
+                " --work-dir " + quote((dir_.path() / "work").string()) + " --events-url none",
+            std::chrono::seconds(300));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(cat(1 << 20, "/etc/xensource-inventory").find("BUILD_NUMBER='1234'"), std::string::npos);
+}
+
 // The whole chain on loopback: xcp-pxe serves the per-MAC pxelinux config
 // (fetched with curl over TFTP), the answerfile and the repository; the
 // installer takes answerfile= from that config's kernel command line, posts
