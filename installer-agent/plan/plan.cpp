@@ -148,13 +148,16 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
         s.push_back({"check", g, "size " + human_size(probe.disk(g)->size)});
     }
     for (const auto& d : a.driver_sources) {
-        s.push_back({"driver", d.location.empty() ? "local media" : d.location,
-                     "fetched, verified and unpacked before the main sources"});
+        s.push_back({"driver", d.location.empty() ? "local media" : d.location, "verified before the main sources"});
     }
     for (const auto& src : a.sources) {
         s.push_back({"fetch", src.location.empty() ? "local media" : src.location,
                      "every package hashed as it streams (MD5 or SHA-256) and unpacked into a staging tree; "
                      "a bad package stops the install before any disk is written"});
+    }
+    for (const auto& d : a.driver_sources) {
+        s.push_back({"fetch", d.location.empty() ? "local media" : d.location,
+                     "driver packages unpacked under the installed kernel"});
     }
     s.push_back({"configure", "staging tree",
                  "hostname, network, timezone, keymap, NTP, root password, xensource-inventory, boot loader "

@@ -92,22 +92,33 @@ std::string read_file(const fs::path& path)
     return {std::istreambuf_iterator<char>(in), {}};
 }
 
-// Fetches, verifies and unpacks every source into the staging root: driver
-// sources first. Percent runs from `from` to `to`.
+// One pass over the sources: what each does, in order.
+struct Pass {
+    const af::Source* source;
+    bool unpack;  // false: verify only
+};
+
+// Fetches, verifies and unpacks every source into the staging root. Driver
+// sources are verified first, as the reference loads them first; they are
+// unpacked after the main sources, so that their modules land under the
+// kernel those installed (${KERNEL_VERSION}). Percent runs from `from` to `to`.
 std::vector<InstalledRepository> fetch_sources(const af::Answerfile& a, const CarryOutOptions& o,
                                                const fs::path& root, Progress& progress, int from, int to)
 {
-    std::vector<const af::Source*> sources;
+    std::vector<Pass> passes;
     for (const auto& s : a.driver_sources) {
-        sources.push_back(&s);
+        passes.push_back({&s, false});
     }
     for (const auto& s : a.sources) {
-        sources.push_back(&s);
+        passes.push_back({&s, true});
+    }
+    for (const auto& s : a.driver_sources) {
+        passes.push_back({&s, true});
     }
     RootUnpacker unpacker(root, o.bzip2_program);
-    const int share = (to - from) / std::max<int>(1, static_cast<int>(sources.size()));
+    const int share = (to - from) / std::max<int>(1, static_cast<int>(passes.size()));
     int index = 0;
-    for (const auto* s : sources) {
+    for (const auto& [s, unpack] : passes) {
         std::string where = s->location;
         if (s->type == af::SourceType::local) {
             if (o.local_source.empty()) {
@@ -124,15 +135,17 @@ std::vector<InstalledRepository> fetch_sources(const af::Answerfile& a, const Ca
             throw Failure(std::string("source ") + e.what());
         }
         const int base = from + share * index++;
+        const auto step = unpack ? "fetch" : "driver";
+        const auto done_text = unpack ? " verified, unpacked" : " verified";
         repository::VerifyOptions options;
-        options.unpacker = &unpacker;
+        options.unpacker = unpack ? &unpacker : nullptr;
         options.stop_at_first_problem = true;
         options.progress = [&](const repository::RepositoryCheck& r, const repository::PackageCheck& p,
                                std::size_t done, std::size_t total) {
             if (p.problem.empty()) {
-                progress.step(base + static_cast<int>(share * done / std::max<std::size_t>(total, 1)), "fetch",
-                                 r.id + " " + p.name + " (" + std::to_string(p.actual_size) + " bytes): " +
-                                     p.algorithm + " verified, unpacked");
+                progress.step(base + static_cast<int>(share * done / std::max<std::size_t>(total, 1)), step,
+                              r.id + " " + p.name + " (" + std::to_string(p.actual_size) + " bytes): " + p.algorithm +
+                                  done_text);
             }
         };
         repository::VerifyReport report;

@@ -253,9 +253,39 @@ TEST_F(InstallerInstall, FreshInstallOverHttpIn2009Layout)
 
 TEST_F(InstallerInstall, ModernLayoutWithSwapLogsAndGptNames)
 {
-    write_answerfile("file://" + repo_.string());
+    // A driver repository, and scripts at each stage as the reference runs them.
+    const auto drivers = dir_.path() / "drivers";
+    fs::create_directories(drivers);
+    write_random_file(drivers / "ixgbe.ko", 40000, 21);
+    std::ofstream(drivers / "XS-REPOSITORY") << "<repository originator=\"xs\" name=\"ixgbe\" product=\"XCP\" "
+                                                "version=\"1.0\"/>\n";
+    const auto md5 = sh("md5sum < " + quote((drivers / "ixgbe.ko").string())).substr(0, 32);
+    std::ofstream(drivers / "XS-PACKAGES") << "ixgbe 40000 " << md5
+                                           << " driver ixgbe.ko /lib/modules/${KERNEL_VERSION}/updates/ixgbe.ko\n";
+    const auto marks = dir_.path() / "marks";
+    const auto script = [&](const std::string& name, const std::string& body) {
+        std::ofstream(dir_.path() / name) << body;
+        return "file://" + (dir_.path() / name).string();
+    };
+    const auto start = script("start.sh", "#!/bin/sh\necho \"$XS_STAGE $#\" >> " + marks.string() + "\n");
+    const auto populated = script("populated.sh", "#!/bin/sh\necho \"$XS_STAGE\" >> " + marks.string() +
+                                                      "\necho added-by-script > \"$1/etc/from-script\"\n");
+    const auto complete = script("complete.sh", "#!/bin/sh\necho \"$XS_STAGE $1\" >> " + marks.string() + "\n");
+    const auto no_shebang = script("plain.sh", "echo never >> " + marks.string() + "\n");
+    write_answerfile("file://" + repo_.string(), "sda",
+                     "  <driver-source type=\"url\">file://" + drivers.string() + "</driver-source>\n"
+                     "  <script stage=\"installation-start\" type=\"url\">" + start + "</script>\n"
+                     "  <script stage=\"filesystem-populated\" type=\"url\">" + populated + "</script>\n"
+                     "  <script stage=\"installation-complete\" type=\"url\">" + complete + "</script>\n"
+                     "  <script stage=\"installation-start\" type=\"url\">" + no_shebang + "</script>\n");
     const auto r = install("--layout modern");
     ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(read(marks), "installation-start 0\nfilesystem-populated\ninstallation-complete 0\n");
+    EXPECT_NE(r.output.find("plain.sh does not start with #! (a shebang is required); skipped"), std::string::npos)
+        << r.output;
+    EXPECT_LT(r.output.find("driver: xs:ixgbe ixgbe (40000 bytes): md5 verified"),
+              r.output.find("fetch: xcp:main dom0fs"))
+        << "drivers verified first";
     const auto t = table();
     EXPECT_EQ(t["partitiontable"]["label"], "gpt");
     std::map<std::string, nlohmann::json> by_name;
@@ -281,6 +311,10 @@ TEST_F(InstallerInstall, ModernLayoutWithSwapLogsAndGptNames)
     EXPECT_NE(cat(root_at, "/etc/xensource-inventory").find("PARTITION_LAYOUT='ROOT,BACKUP,LOG,BOOT,SWAP,SR'"),
               std::string::npos);
     EXPECT_NE(cat(root_at, "/etc/fstab").find(" /var/log ext3 "), std::string::npos) << cat(root_at, "/etc/fstab");
+    EXPECT_EQ(cat(root_at, "/etc/from-script"), "added-by-script\n") << "filesystem-populated sees the new root";
+    EXPECT_EQ(cat(root_at, "/lib/modules/" + kernel + "/updates/ixgbe.ko").size(), 40000U)
+        << "the driver unpacked under the installed kernel";
+    EXPECT_NE(cat(root_at, "/etc/xensource/installed-repos/xs:ixgbe/XS-PACKAGES").find("ixgbe"), std::string::npos);
 }
 
 TEST_F(InstallerInstall, ACorruptedPackageStopsBeforeAnyDiskIsWritten)
