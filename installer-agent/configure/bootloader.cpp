@@ -34,11 +34,13 @@ std::optional<BootFiles> find_boot_files(std::vector<std::string> names)
 }
 
 BootloaderConfig bootloader_config(const af::Answerfile& a, LayoutEra era, const std::string& table,
-                                   const BootFiles& f, const std::string& root_label, int dom0_mem_mib)
+                                   const BootFiles& f, const std::string& root_label, int dom0_mem_mib,
+                                   bool uefi)
 {
     const auto kind = a.bootloader ? a.bootloader->kind : af::BootloaderKind::unspecified;
-    const bool extlinux = kind == af::BootloaderKind::extlinux ||
-                          (kind == af::BootloaderKind::unspecified && era == LayoutEra::legacy);
+    // extlinux boots BIOS machines only; UEFI always gets grub.
+    const bool extlinux = !uefi && (kind == af::BootloaderKind::extlinux ||
+                                    (kind == af::BootloaderKind::unspecified && era == LayoutEra::legacy));
     const auto mem = std::to_string(dom0_mem_mib) + "M";
     const auto xen_args = "dom0_mem=" + mem + ",max:" + mem + " com1=115200,8n1 console=com1,vga";
     const auto kernel_args = "root=LABEL=" + root_label + " ro xencons=hvc console=hvc0 console=tty0";
@@ -64,7 +66,8 @@ BootloaderConfig bootloader_config(const af::Answerfile& a, LayoutEra era, const
         return c;
     }
     c.kind = "grub2";
-    c.path = "boot/grub/grub.cfg";
+    c.path = uefi ? "EFI/xenserver/grub.cfg" : "boot/grub/grub.cfg";
+    c.on_esp = uefi;
     c.text = "# Written by xcp-installer.\n"
              "serial --unit=0 --speed=115200\n"
              "terminal_input serial console\n"

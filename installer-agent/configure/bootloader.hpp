@@ -21,12 +21,14 @@ std::optional<BootFiles> find_boot_files(std::vector<std::string> names);
 
 struct BootloaderConfig {
     std::string kind;       // extlinux or grub2
-    std::string path;       // below the new root
+    std::string path;       // below the new root, or below the ESP when on_esp
+    bool on_esp = false;    // UEFI: the vendor's grubx64.efi reads EFI/xenserver/grub.cfg on the ESP
     std::string text;
     std::string boot_code;  // syslinux MBR code to write, when extlinux: mbr.bin or gptmbr.bin
 };
 
 BootloaderConfig bootloader_config(const answerfile::Answerfile& a, LayoutEra era, const std::string& table,
-                                   const BootFiles& files, const std::string& root_label, int dom0_mem_mib);
+                                   const BootFiles& files, const std::string& root_label, int dom0_mem_mib,
+                                   bool uefi);
 
 }  // namespace xcp::installer

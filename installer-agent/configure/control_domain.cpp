@@ -251,6 +251,9 @@ std::vector<RootFile> control_domain_files(const ControlDomainInputs& in)
     if (!in.logs_label.empty()) {
         fstab += "LABEL=" + in.logs_label + " /var/log ext3 defaults 0 2\n";
     }
+    if (!in.esp_label.empty()) {
+        fstab += "LABEL=" + in.esp_label + " /boot/efi vfat defaults 0 2\n";
+    }
     if (!in.swap_label.empty()) {
         fstab += "LABEL=" + in.swap_label + " swap swap defaults 0 0\n";
     }

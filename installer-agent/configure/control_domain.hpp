@@ -24,7 +24,7 @@ struct ControlDomainInputs {
     const answerfile::Answerfile* answerfile = nullptr;
     const Plan* plan = nullptr;
     std::string installation_uuid, control_domain_uuid;
-    std::string root_label, logs_label, swap_label;
+    std::string root_label, logs_label, swap_label, esp_label;
     std::vector<InstalledRepository> repositories;
     int dom0_mem_mib = 2048;
 };

@@ -97,7 +97,9 @@ void make_filesystem(const std::filesystem::path& disk, const PlannedPartition& 
     }
     std::vector<std::string> argv;
     if (fs.type == "vfat") {
-        argv = {"mkfs.fat", "-F", "32", "-n", fs.label, "--offset", std::to_string(p.start / 512),
+        // The cluster size is given: mkfs.fat would pick it from the whole
+        // disk, too large for FAT32 on a 512 MiB partition.
+        argv = {"mkfs.fat", "-F", "32", "-s", "8", "-n", fs.label, "--offset", std::to_string(p.start / 512),
                 disk.string(), std::to_string(p.size / 1024)};
     } else if (fs.type == "ext3" || fs.type == "ext4") {
         argv = {"mke2fs", "-F", "-q", "-t", fs.type, "-L", fs.label, "-E", "offset=" + std::to_string(p.start)};
@@ -111,6 +113,20 @@ void make_filesystem(const std::filesystem::path& disk, const PlannedPartition& 
     const auto r = run_command(argv);
     if (!r.ok()) {
         throw DiskError(where + ": " + r.failure(argv.front()));
+    }
+}
+
+void populate_vfat(const std::filesystem::path& disk, const PlannedPartition& p, const std::filesystem::path& dir)
+{
+    const auto image = disk.string() + "@@" + std::to_string(p.start);
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        const auto r = run_command({"mcopy", "-s", "-Q", "-o", "-i", image, e.path().string(), "::/"},
+                                   {"MTOOLS_SKIP_CHECK=1"});
+        if (!r.ok()) {
+            throw DiskError("disk " + disk.string() + " partition " + std::to_string(p.number) + " (" + p.role +
+                            "): " + r.failure("mcopy"));
+        }
     }
 }
 

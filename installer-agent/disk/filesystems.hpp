@@ -24,6 +24,11 @@ struct Filesystem {
 // Throws DiskError naming the disk, the partition and the tool's complaint.
 void make_filesystem(const std::filesystem::path& disk, const PlannedPartition& partition, const Filesystem& fs);
 
+// Copies the contents of `dir` into the vfat filesystem of `partition`
+// (mtools, at the partition's offset: no mount). Throws DiskError.
+void populate_vfat(const std::filesystem::path& disk, const PlannedPartition& partition,
+                   const std::filesystem::path& dir);
+
 // Zeroes the first and the last MiB of a guest disk: partition tables (both
 // GPT copies), LVM and filesystem signatures. Throws DiskError.
 void wipe_signatures(const std::filesystem::path& disk, std::uint64_t size);

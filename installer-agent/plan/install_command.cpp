@@ -144,6 +144,9 @@ void add_install_options(CLI::App& app, InstallArgs& a)
     app.add_option("--bzip2", a.bzip2, "bzip2 decoder: auto (lbzip2 on every core when on PATH) or builtin")
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "builtin"}));
+    app.add_option("--boot-mode", a.boot_mode, "auto (UEFI when /sys/firmware/efi exists), bios or uefi")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "bios", "uefi"}));
     app.add_option("--network", a.network,
                    "auto: in the install environment, bring up the NIC that network_device=, BOOTIF= or "
                    "network_config= name before fetching; off: leave the network alone")
@@ -196,7 +199,10 @@ int run_install(const InstallArgs& args)
             names.push_back((*t)->value);
         }
     }
-    const auto probe = probe_disks(args.dev_dir, names);
+    auto probe = probe_disks(args.dev_dir, names);
+    if (args.boot_mode != "auto") {
+        probe.uefi = args.boot_mode == "uefi";
+    }
     const auto [era, reason] = choose_era(a, args.layout);
     const auto planned = make_plan(a, probe, PlanOptions{era, reason, args.dev_dir});
     if (const auto* refusal = std::get_if<Refusal>(&planned)) {

@@ -17,7 +17,8 @@ struct InstallArgs {
     std::string events_url = "auto";  // auto: from an xcp-pxe answerfile URL; none: off
     bool keep_work_dir = false;
     std::string bzip2 = "auto";
-    std::string network = "auto";  // auto: lbzip2 when on PATH; builtin: libarchive's
+    std::string network = "auto";
+    std::string boot_mode = "auto";  // auto: UEFI when /sys/firmware/efi exists  // auto: lbzip2 when on PATH; builtin: libarchive's
 };
 
 // The top-level options of xcp-installer (the install itself).

@@ -10,6 +10,7 @@
 #include "installer-agent/unpack/root_unpacker.hpp"
 #include "libxcp/checksum/password_hash.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 namespace xcp::installer {
@@ -185,7 +186,8 @@ std::string root_hash(const af::Answerfile& a)
 }
 
 BootloaderConfig configure_root(const af::Answerfile& a, const Plan& plan, const CarryOutOptions& o,
-                                const fs::path& root, const ControlDomainInputs& inputs, Progress& progress)
+                                const fs::path& root, const fs::path& esp, const ControlDomainInputs& inputs,
+                                Progress& progress)
 {
     for (const auto& f : control_domain_files(inputs)) {
         write_file(root, f);
@@ -206,8 +208,28 @@ BootloaderConfig configure_root(const af::Answerfile& a, const Plan& plan, const
         throw Failure("the installed packages put no Xen (boot/xen*.gz) and kernel (boot/vmlinuz*) into the new "
                       "root: the repository cannot boot a host");
     }
-    auto config = bootloader_config(a, plan.era, plan.layout.table, *files, inputs.root_label, o.dom0_mem_mib);
-    write_file(root, {config.path, config.text});
+    const bool uefi = by_role(plan.layout, "ESP") != nullptr;
+    auto config =
+        bootloader_config(a, plan.era, plan.layout.table, *files, inputs.root_label, o.dom0_mem_mib, uefi);
+    if (!config.on_esp) {
+        write_file(root, {config.path, config.text});
+        return config;
+    }
+    // What the packages put under /boot/efi belongs on the ESP, which dom0
+    // mounts there; the directory stays as the mount point.
+    fs::create_directories(esp, ec);
+    for (const auto& e : fs::directory_iterator(root / "boot/efi", ec)) {
+        fs::rename(e.path(), esp / e.path().filename(), ec);
+        if (ec) {
+            throw Failure("cannot move " + e.path().string() + " to the ESP tree: " + ec.message());
+        }
+    }
+    fs::create_directories(root / "boot/efi", ec);
+    write_file(esp, {config.path, config.text});
+    if (!fs::exists(esp / "EFI/xenserver/grubx64.efi")) {
+        progress.note("xcp-installer: the packages hold no boot/efi/EFI/xenserver/grubx64.efi: the ESP gets "
+                      "grub.cfg only, and the firmware needs a loader to boot it");
+    }
     return config;
 }
 
@@ -225,6 +247,23 @@ void check_disks(const Plan& plan, const Probe& probe)
             throw Failure(changed);
         }
     }
+}
+
+// BIOS: syslinux's MBR code (extlinux) and the bootable flag on root.
+void write_boot_loader(const fs::path& disk, const Plan& plan, const CarryOutOptions& o, const BootloaderConfig& boot,
+                       const PlannedPartition& root, Progress& progress)
+{
+    if (boot.kind == "extlinux") {
+        const auto code = o.boot_code_dir / boot.boot_code;
+        if (fs::exists(code)) {
+            write_boot_code(disk, code);
+        } else {
+            progress.note("xcp-installer: no " + code.string() + ": the MBR boot code is not written");
+        }
+    }
+    mark_bootable(disk, plan.layout, root.number);
+    progress.step(95, "bootloader", boot.kind + ": " + boot.path + ", partition " + std::to_string(root.number) +
+                                        " marked bootable");
 }
 
 void check_filesystem(const fs::path& disk, const PlannedPartition& p)
@@ -265,9 +304,13 @@ CarryOutResult carry_out(const af::Answerfile& a, const Plan& plan, const Probe&
         inputs.root_label = "root-" + suffix;
         inputs.logs_label = by_role(plan.layout, "logs") ? "logs-" + suffix : "";
         inputs.swap_label = by_role(plan.layout, "swap") ? "swap-" + suffix : "";
+        auto upper = suffix.substr(0, 4);
+        std::transform(upper.begin(), upper.end(), upper.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        inputs.esp_label = by_role(plan.layout, "ESP") ? "BOOT-" + upper : "";
         inputs.repositories = repos;
         inputs.dom0_mem_mib = o.dom0_mem_mib;
-        const auto boot = configure_root(a, plan, o, work->root(), inputs, progress);
+        const auto boot = configure_root(a, plan, o, work->root(), work->path() / "esp", inputs, progress);
         progress.step(62, "configure", "hostname, network, timezone, keymap, NTP, root password, "
                                           "xensource-inventory, " + boot.path + " written");
         run_stage_scripts(a, af::ScriptStage::filesystem_populated, {work->root().string()}, work->path(), progress);
@@ -289,7 +332,7 @@ CarryOutResult carry_out(const af::Answerfile& a, const Plan& plan, const Probe&
             if (p.role == "swap") {
                 make_filesystem(disk, p, {"swap", inputs.swap_label, std::nullopt});
             } else if (p.role == "ESP") {
-                make_filesystem(disk, p, {"vfat", "BOOT-" + suffix.substr(0, 4), std::nullopt});
+                make_filesystem(disk, p, {"vfat", inputs.esp_label, std::nullopt});
             } else {
                 continue;
             }
@@ -312,17 +355,14 @@ CarryOutResult carry_out(const af::Answerfile& a, const Plan& plan, const Probe&
             make_filesystem(disk, *logs_part, {"ext3", inputs.logs_label, work->logs()});
         }
         // Everything is written and checked: only now is the disk bootable.
-        if (boot.kind == "extlinux") {
-            const auto code = o.boot_code_dir / boot.boot_code;
-            if (fs::exists(code)) {
-                write_boot_code(disk, code);
-            } else {
-                progress.note("xcp-installer: no " + code.string() + ": the MBR boot code is not written");
-            }
+        if (boot.on_esp) {
+            const auto* esp = by_role(plan.layout, "ESP");
+            populate_vfat(disk, *esp, work->path() / "esp");
+            progress.step(95, "bootloader", "grub2 (UEFI): the ESP (partition " + std::to_string(esp->number) +
+                                                ") holds " + boot.path);
+        } else {
+            write_boot_loader(disk, plan, o, boot, *root_part, progress);
         }
-        mark_bootable(disk, plan.layout, root_part->number);
-        progress.step(95, "bootloader", boot.kind + ": " + boot.path + ", partition " +
-                                               std::to_string(root_part->number) + " marked bootable");
         run_stage_scripts(a, af::ScriptStage::installation_complete, {"0"}, work->path(), progress);
         result.ok = true;
         progress.report({100, "complete", "The installation completed successfully.", std::optional<bool>(true)});

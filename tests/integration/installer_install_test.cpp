@@ -317,6 +317,38 @@ TEST_F(InstallerInstall, ModernLayoutWithSwapLogsAndGptNames)
     EXPECT_NE(cat(root_at, "/etc/xensource/installed-repos/xs:ixgbe/XS-PACKAGES").find("ixgbe"), std::string::npos);
 }
 
+TEST_F(InstallerInstall, UefiGetsAnEspWithTheVendorLoaderAndGrubCfg)
+{
+    // The vendor's loader, as a package puts it under /boot/efi.
+    const auto content = dir_.path() / "content";
+    fs::create_directories(content / "boot/efi/EFI/xenserver");
+    std::ofstream(content / "boot/efi/EFI/xenserver/grubx64.efi") << "MZ not really grub";
+    fs::remove(repo_ / "dom0fs.tar.bz2");
+    sh("tar -C " + quote(content.string()) + " -cjf " + quote((repo_ / "dom0fs.tar.bz2").string()) + " .");
+    write_packages();
+    write_answerfile("file://" + repo_.string());
+    const auto r = install("--layout modern --boot-mode uefi");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto t = table();  // kept: a range-for over a temporary's member would dangle
+    std::map<std::string, nlohmann::json> by_name;
+    for (const auto& p : t["partitiontable"]["partitions"]) {
+        by_name[p.value("name", "")] = p;
+    }
+    ASSERT_EQ(by_name.count("ESP"), 1U) << t.dump();
+    EXPECT_EQ(by_name["ESP"]["type"], "C12A7328-F81F-11D2-BA4B-00A0C93EC93B");
+    EXPECT_EQ(by_name["root"].value("attrs", ""), "") << "no legacy BIOS flag on a UEFI install";
+    const auto esp_at = by_name["ESP"]["start"].get<std::uint64_t>() * 512;
+    const auto blkid = probe(esp_at);
+    EXPECT_NE(blkid.find("TYPE=\"vfat\""), std::string::npos) << blkid;
+    EXPECT_NE(blkid.find("LABEL=\"BOOT-"), std::string::npos) << blkid;
+    const auto image = quote((dev_ / "sda").string() + "@@" + std::to_string(esp_at));
+    const auto grub = run("MTOOLS_SKIP_CHECK=1 mtype -i " + image + " ::/EFI/xenserver/grub.cfg").output;
+    EXPECT_NE(grub.find("multiboot2 /boot/xen-3.4.2.gz"), std::string::npos) << grub;
+    EXPECT_EQ(run("MTOOLS_SKIP_CHECK=1 mtype -i " + image + " ::/EFI/xenserver/grubx64.efi").output, "MZ not really grub");
+    const auto root_at = by_name["root"]["start"].get<std::uint64_t>() * 512;
+    EXPECT_NE(cat(root_at, "/etc/fstab").find(" /boot/efi vfat "), std::string::npos);
+}
+
 TEST_F(InstallerInstall, ACorruptedPackageStopsBeforeAnyDiskIsWritten)
 {
     sh("printf 'X' | dd of=" + quote((repo_ / "dom0fs.tar.bz2").string()) + " bs=1 seek=2000 conv=notrunc status=none");

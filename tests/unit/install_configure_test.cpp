@@ -119,7 +119,7 @@ TEST(Bootloader, ExtlinuxFor2009AndGrubForModern)
     EXPECT_EQ(files->kernel, "vmlinuz-2.6.32");
     EXPECT_FALSE(find_boot_files({"vmlinuz-2.6.32"})) << "no Xen: cannot boot";
     const auto a = answer("<primary-disk>sda</primary-disk><admin-interface name=\"eth0\" proto=\"dhcp\"/>");
-    const auto legacy = bootloader_config(a, LayoutEra::legacy, "dos", *files, "root-abc", 752);
+    const auto legacy = bootloader_config(a, LayoutEra::legacy, "dos", *files, "root-abc", 752, false);
     EXPECT_EQ(legacy.kind, "extlinux");
     EXPECT_EQ(legacy.boot_code, "mbr.bin");
     EXPECT_NE(legacy.text.find("kernel mboot.c32\n  append /boot/xen-3.4.2.gz dom0_mem=752M,max:752M "),
@@ -127,14 +127,18 @@ TEST(Bootloader, ExtlinuxFor2009AndGrubForModern)
         << legacy.text;
     EXPECT_NE(legacy.text.find(" --- /boot/vmlinuz-2.6.32 root=LABEL=root-abc ro "), std::string::npos);
     EXPECT_NE(legacy.text.find(" --- /boot/initrd-2.6.32.img\n"), std::string::npos) << "the three dashes";
-    const auto modern = bootloader_config(a, LayoutEra::modern, "gpt", *files, "root-abc", 2048);
+    const auto modern = bootloader_config(a, LayoutEra::modern, "gpt", *files, "root-abc", 2048, false);
     EXPECT_EQ(modern.kind, "grub2");
     EXPECT_EQ(modern.path, "boot/grub/grub.cfg");
     EXPECT_NE(modern.text.find("multiboot2 /boot/xen-3.4.2.gz"), std::string::npos);
     EXPECT_NE(modern.text.find("module2 /boot/initrd-2.6.32.img"), std::string::npos);
     const auto forced = bootloader_config(answer("<primary-disk>sda</primary-disk><admin-interface name=\"eth0\" proto=\"dhcp\"/><bootloader>extlinux</bootloader><timezone>Etc/UTC</timezone>"),
-                                          LayoutEra::modern, "gpt", *files, "root-abc", 2048);
+                                          LayoutEra::modern, "gpt", *files, "root-abc", 2048, false);
     EXPECT_EQ(forced.boot_code, "gptmbr.bin");
+    const auto uefi = bootloader_config(a, LayoutEra::legacy, "gpt", *files, "root-abc", 2048, true);
+    EXPECT_EQ(uefi.kind, "grub2") << "extlinux boots BIOS machines only";
+    EXPECT_TRUE(uefi.on_esp);
+    EXPECT_EQ(uefi.path, "EFI/xenserver/grub.cfg");
 }
 
 TEST(SwapHeader, AsMkswapWritesIt)
