@@ -1,6 +1,9 @@
 #include "installer-agent/report/progress.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -46,6 +49,52 @@ std::string event_json(const ProgressEvent& e)
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+
+constexpr auto checked = boost::asio::as_tuple(boost::asio::use_awaitable);
+
+// Asynchronous, so that the stream's deadline applies to every step: a
+// server that stops answering cannot hold up the install.
+boost::asio::awaitable<PostResult> post(std::string host, std::string port, std::string target, std::string body,
+                                        std::chrono::seconds timeout)
+{
+    const auto executor = co_await boost::asio::this_coro::executor;
+    boost::asio::ip::tcp::resolver resolver(executor);
+    const auto [resolved, endpoints] = co_await resolver.async_resolve(host, port, checked);
+    if (resolved) {
+        co_return PostResult{0, "cannot resolve " + host + ": " + resolved.message()};
+    }
+    beast::tcp_stream stream(executor);
+    stream.expires_after(timeout);
+    if (auto [ec, endpoint] = co_await stream.async_connect(endpoints, checked); ec) {
+        co_return PostResult{0, "cannot connect to " + host + ":" + port + ": " + ec.message()};
+    }
+    http::request<http::string_body> request{http::verb::post, target, 11};
+    request.set(http::field::host, host);
+    request.set(http::field::user_agent, "xcp-installer");
+    request.set(http::field::content_type, "application/json");
+    request.body() = std::move(body);
+    request.prepare_payload();
+    stream.expires_after(timeout);
+    if (auto [ec, n] = co_await http::async_write(stream, request, checked); ec) {
+        co_return PostResult{0, "cannot send to " + host + ": " + ec.message()};
+    }
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    stream.expires_after(timeout);
+    if (auto [ec, n] = co_await http::async_read(stream, buffer, response, checked); ec) {
+        co_return PostResult{0, "no answer from " + host + ": " + ec.message()};
+    }
+    const auto status = static_cast<int>(response.result_int());
+    if (status / 100 != 2) {
+        co_return PostResult{status, "the server answered " + std::to_string(status) + ": " +
+                                         response.body().substr(0, 200)};
+    }
+    co_return PostResult{status, {}};
+}
+
+}  // namespace
+
 PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout)
 {
     const auto parsed = boost::urls::parse_absolute_uri(url);
@@ -53,42 +102,15 @@ PostResult post_event(const std::string& url, const std::string& body, std::chro
         return {0, url + " is not an http:// URL"};
     }
     boost::asio::io_context io;
-    beast::tcp_stream stream(io);
-    boost::asio::ip::tcp::resolver resolver(io);
-    beast::error_code ec;
-    const std::string host = parsed->host();
-    const std::string port = parsed->has_port() ? std::string(parsed->port()) : "80";
-    const auto endpoints = resolver.resolve(host, port, ec);
-    if (ec) {
-        return {0, "cannot resolve " + host + ": " + ec.message()};
-    }
-    stream.expires_after(timeout);
-    stream.connect(endpoints, ec);
-    if (ec) {
-        return {0, "cannot connect to " + host + ":" + port + ": " + ec.message()};
-    }
-    http::request<http::string_body> request{http::verb::post, std::string(parsed->encoded_path()), 11};
-    request.set(http::field::host, host);
-    request.set(http::field::user_agent, "xcp-installer");
-    request.set(http::field::content_type, "application/json");
-    request.body() = body;
-    request.prepare_payload();
-    stream.expires_after(timeout);
-    http::write(stream, request, ec);
-    if (ec) {
-        return {0, "cannot send to " + host + ": " + ec.message()};
-    }
-    beast::flat_buffer buffer;
-    http::response<http::string_body> response;
-    http::read(stream, buffer, response, ec);
-    if (ec) {
-        return {0, "no answer from " + host + ": " + ec.message()};
-    }
-    if (response.result_int() / 100 != 2) {
-        return {static_cast<int>(response.result_int()),
-                "the server answered " + std::to_string(response.result_int()) + ": " + response.body().substr(0, 200)};
-    }
-    return {static_cast<int>(response.result_int()), {}};
+    PostResult result;
+    boost::asio::co_spawn(io,
+                          post(parsed->host(), parsed->has_port() ? std::string(parsed->port()) : "80",
+                               std::string(parsed->encoded_path()), body, timeout),
+                          [&](std::exception_ptr e, PostResult r) {
+                              result = e ? PostResult{0, "cannot post the event"} : std::move(r);
+                          });
+    io.run();
+    return result;
 }
 
 Progress::Progress(std::ostream& console, std::string events_url) : console_(console), url_(std::move(events_url)) {}

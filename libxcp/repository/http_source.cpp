@@ -1,6 +1,9 @@
 #include "libxcp/repository/http_source.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -62,14 +65,18 @@ HttpSource::HttpSource(const std::string& url, Settings settings) : url_(url), s
     }
 }
 
+// Every step is an asynchronous operation under the stream's deadline:
+// Beast's timeouts apply to asynchronous operations only, so a server that
+// accepts and then stalls cannot hang the installer.
+constexpr auto checked = asio::as_tuple(asio::use_awaitable);
+
 // The request and the response of one GET, on a plain or a TLS stream.
 template <class Stream>
-void exchange(Stream& stream, const std::string& host, const std::string& target, std::uint64_t& offset,
-              std::chrono::seconds timeout, std::uint64_t limit,
-              const std::function<void(std::span<const std::byte>)>& sink, const std::string& what)
+asio::awaitable<void> exchange(Stream& stream, const std::string& host, const std::string& target,
+                               std::uint64_t& offset, std::chrono::seconds timeout, std::uint64_t limit,
+                               const std::function<void(std::span<const std::byte>)>& sink, const std::string& what)
 {
     auto& tcp = beast::get_lowest_layer(stream);
-    beast::error_code ec;
     http::request<http::empty_body> request{http::verb::get, target, 11};
     request.set(http::field::host, host);
     request.set(http::field::user_agent, "xcp-installer");
@@ -77,17 +84,17 @@ void exchange(Stream& stream, const std::string& host, const std::string& target
         request.set(http::field::range, "bytes=" + std::to_string(offset) + "-");
     }
     tcp.expires_after(timeout);
-    http::write(stream, request, ec);
-    if (ec) {
+    if (auto [ec, n] = co_await http::async_write(stream, request, checked); ec) {
         throw SourceError(what + ": " + ec.message());
     }
     beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);
     tcp.expires_after(timeout);
-    http::read_header(stream, buffer, parser, ec);
-    if (ec) {
-        throw SourceError(what + ": " + ec.message());
+    if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, checked); ec) {
+        throw SourceError(what + ": " + (ec == beast::error::timeout ? "no answer within " +
+                                                                          std::to_string(timeout.count()) + " s"
+                                                                    : ec.message()));
     }
     const auto status = parser.get().result_int();
     if (status == 404) {
@@ -104,7 +111,7 @@ void exchange(Stream& stream, const std::string& host, const std::string& target
         parser.get().body().data = chunk.data();
         parser.get().body().size = chunk.size();
         tcp.expires_after(timeout);
-        http::read(stream, buffer, parser, ec);
+        auto [ec, read] = co_await http::async_read(stream, buffer, parser, checked);
         if (ec == http::error::need_buffer) {
             ec = {};
         }
@@ -117,35 +124,32 @@ void exchange(Stream& stream, const std::string& host, const std::string& target
             offset += n;
         }
         if (ec) {
-            throw SourceError(what + ": cut after " + std::to_string(offset) + " bytes: " + ec.message());
+            throw SourceError(what + ": cut after " + std::to_string(offset) + " bytes: " +
+                              (ec == beast::error::timeout ? "stalled for " + std::to_string(timeout.count()) + " s"
+                                                           : ec.message()));
         }
     }
 }
 
-// One GET from `offset` on, body bytes to `sink`, `offset` advanced by each
-// byte delivered (also when the transfer is then cut). Throws SourceError
-// (retryable) or Final.
-static void get_once(const std::string& host, const std::string& port, asio::ssl::context* tls,
-                     const std::string& target, std::uint64_t& offset, std::chrono::seconds timeout,
-                     std::uint64_t limit, const std::function<void(std::span<const std::byte>)>& sink,
-                     const std::string& what)
+asio::awaitable<void> get(const std::string& host, const std::string& port, asio::ssl::context* tls,
+                          const std::string& target, std::uint64_t& offset, std::chrono::seconds timeout,
+                          std::uint64_t limit, const std::function<void(std::span<const std::byte>)>& sink,
+                          const std::string& what)
 {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    asio::ip::tcp::resolver resolver(io);
-    beast::error_code ec;
-    const auto endpoints = resolver.resolve(host, port, ec);
-    if (ec) {
-        throw Final(what + ": cannot resolve " + host + ": " + ec.message());
+    const auto executor = co_await asio::this_coro::executor;
+    asio::ip::tcp::resolver resolver(executor);
+    const auto [resolved, endpoints] = co_await resolver.async_resolve(host, port, checked);
+    if (resolved) {
+        throw Final(what + ": cannot resolve " + host + ": " + resolved.message());
     }
+    beast::tcp_stream stream(executor);
     stream.expires_after(timeout);
-    stream.connect(endpoints, ec);
-    if (ec) {
+    if (auto [ec, endpoint] = co_await stream.async_connect(endpoints, checked); ec) {
         throw SourceError(what + ": cannot connect to " + host + ":" + port + ": " + ec.message());
     }
     if (tls == nullptr) {
-        exchange(stream, host, target, offset, timeout, limit, sink, what);
-        return;
+        co_await exchange(stream, host, target, offset, timeout, limit, sink, what);
+        co_return;
     }
     beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), *tls);
     // SSL_set_tlsext_host_name is a macro with a C cast; this is what it does.
@@ -155,8 +159,7 @@ static void get_once(const std::string& host, const std::string& port, asio::ssl
     }
     secure.set_verify_callback(asio::ssl::host_name_verification(host));
     beast::get_lowest_layer(secure).expires_after(timeout);
-    secure.handshake(asio::ssl::stream_base::client, ec);
-    if (ec) {
+    if (auto [ec] = co_await secure.async_handshake(asio::ssl::stream_base::client, checked); ec) {
         // A certificate that does not verify will not verify on a retry.
         const bool verify = ec.category() == asio::error::get_ssl_category();
         const auto text = what + ": TLS handshake with " + host + ":" + port + " failed: " + ec.message() +
@@ -168,9 +171,27 @@ static void get_once(const std::string& host, const std::string& port, asio::ssl
         }
         throw SourceError(text);
     }
-    exchange(secure, host, target, offset, timeout, limit, sink, what);
+    co_await exchange(secure, host, target, offset, timeout, limit, sink, what);
     beast::get_lowest_layer(secure).expires_after(std::chrono::seconds(2));
-    secure.shutdown(ec);  // the body is complete; a peer that just closes is fine
+    co_await secure.async_shutdown(checked);  // the body is complete; a peer that just closes is fine
+}
+
+// One GET from `offset` on, body bytes to `sink`, `offset` advanced by each
+// byte delivered (also when the transfer is then cut). Throws SourceError
+// (retryable) or Final.
+static void get_once(const std::string& host, const std::string& port, asio::ssl::context* tls,
+                     const std::string& target, std::uint64_t& offset, std::chrono::seconds timeout,
+                     std::uint64_t limit, const std::function<void(std::span<const std::byte>)>& sink,
+                     const std::string& what)
+{
+    asio::io_context io;
+    std::exception_ptr failure;
+    asio::co_spawn(io, get(host, port, tls, target, offset, timeout, limit, sink, what),
+                   [&](std::exception_ptr e) { failure = e; });
+    io.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
 }
 
 void HttpSource::stream(const std::string& path, const std::function<void(std::span<const std::byte>)>& sink)

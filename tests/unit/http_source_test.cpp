@@ -132,6 +132,26 @@ TEST(HttpSource, RetriesAreBoundedAndSaySo)
     EXPECT_EQ(server.requests(), 3);
 }
 
+// A server that takes the connection and never answers: each attempt ends
+// at its deadline, and the attempts are bounded.
+TEST(HttpSource, AServerThatStallsTimesOut)
+{
+    asio::io_context io;
+    tcp::acceptor silent(io, {asio::ip::address_v4::loopback(), 0});  // listens, never accepts
+    HttpSource::Settings s;
+    s.attempts = 2;
+    s.first_pause = std::chrono::milliseconds(1);
+    s.io_timeout = std::chrono::seconds(1);
+    HttpSource source("http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/", s);
+    try {
+        source.stream("x.tbz2", [](std::span<const std::byte>) {});
+        ADD_FAILURE() << "a silent server cannot deliver";
+    } catch (const SourceError& e) {
+        EXPECT_NE(std::string(e.what()).find("no answer within 1 s"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("gave up after 2 attempts"), std::string::npos) << e.what();
+    }
+}
+
 TEST(HttpSource, NotFoundAndIgnoredRangeAreFinal)
 {
     FlakyServer server(body(), 1, true);
