@@ -98,15 +98,12 @@ std::pair<LayoutEra, std::string> choose_era(const af::Answerfile& a, const std:
         return {LayoutEra::modern, "assumed: the source is not a URL"};
     }
     const auto& url = a.sources.front().location;
+    if (!url.starts_with("http://") && !url.starts_with("https://") && !url.starts_with("ftp://") &&
+        !url.starts_with("file://")) {
+        return {LayoutEra::modern, "assumed: " + url + " is not checked before installing"};
+    }
     try {
-        std::unique_ptr<repository::Source> source;
-        if (url.starts_with("http://") || url.starts_with("https://")) {
-            source = std::make_unique<repository::HttpSource>(url);
-        } else if (url.starts_with("file://")) {
-            source = std::make_unique<repository::DirectorySource>(url.substr(7));
-        } else {
-            return {LayoutEra::modern, "assumed: " + url + " is not checked before installing"};
-        }
+        const auto source = open_repository(url);
         if (source->read_small(".treeinfo")) {
             return {LayoutEra::modern, ".treeinfo in the source"};
         }

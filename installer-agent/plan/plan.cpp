@@ -43,9 +43,8 @@ std::optional<std::string> unreadable(const af::Source& s)
     if (s.type == af::SourceType::nfs) {
         return what + ": nfs sources are not written yet (serve the repository over http)";
     }
-    if (s.type == af::SourceType::url && !s.location.starts_with("http://") && !s.location.starts_with("https://") &&
-        !s.location.starts_with("file://")) {
-        return what + ": only http://, https:// and file:// sources are written yet (ftp and nfs are not)";
+    if (s.type == af::SourceType::url && s.location.starts_with("nfs://")) {
+        return what + ": nfs sources are not written yet (serve the repository over http)";
     }
     return std::nullopt;
 }

@@ -27,21 +27,14 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-constexpr std::uint64_t max_manifest = 64U * 1024 * 1024;
-
-// Not worth a retry: the server answered, and the answer is final.
-struct Final : SourceError {
-    using SourceError::SourceError;
-};
-struct NotFound : Final {
-    using Final::Final;
-};
+using Final = FinalError;
+using NotFound = NotFoundError;
 
 }  // namespace
 
 HttpSource::HttpSource(const std::string& url) : HttpSource(url, Settings{}) {}
 
-HttpSource::HttpSource(const std::string& url, Settings settings) : url_(url), settings_(settings)
+HttpSource::HttpSource(const std::string& url, Settings settings) : RetryingSource(settings), url_(url)
 {
     const auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
@@ -131,10 +124,10 @@ asio::awaitable<void> exchange(Stream& stream, const std::string& host, const st
     }
 }
 
-asio::awaitable<void> get(const std::string& host, const std::string& port, asio::ssl::context* tls,
-                          const std::string& target, std::uint64_t& offset, std::chrono::seconds timeout,
-                          std::uint64_t limit, const std::function<void(std::span<const std::byte>)>& sink,
-                          const std::string& what)
+// Strings by value: a coroutine's frame outlives the caller's temporaries.
+asio::awaitable<void> get(std::string host, std::string port, asio::ssl::context* tls, std::string target,
+                          std::uint64_t& offset, std::chrono::seconds timeout, std::uint64_t limit,
+                          const std::function<void(std::span<const std::byte>)>& sink, std::string what)
 {
     const auto executor = co_await asio::this_coro::executor;
     asio::ip::tcp::resolver resolver(executor);
@@ -176,77 +169,19 @@ asio::awaitable<void> get(const std::string& host, const std::string& port, asio
     co_await secure.async_shutdown(checked);  // the body is complete; a peer that just closes is fine
 }
 
-// One GET from `offset` on, body bytes to `sink`, `offset` advanced by each
-// byte delivered (also when the transfer is then cut). Throws SourceError
-// (retryable) or Final.
-static void get_once(const std::string& host, const std::string& port, asio::ssl::context* tls,
-                     const std::string& target, std::uint64_t& offset, std::chrono::seconds timeout,
-                     std::uint64_t limit, const std::function<void(std::span<const std::byte>)>& sink,
-                     const std::string& what)
+// One GET from `offset` on (see RetryingSource::fetch_once).
+void HttpSource::fetch_once(const std::string& path, std::uint64_t& offset, std::uint64_t limit,
+                            const std::function<void(std::span<const std::byte>)>& sink)
 {
     asio::io_context io;
     std::exception_ptr failure;
-    asio::co_spawn(io, get(host, port, tls, target, offset, timeout, limit, sink, what),
+    asio::co_spawn(io,
+                   get(host_, port_, tls_.get(), base_path_ + path, offset, settings().io_timeout, limit, sink,
+                       url_ + path),
                    [&](std::exception_ptr e) { failure = e; });
     io.run();
     if (failure) {
         std::rethrow_exception(failure);
-    }
-}
-
-void HttpSource::stream(const std::string& path, const std::function<void(std::span<const std::byte>)>& sink)
-{
-    if (!safe_relative_path(path)) {
-        throw SourceError(path + ": not a path inside the repository");
-    }
-    const auto target = base_path_ + path;
-    std::uint64_t offset = 0;
-    auto pause = settings_.first_pause;
-    for (int attempt = 1;; ++attempt) {
-        try {
-            get_once(host_, port_, tls_.get(), target, offset, settings_.io_timeout, UINT64_MAX, sink, url_ + path);
-            return;
-        } catch (const Final&) {
-            throw;
-        } catch (const SourceError& e) {
-            if (attempt >= settings_.attempts) {
-                throw SourceError(std::string(e.what()) + " (gave up after " + std::to_string(attempt) + " attempts)");
-            }
-            // What arrived was hashed already: go on from there.
-            ++resumes_;
-            std::this_thread::sleep_for(pause);
-            pause *= 2;
-        }
-    }
-}
-
-std::optional<std::string> HttpSource::read_small(const std::string& path)
-{
-    std::string text;
-    try {
-        // A manifest restarts from the top on a retry: it is small.
-        const auto target = base_path_ + path;
-        auto pause = settings_.first_pause;
-        for (int attempt = 1;; ++attempt) {
-            text.clear();
-            std::uint64_t offset = 0;
-            try {
-                get_once(host_, port_, tls_.get(), target, offset, settings_.io_timeout, max_manifest,
-                         [&](std::span<const std::byte> b) { text.append(reinterpret_cast<const char*>(b.data()), b.size()); },
-                         url_ + path);
-                return text;
-            } catch (const Final&) {
-                throw;
-            } catch (const SourceError&) {
-                if (attempt >= settings_.attempts) {
-                    throw;
-                }
-                std::this_thread::sleep_for(pause);
-                pause *= 2;
-            }
-        }
-    } catch (const NotFound&) {
-        return std::nullopt;
     }
 }
 

@@ -458,6 +458,30 @@ TEST_F(InstallerInstall, OverHttpsFromNginxWithItsCertificateChecked)
     EXPECT_NE(cat(1 << 20, "/etc/xensource-inventory").find("BUILD_NUMBER='1234'"), std::string::npos);
 }
 
+// FTP from pyftpdlib (anonymous, passive mode): the same install.
+TEST_F(InstallerInstall, OverFtpFromPyftpdlib)
+{
+    const auto port = free_tcp_port();
+    Daemon ftpd({"/usr/bin/python3", "-m", "pyftpdlib", "-i", "127.0.0.1", "-p", std::to_string(port), "-d",
+                 (dir_.path() / "http").string()},
+                dir_.path() / "ftpd.log");
+    const auto url = "ftp://127.0.0.1:" + std::to_string(port) + "/repo/";
+    for (int i = 0; i < 50; ++i) {  // until the server listens, 5 s at most
+        if (run("curl -s -o /dev/null --max-time 2 " + url + "XS-REPOSITORY").exit_code == 0) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const auto verified = run(quote(installer_binary().string()) + " verify " + url);
+    EXPECT_EQ(verified.exit_code, 0) << verified.output << ftpd.log();
+    EXPECT_NE(verified.output.find("3 packages, all verified"), std::string::npos) << verified.output;
+    write_answerfile(url);
+    const auto r = install();
+    ASSERT_EQ(r.exit_code, 0) << r.output << ftpd.log();
+    EXPECT_NE(r.output.find("2009 layout (XS-REPOSITORY in the source)"), std::string::npos) << r.output;
+    EXPECT_NE(cat(1 << 20, "/etc/xensource-inventory").find("BUILD_NUMBER='1234'"), std::string::npos);
+}
+
 // The whole chain on loopback: xcp-pxe serves the per-MAC pxelinux config
 // (fetched with curl over TFTP), the answerfile and the repository; the
 // installer takes answerfile= from that config's kernel command line, posts

@@ -1,6 +1,7 @@
 // The installer's HTTP source against a loopback server that cuts its
 // transfers short: resumed with Range, bounded, and never past what arrived.
 #include "libxcp/checksum/digest.hpp"
+#include "libxcp/repository/ftp_source.hpp"
 #include "libxcp/repository/http_source.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -166,6 +167,43 @@ TEST(HttpSource, NotFoundAndIgnoredRangeAreFinal)
     EXPECT_THROW(HttpSource("ftp://x/"), SourceError);
     EXPECT_NO_THROW(HttpSource("https://x/")) << "https is read too";
     EXPECT_THROW(HttpSource("https:///nohost"), SourceError);
+}
+
+TEST(FtpReplies, WholeRepliesOnly)
+{
+    auto r = parse_ftp_reply("220 ready\r\n230 next");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->code, 220);
+    EXPECT_EQ(r->text, "ready");
+    EXPECT_EQ(r->used, 11U);
+    EXPECT_FALSE(parse_ftp_reply("220 rea")) << "incomplete";
+    EXPECT_FALSE(parse_ftp_reply("211-Features:\r\n EPSV\r\n REST STREAM\r\n")) << "multi-line, unfinished";
+    r = parse_ftp_reply("211-Features:\r\n EPSV\r\n211-not the end\r\n211 End\r\n");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->code, 211);
+    EXPECT_EQ(r->text, "End");
+    r = parse_ftp_reply("226 done\n");
+    ASSERT_TRUE(r) << "a bare LF ends a line too";
+    EXPECT_EQ(r->used, 9U);
+    EXPECT_EQ(parse_ftp_reply("HTTP/1.1 400 Bad\r\n")->code, 0) << "not FTP";
+    EXPECT_EQ(parse_ftp_reply("200\r\n")->code, 200);
+}
+
+TEST(FtpReplies, PassivePorts)
+{
+    EXPECT_EQ(parse_epsv("Entering Extended Passive Mode (|||6446|)"), 6446);
+    EXPECT_EQ(parse_epsv("(!!!6446!)"), 6446) << "any delimiter";
+    EXPECT_FALSE(parse_epsv("(|||0|)"));
+    EXPECT_FALSE(parse_epsv("(|||70000|)"));
+    EXPECT_FALSE(parse_epsv("(||6446|)"));
+    EXPECT_FALSE(parse_epsv("no port"));
+    EXPECT_EQ(parse_pasv("Entering Passive Mode (192,0,2,7,25,46)."), 25 * 256 + 46);
+    EXPECT_FALSE(parse_pasv("(192,0,2,7,256,1)"));
+    EXPECT_FALSE(parse_pasv("(192,0,2,7,25)"));
+    EXPECT_FALSE(parse_pasv(")("));
+    EXPECT_THROW(FtpSource("ftp:///nohost"), SourceError);
+    EXPECT_EQ(FtpSource("ftp://user:pw@192.0.2.1/pub/xcp").describe(), "ftp://user@192.0.2.1/pub/xcp/")
+        << "the password is not shown";
 }
 
 }  // namespace
