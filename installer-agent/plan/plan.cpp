@@ -36,19 +36,6 @@ std::optional<Refusal> check_present(const Probe& probe, const std::string& name
     return std::nullopt;
 }
 
-// Sources this installer cannot read yet, said before anything is touched.
-std::optional<std::string> unreadable(const af::Source& s)
-{
-    const auto what = std::string(s.type == af::SourceType::nfs ? "nfs source " : "source ") + s.location;
-    if (s.type == af::SourceType::nfs) {
-        return what + ": nfs sources are not written yet (serve the repository over http)";
-    }
-    if (s.type == af::SourceType::url && s.location.starts_with("nfs://")) {
-        return what + ": nfs sources are not written yet (serve the repository over http)";
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 std::string human_size(std::uint64_t bytes)
@@ -81,13 +68,6 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
         }
         return Refusal{"mode " + plan.mode + " is not written yet: only fresh installs are planned; nothing was "
                                              "touched"};
-    }
-    for (const auto* list : {&a.driver_sources, &a.sources}) {
-        for (const auto& src : *list) {
-            if (auto why = unreadable(src)) {
-                return Refusal{*why + "; nothing was touched"};
-            }
-        }
     }
     if (a.raid) {
         return Refusal{"<raid device=\"" + a.raid->device + "\">: building software RAID is not written yet; "

@@ -126,8 +126,8 @@ std::vector<InstalledRepository> fetch_sources(const af::Answerfile& a, const Ca
                 throw Failure("<source type=\"local\"> needs the installer's media: give --local-source DIR");
             }
             where = o.local_source;
-        } else if (s->type == af::SourceType::nfs) {
-            throw Failure("source " + where + ": nfs sources are not written yet");
+        } else if (s->type == af::SourceType::nfs && !where.starts_with("nfs://")) {
+            where = "nfs://" + where;
         }
         std::unique_ptr<repository::Source> source;
         try {

@@ -34,10 +34,8 @@ int run_stage_scripts(const af::Answerfile& a, af::ScriptStage stage, const std:
         const auto what = std::string(stage_name(stage)) + " script " + where;
         std::string text;
         try {
-            if (s.source.type == af::SourceType::nfs) {
-                throw repository::SourceError("nfs scripts are not written yet");
-            }
-            text = fetch_text(where);
+            text = fetch_text(s.source.type == af::SourceType::nfs && !where.starts_with("nfs://") ? "nfs://" + where
+                                                                                                  : where);
         } catch (const repository::SourceError& e) {
             progress.note("xcp-installer: " + what + " cannot be fetched: " + e.what() + "; skipped");
             continue;

@@ -1,5 +1,6 @@
 #include "installer-agent/source/open.hpp"
 
+#include "installer-agent/source/nfs_mount.hpp"
 #include "libxcp/repository/ftp_source.hpp"
 #include "libxcp/repository/http_source.hpp"
 
@@ -11,7 +12,8 @@ namespace {
 
 bool remote(const std::string& where)
 {
-    return where.starts_with("http://") || where.starts_with("https://") || where.starts_with("ftp://");
+    return where.starts_with("http://") || where.starts_with("https://") || where.starts_with("ftp://") ||
+           where.starts_with("nfs://");
 }
 
 }  // namespace
@@ -21,6 +23,13 @@ std::unique_ptr<repository::Source> open_repository(const std::string& where)
     if (where.starts_with("ftp://")) {
         return std::make_unique<repository::FtpSource>(where);
     }
+    if (where.starts_with("nfs://")) {
+        const auto spec = nfs_spec(where);
+        if (spec.empty()) {
+            throw repository::SourceError("'" + where + "' is not nfs://server:/path");
+        }
+        return open_nfs_repository(spec);
+    }
     if (remote(where)) {
         return std::make_unique<repository::HttpSource>(where);
     }
@@ -28,8 +37,8 @@ std::unique_ptr<repository::Source> open_repository(const std::string& where)
     if (path.starts_with("file://")) {
         path = path.substr(7);
     } else if (path.find("://") != std::string::npos) {
-        throw repository::SourceError("'" + where + "': directories, file://, http://, https:// and ftp:// sources "
-                                      "can be read; nfs sources are not written yet");
+        throw repository::SourceError("'" + where + "': directories, file://, http://, https://, ftp:// and "
+                                      "nfs:// sources can be read");
     }
     if (!std::filesystem::is_directory(path)) {
         throw repository::SourceError("'" + where + "' is not a directory");
@@ -49,8 +58,8 @@ std::string fetch_text(const std::string& where)
         return *text;
     }
     if (where.find("://") != std::string::npos && !where.starts_with("file://")) {
-        throw repository::SourceError("'" + where + "': http://, https://, ftp:// and file:// can be fetched; nfs "
-                                      "is not written yet");
+        throw repository::SourceError("'" + where + "': http://, https://, ftp://, nfs:// and file:// can be "
+                                      "fetched");
     }
     const auto path = where.starts_with("file://") ? where.substr(7) : where;
     std::ifstream in(path, std::ios::binary);

@@ -1,5 +1,6 @@
 #include "installer-agent/system/command.hpp"
 
+#include "libxcp/util/text.hpp"
 #include "libxcp/util/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -20,8 +21,14 @@ std::string CommandResult::failure(const std::string& name) const
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
         text.pop_back();
     }
-    const auto nl = text.rfind('\n');
-    const auto last = nl == std::string::npos ? text : text.substr(nl + 1);
+    // The last line that is not an indented continuation ("       dmesg(1)
+    // may have more information" says less than the line above it).
+    std::string last;
+    for (const auto line : util::split(text, '\n')) {
+        if (!line.empty() && line.front() != ' ' && line.front() != '\t') {
+            last = std::string(line);
+        }
+    }
     const auto how = exit_code == 127 ? std::string(" was not found or could not run")
                      : exit_code > 128 ? " was killed by signal " + std::to_string(exit_code - 128)
                                        : " exited " + std::to_string(exit_code);

@@ -369,6 +369,27 @@ TEST_F(InstallerInstall, ACorruptedPackageStopsBeforeAnyDiskIsWritten)
     EXPECT_EQ(read(dir_.path() / "ran"), "installation-complete 1\n") << "scripts hear of the failure";
 }
 
+TEST_F(InstallerInstall, AnNfsSourceThatCannotBeMountedIsOneSentence)
+{
+    // Nothing serves NFS on 127.0.0.1: mount fails (or mount.nfs is not
+    // installed, or we are not root), and the install stops before any disk.
+    write_answerfile("file://" + repo_.string());
+    auto text = read(answerfile_);
+    const auto at = text.find("<source type=\"url\">");
+    text.replace(at, text.find("</source>") - at, "<source type=\"nfs\">127.0.0.1:/nonexistent");
+    std::ofstream(answerfile_) << text;
+    const auto before = state_of(dev_ / "sda");
+    const auto r = install("--layout legacy");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_TRUE(r.output.find("INSTALL FAILED. source nfs 127.0.0.1:/nonexistent: cannot mount it: mount ") !=
+                    std::string::npos ||
+                r.output.find("INSTALL FAILED. source nfs 127.0.0.1:/nonexistent: mounting needs root") !=
+                    std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("nothing was written to the disks"), std::string::npos);
+    EXPECT_EQ(state_of(dev_ / "sda"), before);
+}
+
 TEST_F(InstallerInstall, RefusalsTouchNoDisk)
 {
     const auto before = state_of(dev_ / "sda");
