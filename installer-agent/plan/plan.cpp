@@ -121,10 +121,14 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
     plan.layout = *layout;
 
     auto& s = plan.steps;
-    s.push_back({"check", plan.primary, "size " + human_size(primary.size) + ", " +
+    const auto described = [](const DiskInfo& d) {
+        return (d.model.empty() ? std::string() : d.model + ", ") + (d.removable ? "removable, " : "") + "size " +
+               human_size(d.size);
+    };
+    s.push_back({"check", plan.primary, described(primary) + ", " +
                                             (primary.table.empty() ? "no partition table" : primary.table + " table")});
     for (const auto& g : plan.guest_disks) {
-        s.push_back({"check", g, "size " + human_size(probe.disk(g)->size)});
+        s.push_back({"check", g, described(*probe.disk(g))});
     }
     for (const auto& d : a.driver_sources) {
         s.push_back({"driver", d.location.empty() ? "local media" : d.location, "verified before the main sources"});

@@ -138,6 +138,14 @@ Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::s
                 d.size = bytes;
                 d.sector_size = static_cast<std::uint32_t>(sector);
                 d.holds_running_system = holds(st.st_rdev, root_dev);
+                const auto sysfs = sysfs_of(st.st_rdev);
+                std::ifstream model(sysfs + "/device/model");
+                std::getline(model, d.model);
+                while (!d.model.empty() && d.model.back() == ' ') {
+                    d.model.pop_back();
+                }
+                std::ifstream removable(sysfs + "/removable");
+                d.removable = removable.get() == '1';
             } else {
                 d.size = static_cast<std::uint64_t>(st.st_size);
             }

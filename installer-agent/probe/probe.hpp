@@ -30,6 +30,8 @@ struct DiskInfo {
     // image file's device and inode. Checked again before anything is written.
     bool block_device = false;
     std::uint64_t device = 0, inode = 0;
+    std::string model{};  // from sysfs, block devices only
+    bool removable = false;
 
     // An XCP installation: a partition whose filesystem is labelled root-*.
     [[nodiscard]] const PartitionInfo* installation_root() const;

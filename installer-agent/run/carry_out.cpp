@@ -276,6 +276,25 @@ void check_filesystem(const fs::path& disk, const PlannedPartition& p)
     }
 }
 
+// After a failure past partitioning, the log goes where the reference puts
+// it: onto the logs partition (best effort; the console has it anyway).
+void keep_log_on_disk(const Plan& plan, const Probe& probe, const WorkDir& work, Progress& progress)
+{
+    const auto* logs = by_role(plan.layout, "logs");
+    if (logs == nullptr) {
+        return;
+    }
+    try {
+        std::ofstream(work.logs() / "xcp-installer.log") << progress.log();
+        make_filesystem(probe.disk(plan.primary)->path, *logs,
+                        {"ext3", "logs-failed", work.logs()});
+        progress.note("xcp-installer: the install log is on the logs partition (" + std::to_string(logs->number) +
+                      ", label logs-failed)");
+    } catch (const std::exception& e) {
+        progress.note(std::string("xcp-installer: the install log could not be kept on disk: ") + e.what());
+    }
+}
+
 }  // namespace
 
 CarryOutResult carry_out(const af::Answerfile& a, const Plan& plan, const Probe& probe, const CarryOutOptions& o,
@@ -372,6 +391,9 @@ CarryOutResult carry_out(const af::Answerfile& a, const Plan& plan, const Probe&
         progress.note("INSTALL FAILED. " + result.failure +
                       (result.disks_touched ? "; the target was not made bootable"
                                             : "; nothing was written to the disks"));
+        if (result.disks_touched && work) {
+            keep_log_on_disk(plan, probe, *work, progress);
+        }
         if (work) {
             fail_scripts(work->path());
         }

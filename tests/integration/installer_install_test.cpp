@@ -390,6 +390,27 @@ TEST_F(InstallerInstall, AnNfsSourceThatCannotBeMountedIsOneSentence)
     EXPECT_EQ(state_of(dev_ / "sda"), before);
 }
 
+// A failure after the disks were written (here: the boot code cannot be
+// read): the target is not made bootable, and the log lands on the logs
+// partition as the reference leaves it.
+TEST_F(InstallerInstall, AFailureAfterPartitioningLeavesTheDiskUnbootableWithItsLog)
+{
+    const auto codes = dir_.path() / "mbr";
+    fs::create_directories(codes / "gptmbr.bin");  // a directory: exists, cannot be read
+    write_answerfile("file://" + repo_.string(), "sda", "  <bootloader>extlinux</bootloader>\n");
+    const auto r = install("--layout modern --boot-code-dir " + quote(codes.string()));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("the target was not made bootable"), std::string::npos) << r.output;
+    const auto t = table();
+    for (const auto& p : t["partitiontable"]["partitions"]) {
+        EXPECT_EQ(p.value("attrs", ""), "") << "nothing marked bootable: " << t.dump();
+    }
+    EXPECT_EQ(sh("head -c 440 " + quote((dev_ / "sda").string()) + " | tr -d '\\0' | wc -c"), "0\n")
+        << "no boot code";
+    EXPECT_NE(probe(1 << 20).find("LABEL=\"logs-failed\""), std::string::npos);
+    EXPECT_NE(cat(1 << 20, "/xcp-installer.log").find("INSTALL FAILED. boot code"), std::string::npos);
+}
+
 TEST_F(InstallerInstall, RefusalsTouchNoDisk)
 {
     const auto before = state_of(dev_ / "sda");
