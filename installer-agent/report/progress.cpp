@@ -1,5 +1,7 @@
 #include "installer-agent/report/progress.hpp"
 
+#include "libxcp/repository/connect.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -51,24 +53,20 @@ std::string event_json(const ProgressEvent& e)
 
 namespace {
 
-constexpr auto checked = boost::asio::as_tuple(boost::asio::use_awaitable);
+using repository::checked;
 
 // Asynchronous, so that the stream's deadline applies to every step: a
 // server that stops answering cannot hold up the install.
 boost::asio::awaitable<PostResult> post(std::string host, std::string port, std::string target, std::string body,
                                         std::chrono::seconds timeout)
 {
-    const auto executor = co_await boost::asio::this_coro::executor;
-    boost::asio::ip::tcp::resolver resolver(executor);
-    const auto [resolved, endpoints] = co_await resolver.async_resolve(host, port, checked);
-    if (resolved) {
-        co_return PostResult{0, "cannot resolve " + host + ": " + resolved.message()};
+    std::optional<beast::tcp_stream> connected;
+    try {
+        connected.emplace(co_await repository::connect_to(host, port, timeout, "events"));
+    } catch (const repository::SourceError& e) {
+        co_return PostResult{0, e.what()};
     }
-    beast::tcp_stream stream(executor);
-    stream.expires_after(timeout);
-    if (auto [ec, endpoint] = co_await stream.async_connect(endpoints, checked); ec) {
-        co_return PostResult{0, "cannot connect to " + host + ":" + port + ": " + ec.message()};
-    }
+    auto& stream = *connected;
     http::request<http::string_body> request{http::verb::post, target, 11};
     request.set(http::field::host, host);
     request.set(http::field::user_agent, "xcp-installer");

@@ -9,7 +9,11 @@
 
 namespace xcp::installer {
 
-// A repository at a directory, file:///path or http://host[:port]/path.
+// How a repository argument is described in --help.
+inline constexpr const char* repository_help =
+    "Repository: a directory, file:///path, http(s)://host[:port]/path, ftp://[user@]host/path or nfs://server:/path";
+
+// A repository at a directory, file:///path, http(s)://, ftp:// or nfs://.
 // Throws SourceError with one sentence for anything else.
 std::unique_ptr<repository::Source> open_repository(const std::string& where);
 

@@ -59,8 +59,7 @@ void add_unpack_command(CLI::App& app, int& exit_code)
     auto args = std::make_shared<UnpackArgs>();
     auto* cmd = app.add_subcommand("unpack", "Fetch, verify and unpack every package of a repository into a "
                                              "directory, as an install does before it writes any disk");
-    cmd->add_option("source", args->source, "Repository: a directory, file:///path or http(s)://host[:port]/path")
-        ->required();
+    cmd->add_option("source", args->source, repository_help)->required();
     cmd->add_option("dir", args->into, "Where the packages are unpacked (created if missing)")->required();
     cmd->add_flag("--quiet", args->quiet, "No progress lines");
     cmd->add_option("--bzip2", args->bzip2, "bzip2 decoder: auto (lbzip2 on every core when on PATH) or builtin")

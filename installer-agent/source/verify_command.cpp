@@ -95,8 +95,7 @@ void add_verify_command(CLI::App& app, int& exit_code)
     auto args = std::make_shared<VerifyArgs>();
     auto* cmd = app.add_subcommand("verify", "Check an install repository without installing: every package's "
                                              "size and MD5 (legacy XS-PACKAGES) or SHA-256 (modern repodata)");
-    cmd->add_option("source", args->source, "Repository: a directory, file:///path or http(s)://host[:port]/path")
-        ->required();
+    cmd->add_option("source", args->source, repository_help)->required();
     cmd->add_flag("--json", args->json, "JSON report on stdout");
     cmd->add_flag("--quiet", args->quiet, "No progress lines");
     cmd->callback([args, &exit_code] { exit_code = run_verify(*args); });

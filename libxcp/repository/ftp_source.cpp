@@ -1,5 +1,6 @@
 #include "libxcp/repository/ftp_source.hpp"
 
+#include "libxcp/repository/connect.hpp"
 #include "libxcp/util/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -19,7 +20,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-constexpr auto checked = asio::as_tuple(asio::use_awaitable);
 
 // "230 ok" or "230-more"; also the bare "230".
 bool three_digits(std::string_view line)
@@ -102,17 +102,8 @@ asio::awaitable<void> retrieve(std::string host, std::string port, std::string u
                                std::string what)
 {
     const auto executor = co_await asio::this_coro::executor;
-    asio::ip::tcp::resolver resolver(executor);
-    const auto [resolved, endpoints] = co_await resolver.async_resolve(host, port, checked);
-    if (resolved) {
-        throw FinalError(what + ": cannot resolve " + host + ": " + resolved.message());
-    }
-    beast::tcp_stream stream(executor);
-    stream.expires_after(timeout);
-    auto [connected, peer] = co_await stream.async_connect(endpoints, checked);
-    if (connected) {
-        throw SourceError(what + ": cannot connect to " + host + ":" + port + ": " + connected.message());
-    }
+    auto stream = co_await connect_to(host, port, timeout, what);
+    const auto peer = stream.socket().remote_endpoint();
     Control control(stream, timeout, what);
     if (const auto hello = co_await control.reply(); hello.code / 100 != 2) {
         throw SourceError(what + ": the server greets with " + std::to_string(hello.code) + " " + hello.text);

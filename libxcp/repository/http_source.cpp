@@ -1,5 +1,7 @@
 #include "libxcp/repository/http_source.hpp"
 
+#include "libxcp/repository/connect.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -61,7 +63,6 @@ HttpSource::HttpSource(const std::string& url, Settings settings) : RetryingSour
 // Every step is an asynchronous operation under the stream's deadline:
 // Beast's timeouts apply to asynchronous operations only, so a server that
 // accepts and then stalls cannot hang the installer.
-constexpr auto checked = asio::as_tuple(asio::use_awaitable);
 
 // The request and the response of one GET, on a plain or a TLS stream.
 template <class Stream>
@@ -129,17 +130,7 @@ asio::awaitable<void> get(std::string host, std::string port, asio::ssl::context
                           std::uint64_t& offset, std::chrono::seconds timeout, std::uint64_t limit,
                           const std::function<void(std::span<const std::byte>)>& sink, std::string what)
 {
-    const auto executor = co_await asio::this_coro::executor;
-    asio::ip::tcp::resolver resolver(executor);
-    const auto [resolved, endpoints] = co_await resolver.async_resolve(host, port, checked);
-    if (resolved) {
-        throw Final(what + ": cannot resolve " + host + ": " + resolved.message());
-    }
-    beast::tcp_stream stream(executor);
-    stream.expires_after(timeout);
-    if (auto [ec, endpoint] = co_await stream.async_connect(endpoints, checked); ec) {
-        throw SourceError(what + ": cannot connect to " + host + ":" + port + ": " + ec.message());
-    }
+    auto stream = co_await connect_to(host, port, timeout, what);
     if (tls == nullptr) {
         co_await exchange(stream, host, target, offset, timeout, limit, sink, what);
         co_return;
