@@ -411,6 +411,43 @@ TEST_F(InstallerInstall, AFailureAfterPartitioningLeavesTheDiskUnbootableWithIts
     EXPECT_NE(cat(1 << 20, "/xcp-installer.log").find("INSTALL FAILED. boot code"), std::string::npos);
 }
 
+// A vendor utility partition in slot 1 (vfat, label DELLUTILITY) is kept,
+// byte for byte, and the layout shifts by one; the source is the local
+// media (<source type="local">, --local-source).
+TEST_F(InstallerInstall, AUtilityPartitionIsKeptAndLocalMediaInstall)
+{
+    const auto sda = quote((dev_ / "sda").string());
+    sh("printf 'label: gpt\\nstart=2048, size=204800, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=UTILITY\\n' | "
+       "sfdisk -q " + sda);
+    sh("mkfs.fat -F 16 -n DELLUTILITY --offset 2048 " + sda + " 102400 >/dev/null 2>&1");
+    const auto before = sh("dd if=" + sda + " bs=512 skip=2048 count=204800 status=none | md5sum");
+    write_answerfile("file://" + repo_.string());
+    auto text = read(answerfile_);
+    const auto at = text.find("<source type=\"url\">");
+    text.replace(at, text.find("</source>") - at, "<source type=\"local\">");
+    std::ofstream(answerfile_) << text;
+    EXPECT_NE(install("--layout modern").output.find("needs the installer's media: give --local-source DIR"),
+              std::string::npos);
+    const auto r = install("--layout modern --local-source " + quote(repo_.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto t = table();
+    std::map<std::string, nlohmann::json> by_node;
+    for (const auto& p : t["partitiontable"]["partitions"]) {
+        by_node[p["node"].get<std::string>().substr(p["node"].get<std::string>().size() - 1)] = p;
+    }
+    ASSERT_EQ(by_node.size(), 7U) << t.dump();
+    EXPECT_EQ(by_node["1"].value("name", ""), "UTILITY");
+    EXPECT_EQ(by_node["1"]["start"], 2048);
+    EXPECT_EQ(by_node["6"].value("name", ""), "logs") << "every number shifts by one";
+    EXPECT_EQ(by_node["2"].value("name", ""), "root");
+    EXPECT_GE(by_node["6"]["start"].get<std::uint64_t>(), 2048U + 204800U) << "after the kept partition";
+    EXPECT_EQ(sh("dd if=" + sda + " bs=512 skip=2048 count=204800 status=none | md5sum"), before)
+        << "the utility partition is untouched";
+    EXPECT_NE(cat(by_node["2"]["start"].get<std::uint64_t>() * 512, "/etc/xensource-inventory")
+                  .find("BACKUP_PARTITION='/dev/sda3'"),
+              std::string::npos);
+}
+
 TEST_F(InstallerInstall, RefusalsTouchNoDisk)
 {
     const auto before = state_of(dev_ / "sda");
