@@ -8,8 +8,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
 int main(int argc, char** argv)
 {
+    // libarchive feeds an external decoder (lbzip2) through a pipe; when the
+    // decoder stops early on damaged data, the write must fail with EPIPE
+    // (and the package be reported), not kill the installer.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"xcp-installer: installs an XCP control domain onto this host's disks from an answerfile, "
                  "unattended (--dry-run prints the plan and touches nothing)"};
     app.set_version_flag("--version", std::string("xcp-installer ") + xcp::version);

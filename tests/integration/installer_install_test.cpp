@@ -367,6 +367,18 @@ TEST_F(InstallerInstall, ACorruptedPackageStopsBeforeAnyDiskIsWritten)
     EXPECT_NE(r.output.find("nothing was written to the disks"), std::string::npos);
     EXPECT_EQ(state_of(dev_ / "sda"), before) << "the primary disk was not touched";
     EXPECT_EQ(read(dir_.path() / "ran"), "installation-complete 1\n") << "scripts hear of the failure";
+
+    // The manifest made to match the damaged archive: the sum verifies, the
+    // archive does not unpack, with either bzip2 decoder.
+    write_packages();
+    for (const auto* decoder : {"auto", "builtin"}) {
+        const auto again = install(std::string("--bzip2 ") + decoder);
+        EXPECT_EQ(again.exit_code, 1) << again.output;
+        EXPECT_NE(again.output.find("package dom0fs (dom0fs.tar.bz2) of xcp:main from "), std::string::npos)
+            << again.output;
+        EXPECT_NE(again.output.find("verified, but cannot be unpacked: "), std::string::npos) << again.output;
+        EXPECT_EQ(state_of(dev_ / "sda"), before);
+    }
 }
 
 TEST_F(InstallerInstall, AnNfsSourceThatCannotBeMountedIsOneSentence)
