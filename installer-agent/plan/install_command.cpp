@@ -5,7 +5,6 @@
 #include "installer-agent/system/command.hpp"
 #include "installer-agent/report/progress.hpp"
 #include "installer-agent/run/carry_out.hpp"
-#include "installer-agent/unpack/archive_sink.hpp"
 #include "installer-agent/source/open.hpp"
 #include "libxcp/answerfile/diagnostic.hpp"
 #include "libxcp/answerfile/parser.hpp"
@@ -227,7 +226,7 @@ int run_install(const InstallArgs& args)
     options.boot_code_dir = args.boot_code_dir;
     options.local_source = args.local_source;
     options.keep_work_dir = args.keep_work_dir;
-    options.bzip2_program = args.bzip2 == "auto" ? parallel_bzip2() : std::string();
+    options.bzip2_program = bzip2_program(args.bzip2);
     const auto result = carry_out(a, plan, probe, options, progress);
     at_exit(cmdline, install_environment, std::cerr);
     return result.ok ? 0 : 1;

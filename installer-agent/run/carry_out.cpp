@@ -301,9 +301,6 @@ CarryOutResult carry_out(const af::Answerfile& a, const Plan& plan, const Probe&
                          Progress& progress)
 {
     CarryOutResult result;
-    const auto fail_scripts = [&](const fs::path& work) {
-        run_stage_scripts(a, af::ScriptStage::installation_complete, {"1"}, work, progress);
-    };
     std::optional<WorkDir> work;
     try {
         work.emplace(o.work_dir, o.keep_work_dir);
@@ -395,7 +392,7 @@ CarryOutResult carry_out(const af::Answerfile& a, const Plan& plan, const Probe&
             keep_log_on_disk(plan, probe, *work, progress);
         }
         if (work) {
-            fail_scripts(work->path());
+            run_stage_scripts(a, af::ScriptStage::installation_complete, {"1"}, work->path(), progress);
         }
         progress.report({100, "failed", result.failure, std::optional<bool>(false)});
     }

@@ -49,7 +49,8 @@ int run_stage_scripts(const af::Answerfile& a, af::ScriptStage stage, const std:
             std::ofstream out(file, std::ios::binary | std::ios::trunc);
             out << text;
         }
-        std::filesystem::permissions(file, std::filesystem::perms::owner_all);
+        std::error_code ec;  // never throws: scripts run after the disk is made bootable too
+        std::filesystem::permissions(file, std::filesystem::perms::owner_all, ec);
         std::vector<std::string> argv{file.string()};
         argv.insert(argv.end(), args.begin(), args.end());
         const auto r = run_command(argv, {"XS_STAGE=" + std::string(stage_name(stage))});

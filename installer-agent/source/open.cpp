@@ -1,11 +1,13 @@
 #include "installer-agent/source/open.hpp"
 
 #include "installer-agent/source/nfs_mount.hpp"
+#include "installer-agent/unpack/archive_sink.hpp"
 #include "libxcp/repository/ftp_source.hpp"
 #include "libxcp/repository/http_source.hpp"
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 namespace xcp::installer {
 namespace {
@@ -44,6 +46,21 @@ std::unique_ptr<repository::Source> open_repository(const std::string& where)
         throw repository::SourceError("'" + where + "' is not a directory");
     }
     return std::make_unique<repository::DirectorySource>(path);
+}
+
+std::unique_ptr<repository::Source> open_repository_or_say(const std::string& where)
+{
+    try {
+        return open_repository(where);
+    } catch (const repository::SourceError& e) {
+        std::cerr << "xcp-installer: " << e.what() << '\n';
+        return nullptr;
+    }
+}
+
+std::string bzip2_program(const std::string& option)
+{
+    return option == "auto" ? parallel_bzip2() : std::string();
 }
 
 std::string fetch_text(const std::string& where)

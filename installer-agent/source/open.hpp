@@ -17,6 +17,12 @@ inline constexpr const char* repository_help =
 // Throws SourceError with one sentence for anything else.
 std::unique_ptr<repository::Source> open_repository(const std::string& where);
 
+// open_repository for a sub-command: null after printing why on stderr.
+std::unique_ptr<repository::Source> open_repository_or_say(const std::string& where);
+
+// "auto": lbzip2 when it is on PATH; "builtin": libarchive's own decoder.
+std::string bzip2_program(const std::string& option);
+
 // A whole small file from http://, file:// or a path. Throws SourceError.
 std::string fetch_text(const std::string& where);
 

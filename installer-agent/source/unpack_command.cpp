@@ -1,7 +1,6 @@
 #include "installer-agent/source/unpack_command.hpp"
 
 #include "installer-agent/source/open.hpp"
-#include "installer-agent/unpack/archive_sink.hpp"
 #include "installer-agent/unpack/root_unpacker.hpp"
 
 #include <iostream>
@@ -18,16 +17,17 @@ struct UnpackArgs {
 
 int run_unpack(const UnpackArgs& args)
 {
-    std::unique_ptr<repository::Source> source;
-    try {
-        source = open_repository(args.source);
-    } catch (const repository::SourceError& e) {
-        std::cerr << "xcp-installer: " << e.what() << '\n';
+    const auto source = open_repository_or_say(args.source);
+    if (!source) {
         return 4;
     }
     std::error_code ec;
     std::filesystem::create_directories(args.into, ec);
-    RootUnpacker unpacker(std::filesystem::absolute(args.into), args.bzip2 == "auto" ? parallel_bzip2() : std::string());
+    if (ec) {
+        std::cerr << "xcp-installer: cannot create " << args.into << ": " << ec.message() << '\n';
+        return 4;
+    }
+    RootUnpacker unpacker(std::filesystem::absolute(args.into), bzip2_program(args.bzip2));
     repository::VerifyOptions options;
     options.unpacker = &unpacker;
     options.stop_at_first_problem = true;

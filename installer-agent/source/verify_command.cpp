@@ -43,11 +43,8 @@ nlohmann::json to_json(const repository::VerifyReport& report)
 
 int run_verify(const VerifyArgs& args)
 {
-    std::unique_ptr<repository::Source> source;
-    try {
-        source = open_repository(args.source);
-    } catch (const repository::SourceError& e) {
-        std::cerr << "xcp-installer: " << e.what() << '\n';
+    const auto source = open_repository_or_say(args.source);
+    if (!source) {
         return 4;
     }
     const auto progress = [&](const repository::RepositoryCheck& r, const repository::PackageCheck& p,
