@@ -136,6 +136,9 @@ void add_install_options(CLI::App& app, InstallArgs& a)
     app.add_flag("--keep-work-dir", a.keep_work_dir, "Keep the staging tree afterwards (debugging)");
     app.add_option("--boot-code-dir", a.boot_code_dir, "Where syslinux's mbr.bin and gptmbr.bin are")
         ->capture_default_str();
+    app.add_option("--syslinux-modules-dir", a.syslinux_modules_dir,
+                   "Where syslinux's BIOS modules are (mboot.c32, for extlinux, when the packages lack it)")
+        ->capture_default_str();
     app.add_option("--local-source", a.local_source, "The directory <source type=\"local\"> means");
     app.add_option("--bzip2", a.bzip2, "bzip2 decoder: auto (lbzip2 on every core when on PATH) or builtin")
         ->capture_default_str()
@@ -224,6 +227,7 @@ int run_install(const InstallArgs& args)
     CarryOutOptions options;
     options.work_dir = args.work_dir;
     options.boot_code_dir = args.boot_code_dir;
+    options.syslinux_modules_dir = args.syslinux_modules_dir;
     options.local_source = args.local_source;
     options.keep_work_dir = args.keep_work_dir;
     options.bzip2_program = bzip2_program(args.bzip2);

@@ -2,6 +2,7 @@
 
 #include "installer-agent/configure/bootloader.hpp"
 #include "installer-agent/configure/control_domain.hpp"
+#include "installer-agent/disk/extlinux.hpp"
 #include "installer-agent/disk/filesystems.hpp"
 #include "installer-agent/disk/partition_table.hpp"
 #include "installer-agent/run/stage_scripts.hpp"
@@ -213,6 +214,12 @@ BootloaderConfig configure_root(const af::Answerfile& a, const Plan& plan, const
         bootloader_config(a, plan.era, plan.layout.table, *files, inputs.root_label, o.dom0_mem_mib, uefi);
     if (!config.on_esp) {
         write_file(root, {config.path, config.text});
+        if (config.kind == "extlinux") {
+            for (const auto& name : add_syslinux_modules(o.syslinux_modules_dir, root / "boot")) {
+                progress.note("xcp-installer: neither the packages nor " + o.syslinux_modules_dir.string() +
+                              " hold " + name + ", which " + config.path + " needs to boot Xen");
+            }
+        }
         return config;
     }
     // What the packages put under /boot/efi belongs on the ESP, which dom0
@@ -249,23 +256,6 @@ void check_disks(const Plan& plan, const Probe& probe)
     }
 }
 
-// BIOS: syslinux's MBR code (extlinux) and the bootable flag on root.
-void write_boot_loader(const fs::path& disk, const Plan& plan, const CarryOutOptions& o, const BootloaderConfig& boot,
-                       const PlannedPartition& root, Progress& progress)
-{
-    if (boot.kind == "extlinux") {
-        const auto code = o.boot_code_dir / boot.boot_code;
-        if (fs::exists(code)) {
-            write_boot_code(disk, code);
-        } else {
-            progress.note("xcp-installer: no " + code.string() + ": the MBR boot code is not written");
-        }
-    }
-    mark_bootable(disk, plan.layout, root.number);
-    progress.step(95, "bootloader", boot.kind + ": " + boot.path + ", partition " + std::to_string(root.number) +
-                                        " marked bootable");
-}
-
 void check_filesystem(const fs::path& disk, const PlannedPartition& p)
 {
     const auto device = disk.string() + "?offset=" + std::to_string(p.start);
@@ -274,6 +264,32 @@ void check_filesystem(const fs::path& disk, const PlannedPartition& p)
         throw Failure("the new root filesystem on " + disk.string() + " partition " + std::to_string(p.number) +
                       " does not check clean: " + r.failure("e2fsck"));
     }
+}
+
+// BIOS: extlinux's boot sector and ldlinux.sys (the filesystem checked again
+// after), syslinux's MBR code, and the bootable flag on root, in that order.
+void write_boot_loader(const fs::path& disk, const Plan& plan, const CarryOutOptions& o, const BootloaderConfig& boot,
+                       const PlannedPartition& root, const WorkDir& work, Progress& progress)
+{
+    std::string done = boot.kind + ": " + boot.path;
+    if (boot.kind == "extlinux") {
+        if (const auto why = extlinux_unavailable(); why.empty()) {
+            install_extlinux(disk, root, work.path() / "mnt");
+            check_filesystem(disk, root);
+            done += ", boot sector and ldlinux.sys installed";
+        } else {
+            progress.note("xcp-installer: extlinux's boot sector is not installed (" + why +
+                          "): the host cannot boot from this disk until it is");
+        }
+        const auto code = o.boot_code_dir / boot.boot_code;
+        if (fs::exists(code)) {
+            write_boot_code(disk, code);
+        } else {
+            progress.note("xcp-installer: no " + code.string() + ": the MBR boot code is not written");
+        }
+    }
+    mark_bootable(disk, plan.layout, root.number);
+    progress.step(95, "bootloader", done + ", partition " + std::to_string(root.number) + " marked bootable");
 }
 
 // After a failure past partitioning, the log goes where the reference puts
@@ -377,7 +393,7 @@ CarryOutResult carry_out(const af::Answerfile& a, const Plan& plan, const Probe&
             progress.step(95, "bootloader", "grub2 (UEFI): the ESP (partition " + std::to_string(esp->number) +
                                                 ") holds " + boot.path);
         } else {
-            write_boot_loader(disk, plan, o, boot, *root_part, progress);
+            write_boot_loader(disk, plan, o, boot, *root_part, *work, progress);
         }
         run_stage_scripts(a, af::ScriptStage::installation_complete, {"0"}, work->path(), progress);
         result.ok = true;

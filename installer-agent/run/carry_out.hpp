@@ -18,6 +18,7 @@ namespace xcp::installer {
 struct CarryOutOptions {
     std::filesystem::path work_dir;                        // the staging tree goes below it
     std::filesystem::path boot_code_dir = "/usr/lib/syslinux/mbr";
+    std::filesystem::path syslinux_modules_dir = "/usr/lib/syslinux/modules/bios";  // mboot.c32 for extlinux
     std::string local_source;                              // what <source type="local"> means
     std::string bzip2_program;                             // "" : libarchive's decoder
     bool keep_work_dir = false;

@@ -9,11 +9,27 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 extern char** environ;
 
 namespace xcp::installer {
+
+std::string find_on_path(const std::string& name)
+{
+    const char* path = std::getenv("PATH");
+    for (const auto dir : util::split(path != nullptr ? path : "/usr/bin:/bin", ':')) {
+        if (dir.empty()) {
+            continue;
+        }
+        auto candidate = std::string(dir) + "/" + name;
+        if (::access(candidate.c_str(), X_OK) == 0) {
+            return candidate;
+        }
+    }
+    return {};
+}
 
 std::string CommandResult::failure(const std::string& name) const
 {

@@ -15,6 +15,9 @@ struct CommandResult {
     [[nodiscard]] std::string failure(const std::string& name) const;
 };
 
+// The program's full path when `name` is an executable on PATH, else "".
+std::string find_on_path(const std::string& name);
+
 // `environment` entries (NAME=value) are added to the installer's own.
 CommandResult run_command(const std::vector<std::string>& argv, const std::vector<std::string>& environment = {});
 

@@ -1,7 +1,7 @@
 #include "installer-agent/unpack/archive_sink.hpp"
 
+#include "installer-agent/system/command.hpp"
 #include "libxcp/repository/manifest.hpp"
-#include "libxcp/util/text.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -51,14 +50,8 @@ int extract_flags()
 
 std::string parallel_bzip2()
 {
-    const char* path = std::getenv("PATH");
-    for (const auto dir : util::split(path != nullptr ? path : "/usr/bin:/bin", ':')) {
-        const auto candidate = std::filesystem::path(std::string(dir)) / "lbzip2";
-        if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) {
-            return candidate.string() + " -d";
-        }
-    }
-    return {};
+    const auto lbzip2 = find_on_path("lbzip2");
+    return lbzip2.empty() ? std::string() : lbzip2 + " -d";
 }
 
 ArchiveSink::ArchiveSink(std::filesystem::path root, std::string dest, std::string what, std::string bzip2_program)

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -241,6 +242,27 @@ TEST_F(InstallerInstall, FreshInstallOverHttpIn2009Layout)
     EXPECT_NE(extlinux.find("append /boot/xen-3.4.2.gz "), std::string::npos) << extlinux;
     EXPECT_NE(extlinux.find("--- /boot/vmlinuz-" + kernel + " root=LABEL=root-"), std::string::npos) << extlinux;
     EXPECT_NE(cat(root, "/var/log/xcp-installer.log").find("populated from the verified tree"), std::string::npos);
+
+    // extlinux: its modules beside extlinux.conf, and, where it can be
+    // installed (root: the partition is loop-mounted), ldlinux.sys and its
+    // boot sector in the partition's first sector.
+    EXPECT_EQ(sh("md5sum < /usr/lib/syslinux/modules/bios/mboot.c32"),
+              run("debugfs -R 'cat /boot/mboot.c32' " + quote((dev_ / "sda").string() + "?offset=1048576") +
+                  " 2>/dev/null | md5sum")
+                  .output);
+    EXPECT_FALSE(cat(root, "/boot/libcom32.c32").empty());
+    if (::geteuid() == 0) {
+        EXPECT_NE(r.output.find("boot sector and ldlinux.sys installed"), std::string::npos) << r.output;
+        EXPECT_GT(cat(root, "/boot/ldlinux.sys").size(), 30000U);
+        EXPECT_NE(sh("dd if=" + quote((dev_ / "sda").string()) + " bs=512 skip=2048 count=1 2>/dev/null | strings")
+                      .find("SYSLINUX"),
+                  std::string::npos);
+        EXPECT_EQ(run("grep -q " + quote(dir_.path().string()) + " /proc/mounts").exit_code, 1) << "unmounted";
+    } else {
+        EXPECT_NE(r.output.find("extlinux's boot sector is not installed (mounting the root filesystem needs root)"),
+                  std::string::npos)
+            << r.output;
+    }
 
     // Guest disks: nothing left of old signatures; the MBR has syslinux's code.
     EXPECT_EQ(sh("head -c 1048576 " + quote((dev_ / "sdb").string()) + " | tr -d '\\0' | wc -c"), "0\n");
