@@ -33,14 +33,18 @@ std::optional<BootFiles> find_boot_files(std::vector<std::string> names)
     return f;
 }
 
+bool uses_extlinux(const af::Answerfile& a, LayoutEra era, bool uefi)
+{
+    const auto kind = a.bootloader ? a.bootloader->kind : af::BootloaderKind::unspecified;
+    return !uefi && (kind == af::BootloaderKind::extlinux ||
+                     (kind == af::BootloaderKind::unspecified && era == LayoutEra::legacy));
+}
+
 BootloaderConfig bootloader_config(const af::Answerfile& a, LayoutEra era, const std::string& table,
                                    const BootFiles& f, const std::string& root_label, int dom0_mem_mib,
                                    bool uefi)
 {
-    const auto kind = a.bootloader ? a.bootloader->kind : af::BootloaderKind::unspecified;
-    // extlinux boots BIOS machines only; UEFI always gets grub.
-    const bool extlinux = !uefi && (kind == af::BootloaderKind::extlinux ||
-                                    (kind == af::BootloaderKind::unspecified && era == LayoutEra::legacy));
+    const bool extlinux = uses_extlinux(a, era, uefi);
     const auto mem = std::to_string(dom0_mem_mib) + "M";
     const auto xen_args = "dom0_mem=" + mem + ",max:" + mem + " com1=115200,8n1 console=com1,vga";
     const auto kernel_args = "root=LABEL=" + root_label + " ro xencons=hvc console=hvc0 console=tty0";

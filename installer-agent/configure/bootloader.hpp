@@ -27,6 +27,10 @@ struct BootloaderConfig {
     std::string boot_code;  // syslinux MBR code to write, when extlinux: mbr.bin or gptmbr.bin
 };
 
+// extlinux boots BIOS machines only; UEFI always gets grub. Without a
+// <bootloader> element, the 2009 layout gets extlinux and the modern grub2.
+bool uses_extlinux(const answerfile::Answerfile& a, LayoutEra era, bool uefi);
+
 BootloaderConfig bootloader_config(const answerfile::Answerfile& a, LayoutEra era, const std::string& table,
                                    const BootFiles& files, const std::string& root_label, int dom0_mem_mib,
                                    bool uefi);

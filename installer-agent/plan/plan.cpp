@@ -1,8 +1,10 @@
 #include "installer-agent/plan/plan.hpp"
 
+#include "installer-agent/configure/bootloader.hpp"
 #include "libxcp/answerfile/names.hpp"
 #include "libxcp/answerfile/values.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -174,7 +176,13 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
             s.push_back({"mkfs", partition_path(plan.primary, p.number), "ext3 logs, with the install log"});
         }
     }
-    s.push_back({"bootloader", plan.primary, "boot code and the bootable flag, only after every byte is verified"});
+    const bool uefi = std::any_of(layout->partitions.begin(), layout->partitions.end(),
+                                  [](const PlannedPartition& p) { return p.role == "ESP"; });
+    const auto boot_steps = uefi ? "grub.cfg and the vendor's loader onto the ESP"
+                            : uses_extlinux(a, o.era, false)
+                                ? "extlinux's boot sector, syslinux's MBR code and the bootable flag"
+                                : "the bootable flag (grub2's own boot code is not installed)";
+    s.push_back({"bootloader", plan.primary, std::string(boot_steps) + ", only after every byte is verified"});
     s.push_back({"report", "installation-complete", "scripts run with 0, or 1 on any failure"});
     return plan;
 }

@@ -273,6 +273,29 @@ TEST_F(InstallerInstall, FreshInstallOverHttpIn2009Layout)
     EXPECT_FALSE(fs::exists(dir_.path() / "work")) << "the staging tree is removed";
 }
 
+// The proof that the disk is bootable: a QEMU machine without a network
+// boots it with its own BIOS (SeaBIOS): syslinux's MBR code, extlinux's boot
+// sector, ldlinux.sys, extlinux.conf, and mboot.c32 loading Xen and the
+// kernel from the new root. The test's Xen is not a real one, so mboot.c32
+// stops there.
+TEST_F(InstallerInstall, TheInstalledDiskBootsInQemuThroughExtlinux)
+{
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "installing extlinux's boot sector needs root (a loop mount)";
+    }
+    write_answerfile(serve_repository());
+    const auto r = install();
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    Daemon qemu({"/usr/bin/qemu-system-x86_64", "-m", "128", "-display", "none", "-nic", "none", "-no-reboot", "-monitor",
+                 "none", "-serial", "stdio", "-drive", "file=" + (dev_ / "sda").string() + ",format=raw,if=ide"},
+                dir_.path() / "serial.log");
+    EXPECT_TRUE(qemu.wait_for_log("Loading /boot/vmlinuz-" + kernel + "... ok", std::chrono::seconds(90)))
+        << qemu.log();
+    const auto serial = qemu.log();
+    EXPECT_NE(serial.find("SYSLINUX 6"), std::string::npos) << serial;
+    EXPECT_NE(serial.find("Loading /boot/xen-3.4.2.gz... ok"), std::string::npos) << serial;
+}
+
 TEST_F(InstallerInstall, ModernLayoutWithSwapLogsAndGptNames)
 {
     // A driver repository, and scripts at each stage as the reference runs them.
