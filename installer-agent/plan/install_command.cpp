@@ -148,9 +148,10 @@ void add_install_options(CLI::App& app, InstallArgs& a)
         ->check(CLI::IsMember({"auto", "bios", "uefi"}));
     app.add_option("--network", a.network,
                    "auto: in the install environment, bring up the NIC that network_device=, BOOTIF= or "
-                   "network_config= name before fetching; off: leave the network alone")
+                   "network_config= name before fetching an answerfile from the network; on: the same, whatever "
+                   "the command line came from; off: leave the network alone")
         ->capture_default_str()
-        ->check(CLI::IsMember({"auto", "off"}));
+        ->check(CLI::IsMember({"auto", "on", "off"}));
     app.add_option("--events-url", a.events_url,
                    "Where progress events go: auto (the xcp-pxe server the answerfile came from), none, or a URL")
         ->capture_default_str();
@@ -166,8 +167,8 @@ int run_install(const InstallArgs& args)
                   << args.cmdline << ")\n";
         return 2;
     }
-    if (install_environment && args.network == "auto" && !where.starts_with("file://") && !where.starts_with("/") &&
-        !args.dry_run) {
+    const bool remote = !where.starts_with("file://") && !where.starts_with("/");
+    if (!args.dry_run && (args.network == "on" || (args.network == "auto" && install_environment && remote))) {
         bring_up_network(cmdline, std::cerr);
     }
     std::string text;

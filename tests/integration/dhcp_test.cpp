@@ -2,6 +2,7 @@
 // a veth pair (never a real interface): busybox udhcpc against full mode,
 // and a hand-built PXE client (tests/support/dhcp_probe.cpp) against proxy
 // mode.
+#include "tests/support/namespaces.hpp"
 #include "tests/support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -21,20 +22,10 @@ protected:
         if (::geteuid() != 0) {
             GTEST_SKIP() << "network namespaces need root; CI runs this as root";
         }
-        const std::vector<std::string> setup{
-            "ip netns add " + server_ns_,
-            "ip netns add " + client_ns_,
-            "ip link add xs" + id_ + " netns " + server_ns_ + " type veth peer name xc" + id_ + " netns " + client_ns_,
-            "ip -n " + server_ns_ + " addr add 10.77.0.1/24 dev xs" + id_,
-            "ip -n " + server_ns_ + " link set xs" + id_ + " up",
-            "ip -n " + client_ns_ + " link set xc" + id_ + " address 52:54:00:aa:00:01",
-            "ip -n " + client_ns_ + " addr add 10.77.0.2/24 dev xc" + id_,
-            "ip -n " + client_ns_ + " link set xc" + id_ + " up",
-        };
-        for (const auto& command : setup) {
-            const auto r = run(command);
-            ASSERT_EQ(r.exit_code, 0) << command << ": " << r.output;
-        }
+        net_ = std::make_unique<NamespacePair>("dhcp", "52:54:00:aa:00:01", "10.77.0.2");
+        ASSERT_EQ(net_->error(), "");
+        server_ns_ = net_->server_ns;
+        client_ns_ = net_->client_ns;
         std::filesystem::create_directories(dir_.path() / "tftp");
         std::filesystem::create_directories(dir_.path() / "http");
     }
@@ -42,8 +33,7 @@ protected:
     void TearDown() override
     {
         daemon_.reset();
-        run("ip netns del " + server_ns_);
-        run("ip netns del " + client_ns_);
+        net_.reset();
     }
 
     void start(const std::string& dhcp_flags)
@@ -51,7 +41,7 @@ protected:
         const auto command = "exec ip netns exec " + server_ns_ + " " + quote(xcp_pxe_binary().string()) +
                              " serve --state-dir " + quote(state()) + " --tftp-root " +
                              quote((dir_.path() / "tftp").string()) + " --http-root " +
-                             quote((dir_.path() / "http").string()) + " --interface xs" + id_ + " --http-port 8080 " +
+                             quote((dir_.path() / "http").string()) + " --interface " + net_->server_if + " --http-port 8080 " +
                              dhcp_flags;
         daemon_ = std::make_unique<Daemon>(std::vector<std::string>{"/bin/sh", "-c", command}, dir_.path() / "daemon.log");
         ASSERT_TRUE(daemon_->wait_for_log("dhcp: ")) << daemon_->log();
@@ -66,12 +56,11 @@ protected:
 
     [[nodiscard]] std::string pxe(const std::string& args) const
     {
-        return client(probe + " --interface xc" + id_ + " " + args).output;
+        return client(probe + " --interface " + net_->client_if + " " + args).output;
     }
 
-    std::string id_ = std::to_string(::getpid() % 100000);
-    std::string server_ns_ = "xcp-dhcp-s-" + id_;
-    std::string client_ns_ = "xcp-dhcp-c-" + id_;
+    std::unique_ptr<NamespacePair> net_;
+    std::string server_ns_, client_ns_;
     TempDir dir_;
     std::unique_ptr<Daemon> daemon_;
 };
@@ -83,24 +72,24 @@ TEST_F(DhcpNetwork, FullModeLeasesFromTheRangeAndHonoursReservations)
                   .exit_code,
               0);
     start("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110 --dhcp-router 10.77.0.1 --dhcp-dns 10.77.0.1");
-    const auto udhcpc = "timeout 25 busybox udhcpc -i xc" + id_ + " -n -q -f -s /bin/true -t 3 -T 1";
+    const auto udhcpc = "timeout 25 busybox udhcpc -i " + net_->client_if + " -n -q -f -s /bin/true -t 3 -T 1";
     auto r = client(udhcpc);
     EXPECT_NE(r.output.find("lease of 10.77.0.100 obtained from 10.77.0.1"), std::string::npos) << r.output;
     r = client(udhcpc);
     EXPECT_NE(r.output.find("lease of 10.77.0.100 obtained"), std::string::npos) << "same client, same address";
 
-    ASSERT_EQ(client("ip link set xc" + id_ + " address 52:54:00:aa:00:02").exit_code, 0);
+    ASSERT_EQ(client("ip link set " + net_->client_if + " address 52:54:00:aa:00:02").exit_code, 0);
     r = client(udhcpc);
     EXPECT_NE(r.output.find("lease of 10.77.0.50 obtained"), std::string::npos) << "the reservation: " << r.output;
 
-    ASSERT_EQ(client("ip link set xc" + id_ + " address 52:54:00:aa:00:03").exit_code, 0);
+    ASSERT_EQ(client("ip link set " + net_->client_if + " address 52:54:00:aa:00:03").exit_code, 0);
     r = client(udhcpc);
     EXPECT_NE(r.output.find("lease of 10.77.0.101 obtained"), std::string::npos) << "a new client, the next one";
 
     // Leases live in the inventory: a restarted server gives the same ones.
     daemon_.reset();
     start("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110");
-    ASSERT_EQ(client("ip link set xc" + id_ + " address 52:54:00:aa:00:01").exit_code, 0);
+    ASSERT_EQ(client("ip link set " + net_->client_if + " address 52:54:00:aa:00:01").exit_code, 0);
     r = client(udhcpc);
     EXPECT_NE(r.output.find("lease of 10.77.0.100 obtained"), std::string::npos) << r.output;
 
@@ -170,7 +159,7 @@ TEST_F(DhcpNetwork, FullModeRefusesToStartWithoutARange)
 {
     const auto r = run("ip netns exec " + server_ns_ + " " + quote(xcp_pxe_binary().string()) + " serve --state-dir " +
                        quote(state()) + " --tftp-root " + quote((dir_.path() / "tftp").string()) + " --http-root " +
-                       quote((dir_.path() / "http").string()) + " --interface xs" + id_ + " --dhcp full");
+                       quote((dir_.path() / "http").string()) + " --interface " + net_->server_if + " --dhcp full");
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.output.find("--dhcp full needs --dhcp-range"), std::string::npos) << r.output;
 }

@@ -2,6 +2,7 @@
 // legacy repository built with tar, bzip2 and md5sum and served over HTTP by
 // busybox httpd or by xcp-pxe itself. The result is read back with tools we
 // did not write: sfdisk --json, blkid, debugfs, e2fsck, md5sum.
+#include "tests/support/namespaces.hpp"
 #include "tests/support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -686,6 +687,62 @@ TEST_F(InstallerInstall, FromAnXcpPxeServerToLocalBoot)
     EXPECT_EQ(r.output.find(password), std::string::npos);
     EXPECT_EQ(daemon.log().find(password), std::string::npos);
     EXPECT_EQ(cat(1 << 20, "/etc/hostname"), "chain\n");
+}
+
+// The network half of the chain, in two network namespaces the test makes:
+// xcp-pxe serves DHCP (full mode), TFTP and HTTP on one side of a veth pair;
+// on the other, the installer starts with no address, brings the NIC up with
+// udhcpc against xcp-pxe, and installs from it.
+TEST_F(InstallerInstall, BringsUpItsNicByDhcpFromXcpPxeAndInstalls)
+{
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "network namespaces need root; CI runs this as root";
+    }
+    const std::string mac = "52:54:00:aa:bb:08";
+    NamespacePair net("inst", mac, "");
+    ASSERT_EQ(net.error(), "");
+    const std::string server = NamespacePair::server_address;
+    const auto state = dir_.path() / "state";
+    const auto cli = [&](const std::string& args) {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --state-dir " + quote(state.string()),
+                   std::chrono::seconds(30));
+    };
+    ASSERT_EQ(cli("host add " + mac + " --hostname netchain --set guest-disks=sdb,sdc --set repository=http://" +
+                  server + ":8080/repo/")
+                  .exit_code,
+              0);
+    fs::create_directories(dir_.path() / "tftp");
+    Daemon daemon({"/bin/sh", "-c",
+                   "exec ip netns exec " + net.server_ns + " " + quote(xcp_pxe_binary().string()) + " serve --state-dir " +
+                       quote(state.string()) + " --tftp-root " + quote((dir_.path() / "tftp").string()) +
+                       " --http-root " + quote((dir_.path() / "http").string()) + " --interface " + net.server_if +
+                       " --http-port 8080 --dhcp full --dhcp-range 10.77.0.100,10.77.0.110 --dhcp-router " + server},
+                  dir_.path() / "daemon.log");
+    ASSERT_TRUE(daemon.wait_for_log("hosts reach us at")) << daemon.log();
+
+    const auto config = run("ip netns exec " + net.server_ns + " curl -sS --max-time 20 tftp://" + server +
+                            "/pxelinux.cfg/01-52-54-00-aa-bb-08")
+                            .output;
+    const auto append = config.find("append ");
+    ASSERT_NE(append, std::string::npos) << config;
+    const auto cmdline = dir_.path() / "cmdline";
+    std::ofstream(cmdline) << config.substr(append + 7, config.find('\n', append) - append - 7) << '\n';
+    ASSERT_NE(read(cmdline).find("answerfile=http://" + server + ":8080/answerfile/"), std::string::npos) << config;
+
+    const auto r = run("ip netns exec " + net.client_ns + " env PATH=/usr/sbin:/usr/bin:/sbin:/bin " +
+                           quote(installer_binary().string()) + " --network on --cmdline " + quote(cmdline.string()) +
+                           " --dev-dir " + quote(dev_.string()) + " --work-dir " +
+                           quote((dir_.path() / "work").string()),
+                       std::chrono::seconds(300));
+    ASSERT_EQ(r.exit_code, 0) << r.output << daemon.log();
+    EXPECT_NE(r.output.find("network up on " + net.client_if + " (dhcp)"), std::string::npos) << r.output;
+    EXPECT_NE(run("ip -n " + net.client_ns + " -4 addr show dev " + net.client_if).output.find("10.77.0.100/24"),
+              std::string::npos)
+        << "the first address of the range";
+    const auto shown = nlohmann::json::parse(cli("host show " + mac + " --json").output, nullptr, false);
+    ASSERT_TRUE(shown.is_object());
+    EXPECT_EQ(shown["state"], "installed") << shown.dump();
+    EXPECT_EQ(cat(1 << 20, "/etc/hostname"), "netchain\n");
 }
 
 }  // namespace
