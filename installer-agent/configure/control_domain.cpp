@@ -19,16 +19,6 @@ std::string disk_path(const std::string& disk)
     return "/dev/" + af::canonical_disk(disk);
 }
 
-const PlannedPartition* by_role(const Layout& layout, std::string_view role)
-{
-    for (const auto& p : layout.partitions) {
-        if (p.role == role) {
-            return &p;
-        }
-    }
-    return nullptr;
-}
-
 std::string management_conf(const af::Answerfile& a)
 {
     std::string out;

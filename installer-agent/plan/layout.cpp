@@ -19,6 +19,16 @@ constexpr std::uint64_t gpt_tail = 34 * 512;
 
 }  // namespace
 
+const PlannedPartition* by_role(const Layout& layout, std::string_view role)
+{
+    for (const auto& p : layout.partitions) {
+        if (p.role == role) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
 std::string partition_path(const std::string& disk, int number)
 {
     const auto name = answerfile::canonical_disk(disk);

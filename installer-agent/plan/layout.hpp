@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xcp::installer {
@@ -41,6 +42,9 @@ inline constexpr std::uint64_t GiB = 1024 * MiB;
 // "sda" + 3 -> "/dev/sda3"; "nvme0n1" -> "/dev/nvme0n1p3";
 // "disk/by-id/x" -> "/dev/disk/by-id/x-part3".
 std::string partition_path(const std::string& disk, int number);
+
+// The layout's partition with `role` (root, logs, ESP...), or nullptr.
+const PlannedPartition* by_role(const Layout& layout, std::string_view role);
 
 // The smallest primary disk each era accepts.
 std::uint64_t minimum_disk(LayoutEra era);

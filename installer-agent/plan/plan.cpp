@@ -4,7 +4,6 @@
 #include "libxcp/answerfile/names.hpp"
 #include "libxcp/answerfile/values.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -176,9 +175,7 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
             s.push_back({"mkfs", partition_path(plan.primary, p.number), "ext3 logs, with the install log"});
         }
     }
-    const bool uefi = std::any_of(layout->partitions.begin(), layout->partitions.end(),
-                                  [](const PlannedPartition& p) { return p.role == "ESP"; });
-    const auto boot_steps = uefi ? "grub.cfg and the vendor's loader onto the ESP"
+    const auto boot_steps = by_role(*layout, "ESP") != nullptr ? "grub.cfg and the vendor's loader onto the ESP"
                             : uses_extlinux(a, o.era, false)
                                 ? "extlinux's boot sector, syslinux's MBR code and the bootable flag"
                                 : "the bootable flag (grub2's own boot code is not installed)";

@@ -55,16 +55,6 @@ private:
     bool keep_;
 };
 
-const PlannedPartition* by_role(const Layout& layout, std::string_view role)
-{
-    for (const auto& p : layout.partitions) {
-        if (p.role == role) {
-            return &p;
-        }
-    }
-    return nullptr;
-}
-
 void write_file(const fs::path& root, const RootFile& f)
 {
     const auto path = root / f.path;
