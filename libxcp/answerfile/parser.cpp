@@ -174,6 +174,10 @@ Origin Parser::origin_of(pugi::xml_node node) const
     Origin o = origin_at(node.offset_debug() - 1);
     o.element = "<" + std::string(node.name());
     for (const auto a : node.attributes()) {
+        if (o.element.size() > 200) {
+            o.element += " ...";
+            break;
+        }
         o.element += " " + std::string(a.name()) + "=" + quote(a.value());
     }
     o.element += ">";
@@ -223,14 +227,18 @@ void Parser::note_legacy(pugi::xml_node node, std::string what, bool meaning_cha
 
 void Parser::check_attributes(pugi::xml_node node, std::initializer_list<std::string_view> allowed)
 {
+    std::optional<Origin> origin;  // made once per element, not per attribute
     for (const auto a : node.attributes()) {
         if (std::find(allowed.begin(), allowed.end(), std::string_view(a.name())) == allowed.end()) {
             std::string expected;
             for (const auto name : allowed) {
                 expected += (expected.empty() ? "" : ", ") + std::string(name);
             }
+            if (!origin) {
+                origin = origin_of(node);
+            }
             result_.diagnostics.lenient(
-                origin_of(node),
+                *origin,
                 "unknown attribute " + std::string(a.name()) + " is ignored" +
                     (expected.empty() ? std::string("; this element takes none")
                                       : "; this element takes " + expected),
@@ -360,6 +368,30 @@ ParseResult Parser::run()
     const auto top = doc.document_element();
     if (!top) {
         result_.diagnostics.error({}, "the file has no root element; expected <installation> or <restore>");
+        return std::move(result_);
+    }
+    // A file with thousands of attributes on one element is refused before
+    // any check looks at them: each check is then linear in the file.
+    struct Crowded : pugi::xml_tree_walker {
+        pugi::xml_node found;
+        bool for_each(pugi::xml_node& node) override
+        {
+            std::size_t n = 0;
+            for (auto a = node.first_attribute(); a; a = a.next_attribute()) {
+                if (++n > max_attributes_per_element) {
+                    found = node;
+                    return false;
+                }
+            }
+            return true;
+        }
+    } crowded;
+    doc.traverse(crowded);
+    if (crowded.found) {
+        auto at = origin_at(crowded.found.offset_debug() - 1);
+        at.element = "<" + util::printable(crowded.found.name(), 64) + ">";
+        result_.diagnostics.error(at, "has more than " + std::to_string(max_attributes_per_element) +
+                                          " attributes; no answerfile element takes that many");
         return std::move(result_);
     }
     root(top);

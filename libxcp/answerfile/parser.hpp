@@ -17,6 +17,8 @@ struct ParseOptions {
 
 // Answerfiles are a few KiB; anything this large is a mistake or an attack.
 inline constexpr std::size_t max_answerfile_bytes = 1024 * 1024;
+// No element takes more than five; a few unknown ones are warned about.
+inline constexpr std::size_t max_attributes_per_element = 16;
 
 // A spelling of the 2009 dialect that the file used, for `convert`.
 struct LegacyUse {

@@ -34,6 +34,10 @@ DeclaredEncoding declared_encoding(std::string_view text);
 // Text from the network or a file, safe for a log line or a message: bytes
 // outside printable ASCII and backslashes become \xNN, and it is cut at `max`.
 std::string printable(std::string_view text, std::size_t max = 200);
+// Control characters (C0 and DEL) become \xNN; everything else, UTF-8 and
+// backslashes included, is kept. For what others send that reaches a log or
+// a terminal: no line breaks, no escape sequences.
+std::string escape_controls(std::string_view text);
 
 // The pieces between separators, empty ones included: "a,,b" is a, "", b.
 std::vector<std::string_view> split(std::string_view text, char separator);

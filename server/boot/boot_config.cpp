@@ -9,7 +9,7 @@ namespace {
 Template load(const std::filesystem::path& dir, const char* file)
 {
     const auto path = (dir / file).string();
-    return Template(path, read_template_file(path), Escaping::none, boot_placeholders());
+    return Template(path, read_template_file(path), Escaping::words, boot_placeholders());
 }
 
 std::string_view basename(std::string_view path)

@@ -51,6 +51,29 @@ void check_placeholders(const std::string& name, std::string_view text, const st
     }
 }
 
+bool splits(std::string_view value)
+{
+    return std::any_of(value.begin(), value.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u <= 0x20 || u == 0x7f;
+    });
+}
+
+void check_words(const std::string& name, const TemplateValues& values)
+{
+    for (const auto& [key, value] : values) {
+        const auto* text = std::get_if<std::string>(&value);
+        const auto* list = std::get_if<std::vector<std::string>>(&value);
+        const bool bad = (text != nullptr && splits(*text)) ||
+                         (list != nullptr && std::any_of(list->begin(), list->end(), [](const auto& s) { return splits(s); }));
+        if (bad) {
+            throw TemplateError(name + ": the value of {{" + key +
+                                "}} holds a space or a control character, which would change the config's lines or "
+                                "arguments; refused");
+        }
+    }
+}
+
 mustache::data to_data(const TemplateValues& values)
 {
     mustache::data out;
@@ -91,7 +114,8 @@ Template::Template(std::string name, std::string text, Escaping escaping, const 
 std::string Template::render(const TemplateValues& values) const
 {
     mustache::mustache parsed(text_);
-    if (escaping_ == Escaping::none) {
+    if (escaping_ == Escaping::words) {
+        check_words(name_, values);
         parsed.set_custom_escape([](const std::string& s) { return s; });
     }
     auto out = parsed.render(to_data(values));

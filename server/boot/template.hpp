@@ -23,7 +23,11 @@ using TemplateValues = std::map<std::string, TemplateValue, std::less<>>;
 
 enum class Escaping {
     xml,   // & < > " ' become entities: a value cannot inject an element
-    none,  // boot configs; values are checked when they are set
+    // Boot configs: values go in as they are, and one holding whitespace or
+    // a control character is refused (TemplateError), since pxelinux, grub and
+    // iPXE split lines and arguments on them. Refused, not escaped: none of the
+    // three has an escape that all of them honour.
+    words,
 };
 
 class Template {

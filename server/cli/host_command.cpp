@@ -9,8 +9,10 @@
 #include "server/inventory/inventory.hpp"
 #include "server/service/host_admin.hpp"
 #include "server/service/host_json.hpp"
+#include "libxcp/util/text.hpp"
 
 #include <fstream>
+#include <set>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -123,9 +125,13 @@ int show_host(const HostArgs& a)
     }
     std::cout << "events:\n";
     for (const auto& e : events) {
-        std::cout << "  " << e.at << "  " << std::setw(9) << e.source << "  "
-                  << (e.step.empty() ? "" : e.step + " ") << (e.percent ? std::to_string(*e.percent) + "% " : "")
-                  << e.message << (e.final ? std::string(" [") + std::string(to_string(*e.final)) + "]" : "") << '\n';
+        // Sanitized again on the way out: rows older versions stored may hold
+        // escape sequences meant for this terminal.
+        std::cout << "  " << e.at << "  " << std::setw(9) << util::escape_controls(e.source) << "  "
+                  << (e.step.empty() ? "" : util::escape_controls(e.step) + " ")
+                  << (e.percent ? std::to_string(*e.percent) + "% " : "") << util::escape_controls(e.message)
+                  << (e.final ? std::string(" [") + std::string(to_string(*e.final)) + "]" : "")
+                  << (e.repeats > 1 ? " (x" + std::to_string(e.repeats) + ")" : "") << '\n';
     }
     return exit_ok;
 }
@@ -221,6 +227,7 @@ int import_hosts(const HostArgs& a)
     const boot::Profiles profiles(a.paths.profiles_dir);
     Inventory inv(a.paths.state_dir);
     std::vector<inventory::Host> hosts;
+    std::set<std::string> seen;
     std::vector<std::string> errors;
     int number = 1;
     while (std::getline(in, line)) {
@@ -249,7 +256,7 @@ int import_hosts(const HostArgs& a)
             }
             (void)profiles.load(profile);
             auto host = service::new_host(fields[static_cast<std::size_t>(mac_column)], profile, settings);
-            if (inv.find(host.mac) || std::any_of(hosts.begin(), hosts.end(), [&](const auto& h) { return h.mac == host.mac; })) {
+            if (!seen.insert(host.mac).second || inv.find(host.mac)) {
                 throw AdminError("host " + host.mac + " is already in the inventory or earlier in the file");
             }
             hosts.push_back(std::move(host));
@@ -265,9 +272,7 @@ int import_hosts(const HostArgs& a)
                   << '\n';
         return exit_invalid;
     }
-    for (const auto& h : hosts) {
-        inv.add(h);
-    }
+    inv.add_all(hosts);
     std::cout << hosts.size() << " host" << (hosts.size() == 1 ? "" : "s") << " imported from " << a.file << '\n';
     return exit_ok;
 }

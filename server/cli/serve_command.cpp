@@ -5,20 +5,24 @@
 #include "server/cli/dhcp_options.hpp"
 #include "server/cli/exit_codes.hpp"
 #include "server/cli/logging.hpp"
+#include "server/boot/boot_config.hpp"
 #include "server/http/server.hpp"
-#include "server/inventory/secrets.hpp"
+#include "server/inventory/token_file.hpp"
 #include "server/service/provisioning_service.hpp"
 #include "server/tftp/root_resolver.hpp"
 #include "server/tftp/server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
 #include <sys/stat.h>
 
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <thread>
 
 namespace xcp::cli {
 namespace {
@@ -44,7 +48,13 @@ struct ServeArgs {
     std::size_t max_transfers = 1024;
     std::size_t max_per_client = 32;
     unsigned timeout_ms = 1000;
-    unsigned max_client_timeout_s = 255;
+    // A client's RFC 2349 timeout multiplies how long a lost client holds its
+    // slot; PXE ROMs ask none, curl a few seconds.
+    unsigned max_client_timeout_s = 10;
+    unsigned tftp_stall_s = 45;
+    std::size_t events_keep = inventory::Inventory::default_events_keep;
+    double host_events_rate = 5;
+    bool bind_tokens = false;
     int retransmits = 6;
     std::size_t cache_mib = 1024;
     // Larger files are read block by block: reading one whole on its first
@@ -69,8 +79,41 @@ tftp::ServerSettings tftp_settings(const ServeArgs& args, const asio::ip::addres
     s.max_transfers_per_client = args.max_per_client;
     s.transfer.timeout = std::chrono::milliseconds(args.timeout_ms);
     s.transfer.max_retransmits = args.retransmits;
+    s.transfer.max_stall = std::chrono::seconds(args.tftp_stall_s);
     return s;
 }
+
+// Runs `io` until it is stopped. Each protocol catches in its own handlers,
+// with the connection or packet named; this is the net under those.
+void run_guarded(asio::io_context& io, const char* what)
+{
+    for (;;) {
+        try {
+            io.run();
+            return;
+        } catch (const std::exception& e) {
+            spdlog::error("{}: a handler failed and its work was dropped: {}", what, e.what());
+        }
+    }
+}
+
+// A second event loop on a thread of its own, stopped and joined however the
+// scope ends.
+class LoopThread {
+public:
+    LoopThread(asio::io_context& io, const char* what) : io_(io), thread_([this, what] { run_guarded(io_, what); }) {}
+    LoopThread(const LoopThread&) = delete;
+    LoopThread& operator=(const LoopThread&) = delete;
+    ~LoopThread()
+    {
+        io_.stop();
+        thread_.join();
+    }
+
+private:
+    asio::io_context& io_;
+    std::thread thread_;
+};
 
 template <typename Stop>
 void run_until_signal(asio::io_context& io, Stop stop)
@@ -83,7 +126,7 @@ void run_until_signal(asio::io_context& io, Stop stop)
             io.stop();
         }
     });
-    io.run();
+    run_guarded(io, "serve");
 }
 
 void log_totals(const tftp::ServerCounters& t)
@@ -92,24 +135,14 @@ void log_totals(const tftp::ServerCounters& t)
                  t.completed, t.failed, t.refused, t.malformed, t.bytes);
 }
 
-// The admin API's bearer token: the file's first line, created (0600) with a
-// random token when missing so that the API is never open without one.
+// The admin API's bearer token (inventory::load_token_file), logged when new.
 std::string load_api_token(const std::string& file)
 {
-    std::ifstream in(file);
-    std::string token;
-    if (in && std::getline(in, token) && !token.empty()) {
-        return token;
+    bool created = false;
+    auto token = inventory::load_token_file(file, created);
+    if (created) {
+        spdlog::info("admin API token written to {} (mode 0600: readable by this user only)", file);
     }
-    token = inventory::new_token();
-    const auto old = ::umask(077);
-    std::ofstream out(file, std::ios::trunc);
-    ::umask(old);
-    out << token << '\n';
-    if (!out) {
-        throw std::runtime_error("cannot write the API token file " + file);
-    }
-    spdlog::info("admin API token written to {} (readable by this user only)", file);
     return token;
 }
 
@@ -184,7 +217,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
 
     asio::io_context io(1);
     try {
-        inventory::Inventory inventory(args.paths.state_dir);
+        inventory::Inventory inventory(args.paths.state_dir, args.events_keep);
         const boot::Profiles profiles(args.paths.profiles_dir);
         for (const auto& p : profiles.list()) {
             if (!p.problem.empty()) {
@@ -201,6 +234,8 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         service_settings.site.kernel = args.boot_files.kernel;
         service_settings.site.image = args.boot_files.image;
         service_settings.unknown_hosts = *unknown;
+        service_settings.host_events_per_second = args.host_events_rate;
+        service_settings.bind_tokens_to_address = args.bind_tokens;
         service_settings.api_token = load_api_token(
             args.api_token_file.empty() ? (std::filesystem::path(args.paths.state_dir) / "api-token").string()
                                         : args.api_token_file);
@@ -212,8 +247,12 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
             [&service](std::string_view path, const asio::ip::address& client) {
                 return service.generated_tftp_file(path, client);
             },
-            files);
-        tftp::Server tftp_server(io, tftp_settings(args, address), resolver);
+            [](std::string_view path) { return boot::classify_tftp_path(path).has_value(); }, files);
+        // Everything that reads or writes the inventory runs here, one call at
+        // a time, so that a held SQLite lock (a CLI import) never stalls TFTP
+        // transfers or static files. Joined before the service goes.
+        asio::thread_pool inventory_thread(1);
+        tftp::Server tftp_server(io, tftp_settings(args, address), resolver, inventory_thread.get_executor());
 
         http::ServerSettings http_settings;
         http_settings.listen = {address, args.http_port};
@@ -223,28 +262,35 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         http_settings.max_connections_per_client = args.http_max_per_client;
         http_settings.request_timeout = std::chrono::seconds(args.http_request_timeout_s);
         http_settings.send_stall_timeout = std::chrono::seconds(args.http_send_timeout_s);
-        http::Server http_server(io, http_settings, service);
+        http::Server http_server(io, http_settings, service, inventory_thread.get_executor());
         service.watch(&tftp_server.counters(), &http_server.counters());
 
+        // DHCP waits on the inventory for every lease: it has a loop, a thread
+        // and a database connection of its own.
+        asio::io_context dhcp_io(1);
+        std::optional<inventory::Inventory> dhcp_inventory;
         std::unique_ptr<service::DhcpBootDecider> decider;
         std::unique_ptr<service::InventoryLeaseStore> leases;
         std::unique_ptr<dhcp::Server> dhcp_server;
         if (dhcp) {
+            dhcp_inventory.emplace(args.paths.state_dir, args.events_keep);
             service::DhcpBootSettings boot_settings;
             boot_settings.site = service_settings.site;
             boot_settings.next_server = dhcp->server.server;
             boot_settings.bios_loader = args.dhcp.bios_loader;
             boot_settings.efi_loader = args.dhcp.efi_loader;
             boot_settings.netboot_off = dhcp->netboot_off;
-            decider = std::make_unique<service::DhcpBootDecider>(boot_settings, inventory);
-            leases = std::make_unique<service::InventoryLeaseStore>(inventory);
-            dhcp_server = std::make_unique<dhcp::Server>(io, dhcp->server, *decider, leases.get());
+            decider = std::make_unique<service::DhcpBootDecider>(boot_settings, *dhcp_inventory);
+            leases = std::make_unique<service::InventoryLeaseStore>(*dhcp_inventory);
+            dhcp_server = std::make_unique<dhcp::Server>(dhcp_io, dhcp->server, *decider, leases.get());
         }
 
         tftp_server.start();
         http_server.start();
+        std::optional<LoopThread> dhcp_thread;
         if (dhcp_server) {
             dhcp_server->start();
+            dhcp_thread.emplace(dhcp_io, "dhcp");
         }
         spdlog::info("serving TFTP on {}:{} from {}, HTTP on {}:{} from {}; inventory {}; hosts reach us at {}",
                      args.listen, tftp_server.local_endpoint().port(), args.tftp_root, args.listen,
@@ -254,10 +300,11 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         run_until_signal(io, [&] {
             tftp_server.stop();
             http_server.stop();
-            if (dhcp_server) {
-                dhcp_server->stop();
-            }
         });
+        dhcp_thread.reset();
+        if (dhcp_server) {
+            dhcp_server->stop();
+        }
         log_totals(tftp_server.counters());
         const auto& h = http_server.counters();
         spdlog::info("http: {} connections, {} requests, {} bytes sent", h.connections, h.requests, h.bytes);
@@ -328,6 +375,20 @@ void add_serve_command(CLI::App& app, int& exit_code)
     cmd->add_option("--tftp-retransmits", args->retransmits, "Retransmissions before a client is taken as gone")
         ->capture_default_str()
         ->check(CLI::Range(1, 100));
+    cmd->add_option("--tftp-stall-limit", args->tftp_stall_s,
+                    "Seconds a transfer may go without progress, whatever the timeouts, before it ends")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
+    cmd->add_option("--events-keep", args->events_keep,
+                    "Events kept per host, newest first; repeats of the last one are counted, not stored")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--host-events-rate", args->host_events_rate,
+                    "Events and reports a host may post per second, bursts of ten times that (0: no limit)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1e6));
+    cmd->add_flag("--bind-tokens-to-address", args->bind_tokens,
+                  "Serve a host's answerfile only to the address our DHCP (full mode) leased to its MAC");
     cmd->add_option("--tftp-cache-mib", args->cache_mib,
                     "Memory for boot files shared across transfers (0: always read from disk)")
         ->capture_default_str();

@@ -48,6 +48,11 @@ class Handler {
 public:
     virtual ~Handler() = default;
     virtual Reply handle(const Request& request, const Client& client) = 0;
+    // True when handling this request may wait on something slow (a
+    // database lock): the server then calls handle() off its I/O thread, so
+    // that static files and other connections go on meanwhile. Such calls
+    // come from one thread at a time.
+    [[nodiscard]] virtual bool waits(const Request& /*request*/) const { return false; }
     // The request target as it may appear in a log (secrets in it replaced).
     [[nodiscard]] virtual std::string loggable_target(std::string_view target) const { return std::string(target); }
 };

@@ -56,48 +56,69 @@ public:
 
     void read()
     {
-        parser_.emplace();
-        parser_->header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
-        parser_->body_limit(settings_.max_body_bytes);
+        reader_.reset();
         stream_.expires_after(settings_.request_timeout);
-        beast_http::async_read(stream_, buffer_, *parser_,
-                               [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        parse();
+    }
+
+    // A handler completion body; whatever it throws ends this connection only.
+    template <typename F>
+    void guarded(const char* what, F&& body)
+    {
+        try {
+            body();
+        } catch (const std::exception& e) {
+            spdlog::error("http {} {} {}: {} failed: {}; connection closed", peer(), method_, target_, what, e.what());
+            close();
+        }
     }
 
 private:
-    void on_read(beast::error_code ec)
+    void parse()
+    {
+        auto outcome = reader_.parse();
+        if (std::holds_alternative<RequestReader::NeedMore>(outcome)) {
+            stream_.async_read_some(reader_.prepare(), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                self->guarded("reading a request", [&] { self->on_read_some(ec, n); });
+            });
+            return;
+        }
+        started_ = std::chrono::steady_clock::now();
+        if (auto* refused = std::get_if<RequestReader::Refused>(&outcome)) {
+            // The request itself is bad: answer and close.
+            spdlog::info("http {}: unusable request ({}): {}", peer(), refused->reason,
+                         static_cast<int>(refused->status));
+            keep_alive_ = false;
+            method_ = "-";
+            target_ = "-";
+            return respond(text_reply(refused->status, std::string(beast_http::obsolete_reason(refused->status)) + "\n"));
+        }
+        on_request(std::get<Request>(std::move(outcome)));
+    }
+
+    void on_read_some(beast::error_code ec, std::size_t n)
     {
         if (server_ == nullptr) {
             return;
         }
-        if (ec == beast_http::error::end_of_stream || ec == asio::error::operation_aborted ||
-            ec == asio::error::connection_reset || ec == asio::error::eof) {
-            return close();
-        }
         if (ec == beast::error::timeout) {
             ++server_->counters_.timeouts;
-            if (buffer_.size() > 0 || parser_->got_some()) {
+            if (reader_.started()) {
                 spdlog::info("http {}: request not complete within {} ms, connection closed", peer(),
                              settings_.request_timeout.count());
             }
             return close();
         }
-        started_ = std::chrono::steady_clock::now();
         if (ec) {
-            // The request itself is bad: answer and close.
-            auto status = beast_http::status::bad_request;
-            if (ec == beast_http::error::header_limit) {
-                status = beast_http::status::request_header_fields_too_large;
-            } else if (ec == beast_http::error::body_limit) {
-                status = beast_http::status::payload_too_large;
-            }
-            spdlog::info("http {}: unusable request ({}): {}", peer(), ec.message(), static_cast<int>(status));
-            keep_alive_ = false;
-            method_ = "-";
-            target_ = "-";
-            return respond(text_reply(status, std::string(beast_http::obsolete_reason(status)) + "\n"));
+            // The client went away (end of stream, reset) or the server stops.
+            return close();
         }
-        auto request = parser_->release();
+        reader_.commit(n);
+        parse();
+    }
+
+    void on_request(Request request)
+    {
         ++server_->counters_.requests;
         keep_alive_ = request.keep_alive();
         version_ = request.version();
@@ -110,14 +131,33 @@ private:
             reply.headers.set(beast_http::field::retry_after, "1");
             return respond(std::move(reply));
         }
-        Reply reply;
+        auto& handler = server_->handler_;
+        if (server_->blocking_ && handler.waits(request)) {
+            asio::post(server_->blocking_, [self = shared_from_this(), &handler, request = std::move(request)]() mutable {
+                auto reply = self->handle(handler, request);
+                const auto executor = self->stream_.get_executor();
+                // The session is let go of here, not on this thread after the post.
+                asio::post(executor, [self = std::move(self), reply = std::move(reply)]() mutable {
+                    if (self->server_ != nullptr) {
+                        self->guarded("sending a reply", [&] { self->respond(std::move(reply)); });
+                    }
+                });
+            });
+            return;
+        }
+        respond(handle(handler, request));
+    }
+
+    // Runs on the I/O thread or, for requests that wait, on the blocking
+    // executor: it reads only what does not change while a request is handled.
+    Reply handle(Handler& handler, const Request& request) const
+    {
         try {
-            reply = server_->handler_.handle(request, client_);
+            return handler.handle(request, client_);
         } catch (const std::exception& e) {
             spdlog::error("http {} {} {}: {}", peer(), method_, target_, e.what());
-            reply = text_reply(beast_http::status::internal_server_error, "internal error; see the server log\n");
+            return text_reply(beast_http::status::internal_server_error, "internal error; see the server log\n");
         }
-        respond(std::move(reply));
     }
 
     void respond(Reply reply)
@@ -150,7 +190,7 @@ private:
         auto message = std::make_shared<beast_http::response<beast_http::string_body>>(std::move(res));
         beast_http::async_write(stream_, *message,
                                 [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
-                                    self->on_header_written(ec);
+                                    self->guarded("sending a reply", [&] { self->on_header_written(ec); });
                                 });
     }
 
@@ -204,15 +244,17 @@ private:
                 stall_timer_.expires_after(settings_.send_stall_timeout);
                 stall_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
                     if (!ec) {
-                        self->on_stall();
+                        self->guarded("sending a file", [&] { self->on_stall(); });
                     }
                 });
                 stream_.socket().async_wait(tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
-                    self->stall_timer_.cancel();
-                    if (ec) {
-                        return self->finish(false);
-                    }
-                    self->send_file();
+                    self->guarded("sending a file", [&] {
+                        self->stall_timer_.cancel();
+                        if (ec) {
+                            return self->finish(false);
+                        }
+                        self->send_file();
+                    });
                 });
                 return;
             }
@@ -223,7 +265,8 @@ private:
             return finish(false);
         }
         if (file_->length > 0) {
-            asio::post(stream_.get_executor(), [self = shared_from_this()] { self->send_file(); });
+            asio::post(stream_.get_executor(),
+                       [self = shared_from_this()] { self->guarded("sending a file", [&] { self->send_file(); }); });
             return;
         }
         finish(true);
@@ -268,8 +311,7 @@ private:
     asio::steady_timer stall_timer_;
     std::uint64_t id_;
     Client client_;
-    beast::flat_buffer buffer_;
-    std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
+    RequestReader reader_{settings_.limits};
     std::optional<FileSlice> file_;
     std::chrono::steady_clock::time_point started_;
     std::chrono::steady_clock::time_point deadline_;
@@ -282,8 +324,8 @@ private:
     std::uint64_t body_bytes_ = 0;
 };
 
-Server::Server(asio::io_context& io, ServerSettings settings, Handler& handler)
-    : settings_(std::move(settings)), handler_(handler), acceptor_(io), accept_pause_(io),
+Server::Server(asio::io_context& io, ServerSettings settings, Handler& handler, asio::any_io_executor blocking)
+    : settings_(std::move(settings)), handler_(handler), blocking_(std::move(blocking)), acceptor_(io), accept_pause_(io),
       limiter_(settings_.requests_per_second_per_client, settings_.request_burst_per_client)
 {
 }
@@ -338,44 +380,55 @@ void Server::accept()
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
             return;
         }
-        if (!ec) {
-            beast::error_code remote_ec;
-            const auto remote = socket.remote_endpoint(remote_ec);
-            if (!remote_ec) {
-                auto& count = per_client_[remote.address()];
-                if (sessions_.size() >= settings_.max_connections ||
-                    count >= settings_.max_connections_per_client) {
-                    ++counters_.refused_connections;
-                    spdlog::warn("http {}: connection refused: {} open in total, {} from this client",
-                                 remote.address().to_string(), sessions_.size(), count);
-                    if (count == 0) {
-                        per_client_.erase(remote.address());
-                    }
-                    socket.close(remote_ec);
-                } else {
-                    ++count;
-                    ++counters_.connections;
-                    socket.set_option(tcp::no_delay(true), remote_ec);
-                    const auto id = next_id_++;
-                    auto session = std::make_shared<Session>(*this, std::move(socket), id,
-                                                             Client{remote.address(), remote.port()});
-                    sessions_[id] = session;
-                    session->read();
-                }
-            }
-        } else {
-            // Out of descriptors, most likely: pause instead of spinning.
-            spdlog::warn("http: accept failed: {}; pausing 100 ms", ec.message());
-            accept_pause_.expires_after(std::chrono::milliseconds(100));
-            accept_pause_.async_wait([this](beast::error_code wait_ec) {
-                if (!wait_ec) {
-                    accept();
-                }
-            });
-            return;
+        bool again = true;
+        try {
+            again = on_accept(ec, std::move(socket));
+        } catch (const std::exception& e) {
+            spdlog::error("http: accepting a connection failed: {}", e.what());
         }
-        accept();
+        if (again) {
+            accept();
+        }
     });
+}
+
+bool Server::on_accept(beast::error_code ec, tcp::socket socket)
+{
+    if (ec) {
+        // Out of descriptors, most likely: pause instead of spinning.
+        spdlog::warn("http: accept failed: {}; pausing 100 ms", ec.message());
+        accept_pause_.expires_after(std::chrono::milliseconds(100));
+        accept_pause_.async_wait([this](beast::error_code wait_ec) {
+            if (!wait_ec) {
+                accept();
+            }
+        });
+        return false;
+    }
+    beast::error_code remote_ec;
+    const auto remote = socket.remote_endpoint(remote_ec);
+    if (remote_ec) {
+        return true;
+    }
+    auto& count = per_client_[remote.address()];
+    if (sessions_.size() >= settings_.max_connections || count >= settings_.max_connections_per_client) {
+        ++counters_.refused_connections;
+        spdlog::warn("http {}: connection refused: {} open in total, {} from this client", remote.address().to_string(),
+                     sessions_.size(), count);
+        if (count == 0) {
+            per_client_.erase(remote.address());
+        }
+        socket.close(remote_ec);
+        return true;
+    }
+    ++count;
+    ++counters_.connections;
+    socket.set_option(tcp::no_delay(true), remote_ec);
+    const auto id = next_id_++;
+    auto session = std::make_shared<Session>(*this, std::move(socket), id, Client{remote.address(), remote.port()});
+    sessions_[id] = session;
+    session->read();
+    return true;
 }
 
 void Server::on_session_end(std::uint64_t id, const asio::ip::address& client)

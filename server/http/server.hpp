@@ -2,7 +2,11 @@
 
 #include "server/http/handler.hpp"
 #include "server/http/rate_limiter.hpp"
+#include "server/http/request_reader.hpp"
 
+#include "libxcp/util/counter.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,8 +20,7 @@ namespace xcp::http {
 
 struct ServerSettings {
     boost::asio::ip::tcp::endpoint listen{boost::asio::ip::address_v4::loopback(), 80};
-    std::size_t max_header_bytes = 8192;
-    std::size_t max_body_bytes = 64 * 1024;
+    RequestLimits limits;  // headers 8 KiB, bodies 64 KiB
     // Waiting for and reading one whole request (headers and body), idle
     // keep-alive included: a client sending a byte a second is cut off here.
     std::chrono::milliseconds request_timeout{15000};
@@ -32,13 +35,13 @@ struct ServerSettings {
 };
 
 struct ServerCounters {
-    std::uint64_t connections = 0;
-    std::uint64_t refused_connections = 0;  // over a connection cap
-    std::uint64_t requests = 0;
-    std::uint64_t rate_limited = 0;
-    std::uint64_t responses_2xx = 0, responses_3xx = 0, responses_4xx = 0, responses_5xx = 0;
-    std::uint64_t bytes = 0;  // body bytes sent
-    std::uint64_t timeouts = 0;
+    util::Counter connections = 0;
+    util::Counter refused_connections = 0;  // over a connection cap
+    util::Counter requests = 0;
+    util::Counter rate_limited = 0;
+    util::Counter responses_2xx = 0, responses_3xx = 0, responses_4xx = 0, responses_5xx = 0;
+    util::Counter bytes = 0;  // body bytes sent
+    util::Counter timeouts = 0;
 };
 
 class Session;
@@ -49,7 +52,11 @@ class Session;
 // per request.
 class Server {
 public:
-    Server(boost::asio::io_context& io, ServerSettings settings, Handler& handler);
+    // Requests the handler says may wait (Handler::waits) are handled on
+    // `blocking`, and their replies sent from the I/O thread; without one,
+    // every request is handled on the I/O thread.
+    Server(boost::asio::io_context& io, ServerSettings settings, Handler& handler,
+           boost::asio::any_io_executor blocking = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -64,10 +71,13 @@ public:
 private:
     friend class Session;
     void accept();
+    // False when accepting pauses (and resumes by itself).
+    bool on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
     void on_session_end(std::uint64_t id, const boost::asio::ip::address& client);
 
     ServerSettings settings_;
     Handler& handler_;
+    boost::asio::any_io_executor blocking_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer accept_pause_;
     RateLimiter limiter_;

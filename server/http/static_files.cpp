@@ -47,6 +47,19 @@ bool matches(std::string_view header, const std::string& etag)
     return false;
 }
 
+// RFC 9110 13.1.5: a Range is honoured only while If-Range still describes
+// the file: the same strong entity tag (a weak one never matches), or the
+// same Last-Modified date. Otherwise the whole, current file is sent, so that
+// a resumed download never splices two versions.
+bool if_range_holds(std::string_view header, const std::string& etag, const std::string& last_modified)
+{
+    const auto value = util::trim(header);
+    if (value.starts_with("\"") || value.starts_with("W/")) {
+        return value == etag;
+    }
+    return value == last_modified;
+}
+
 }  // namespace
 
 std::string etag_of(const struct stat& st)
@@ -73,9 +86,11 @@ Reply serve_file(const files::ConfinedRoot& root, const std::string& path, const
     const auto size = static_cast<std::uint64_t>(file.st.st_size);
     const auto etag = etag_of(file.st);
 
+    const auto last_modified = http_date(file.st.st_mtim.tv_sec);
+
     Reply reply;
     reply.headers.set(beast_http::field::etag, etag);
-    reply.headers.set(beast_http::field::last_modified, http_date(file.st.st_mtim.tv_sec));
+    reply.headers.set(beast_http::field::last_modified, last_modified);
     reply.headers.set(beast_http::field::accept_ranges, "bytes");
     if (const auto inm = request[beast_http::field::if_none_match]; !inm.empty() && matches(inm, etag)) {
         reply.status = beast_http::status::not_modified;
@@ -85,7 +100,9 @@ Reply serve_file(const files::ConfinedRoot& root, const std::string& path, const
 
     std::uint64_t first = 0;
     std::uint64_t length = size;
-    if (const auto range = request[beast_http::field::range]; !range.empty()) {
+    const auto if_range = request[beast_http::field::if_range];
+    if (const auto range = request[beast_http::field::range];
+        !range.empty() && (if_range.empty() || if_range_holds(if_range, etag, last_modified))) {
         const auto parsed = parse_range(range, size);
         if (std::holds_alternative<Unsatisfiable>(parsed)) {
             auto r = text_reply(beast_http::status::range_not_satisfiable, "range not satisfiable\n");

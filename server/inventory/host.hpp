@@ -50,6 +50,7 @@ struct Event {
     std::optional<int> percent;
     std::string message;
     std::optional<Final> final;
+    std::int64_t repeats = 1;  // the same event again, coalesced into this one
 };
 
 std::string_view to_string(Final final);

@@ -55,6 +55,17 @@ std::string list_of(std::string_view v)
 
 std::string ip_or_host(std::string_view v) { return net::is_ip(v) || net::is_hostname(v) ? "" : "is not an address or host name"; }
 
+// Profile and release names become paths and reach boot configs and kernel
+// command lines: a strict shape, so that none can add a line or an argument.
+constexpr std::string_view name_shape = "letters, digits, '.', '_' and '-', at most 64, not starting with '.'";
+
+bool is_name(std::string_view v)
+{
+    return !v.empty() && v.size() <= 64 && v.front() != '.' && std::all_of(v.begin(), v.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
+}
+
 struct Rule {
     HostSetting setting;
     Check check;
@@ -107,26 +118,26 @@ std::string set_host_value(Host& host, std::string_view key, std::string_view ra
             keys.push_back(r.setting.key);
         }
         const auto near = util::closest(key, keys, 3);
-        return "unknown setting '" + std::string(key) + "'" +
+        return "unknown setting '" + util::printable(key, 64) + "'" +
                (near ? " (did you mean '" + std::string(*near) + "'?)" : " (see `xcp-pxe host set --help`)");
     }
     if (key == "hostname") {
         if (auto why = answerfile::check_hostname(value); !why.empty()) {
-            return "hostname '" + value + "' " + why;
+            return "hostname '" + util::printable(value, 80) + "' " + why;
         }
         host.hostname = value;
         return {};
     }
     if (key == "profile") {
-        if (value.empty() || value.find_first_of("/\\") != std::string::npos || value.front() == '.') {
-            return "profile '" + value + "' is not a profile name";
+        if (!is_name(value)) {
+            return "profile '" + util::printable(value, 80) + "' is not a profile name (" + std::string(name_shape) + ")";
         }
         host.profile = value;
         return {};
     }
     if (key == "release") {
-        if (value.find_first_of("/\\") != std::string::npos || (!value.empty() && value.front() == '.')) {
-            return "release '" + value + "' is not a release name";
+        if (!value.empty() && !is_name(value)) {
+            return "release '" + util::printable(value, 80) + "' is not a release name (" + std::string(name_shape) + ")";
         }
         host.release = value;
         return {};
@@ -134,7 +145,7 @@ std::string set_host_value(Host& host, std::string_view key, std::string_view ra
     if (key == "netboot") {
         const auto b = answerfile::parse_bool(value);
         if (!b) {
-            return "netboot must be yes or no, not '" + value + "'";
+            return "netboot must be yes or no, not '" + util::printable(value, 80) + "'";
         }
         host.netboot = *b;
         return {};
@@ -152,7 +163,7 @@ std::string set_host_value(Host& host, std::string_view key, std::string_view ra
     }
     if (auto why = rule->check(value); !why.empty()) {
         // A wrong hash may be a password typed in the wrong place: never echo it.
-        const auto shown = key == "root-password-hash" ? std::string("value") : "'" + value + "'";
+        const auto shown = key == "root-password-hash" ? std::string("value") : "'" + util::printable(value, 80) + "'";
         return std::string(key) + " " + shown + " " + why;
     }
     host.vars[std::string(key)] = value;

@@ -2,13 +2,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <ctime>
 #include <system_error>
 
 namespace xcp::inventory {
 namespace {
 
-constexpr int schema_version = 1;
+// 1: hosts, events, leases. 2: events.repeats.
+constexpr int schema_version = 2;
 
 constexpr const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS hosts (
@@ -35,7 +40,8 @@ CREATE TABLE IF NOT EXISTS events (
   step    TEXT NOT NULL DEFAULT '',
   percent INTEGER,
   message TEXT NOT NULL DEFAULT '',
-  final   TEXT
+  final   TEXT,
+  repeats INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS events_by_mac ON events(mac, id);
 CREATE TABLE IF NOT EXISTS leases (
@@ -90,18 +96,24 @@ std::string now_utc()
     return {text, std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc)};
 }
 
-Inventory::Inventory(const std::filesystem::path& state_dir)
+Inventory::Inventory(const std::filesystem::path& state_dir, std::size_t events_keep)
     : db_([&] {
           std::error_code ec;
-          if (std::filesystem::create_directories(state_dir, ec)) {
-              std::filesystem::permissions(state_dir, std::filesystem::perms::owner_all, ec);
-          }
+          std::filesystem::create_directories(state_dir, ec);
           if (!std::filesystem::is_directory(state_dir)) {
               throw InventoryError("state directory " + state_dir.string() + " cannot be created" +
                                    (ec ? ": " + ec.message() : ""));
           }
+          // It holds the API token, the inventory and its journal: the owner's
+          // only, whoever made it. (Another user's CLI cannot change it, and
+          // need not.)
+          struct stat st {};
+          if (::stat(state_dir.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) {
+              ::chmod(state_dir.c_str(), 0700);
+          }
           return state_dir / "inventory.sqlite";
-      }())
+      }()),
+      events_keep_(std::max<std::size_t>(events_keep, 1))
 {
     Transaction t(db_);
     Statement version(db_, "PRAGMA user_version");
@@ -110,6 +122,9 @@ Inventory::Inventory(const std::filesystem::path& state_dir)
     if (found > schema_version) {
         throw InventoryError("inventory " + db_.file().string() + " was written by a newer xcp-pxe (schema " +
                              std::to_string(found) + ")");
+    }
+    if (found == 1) {
+        db_.execute("ALTER TABLE events ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1");
     }
     db_.execute(schema);
     db_.execute("PRAGMA user_version=" + std::to_string(schema_version));
@@ -145,9 +160,8 @@ void Inventory::write_host(const Host& h, bool insert)
     s.run();
 }
 
-void Inventory::add(const Host& host)
+void Inventory::insert_new(const Host& host)
 {
-    Transaction t(db_);
     Statement exists(db_, "SELECT 1 FROM hosts WHERE mac=?1");
     exists.bind(1, host.mac);
     if (exists.step()) {
@@ -158,6 +172,21 @@ void Inventory::add(const Host& host)
     e.source = "admin";
     e.message = "added with profile " + host.profile;
     insert_event(host.mac, e);
+}
+
+void Inventory::add(const Host& host)
+{
+    Transaction t(db_);
+    insert_new(host);
+    t.commit();
+}
+
+void Inventory::add_all(const std::vector<Host>& hosts)
+{
+    Transaction t(db_);
+    for (const auto& host : hosts) {
+        insert_new(host);
+    }
     t.commit();
 }
 
@@ -220,8 +249,33 @@ bool Inventory::remove(std::string_view mac)
     return removed;
 }
 
+// The same event as the host's last one (an installer retrying, a boot loop)
+// bumps that one's count and time; a host keeps its newest events_keep_:
+// nothing a host sends grows the inventory without bound.
 void Inventory::insert_event(std::string_view mac, const Event& e)
 {
+    const auto final_text = e.final ? std::optional<std::string>(std::string(to_string(*e.final))) : std::nullopt;
+    Statement last(db_, "SELECT id FROM events WHERE mac=?1 AND id=(SELECT max(id) FROM events WHERE mac=?1) AND "
+                        "source=?2 AND step=?3 AND percent IS ?4 AND message=?5 AND final IS ?6");
+    last.bind(1, mac)
+        .bind(2, e.source)
+        .bind(3, e.step)
+        .bind_optional(4, e.percent ? std::optional<std::int64_t>(*e.percent) : std::nullopt)
+        .bind(5, e.message)
+        .bind_optional(6, final_text);
+    if (last.step()) {
+        const auto id = last.integer(0);
+        Statement(db_, "UPDATE events SET at=?2, repeats=repeats+1 WHERE id=?1")
+            .bind(1, id)
+            .bind(2, e.at.empty() ? now_utc() : e.at)
+            .run();
+        return;
+    }
+    Statement(db_, "DELETE FROM events WHERE mac=?1 AND id<=(SELECT id FROM events WHERE mac=?1 ORDER BY id DESC "
+                   "LIMIT 1 OFFSET ?2)")
+        .bind(1, mac)
+        .bind(2, static_cast<std::int64_t>(events_keep_ - 1))
+        .run();
     Statement s(db_, "INSERT INTO events (mac, at, source, step, percent, message, final) VALUES (?1,?2,?3,?4,?5,?6,?7)");
     s.bind(1, mac)
         .bind(2, e.at.empty() ? now_utc() : e.at)
@@ -243,7 +297,7 @@ void Inventory::add_event(std::string_view mac, Event event)
 std::vector<Event> Inventory::events(std::string_view mac, std::size_t limit)
 {
     // The newest `limit`, oldest first.
-    Statement s(db_, "SELECT id, at, source, step, percent, message, final FROM "
+    Statement s(db_, "SELECT id, at, source, step, percent, message, final, repeats FROM "
                      "(SELECT * FROM events WHERE mac=?1 ORDER BY id DESC LIMIT ?2) ORDER BY id");
     s.bind(1, mac).bind(2, static_cast<std::int64_t>(limit));
     std::vector<Event> out;
@@ -260,6 +314,7 @@ std::vector<Event> Inventory::events(std::string_view mac, std::size_t limit)
         if (const auto f = s.optional_text(6)) {
             e.final = *f == "success" ? Final::success : Final::failure;
         }
+        e.repeats = s.integer(7);
         out.push_back(std::move(e));
     }
     return out;
@@ -302,6 +357,18 @@ void Inventory::store_lease(const LeaseRecord& lease)
         .bind(4, lease.state)
         .run();
     t.commit();
+}
+
+std::optional<std::string> Inventory::lease_of(std::string_view mac)
+{
+    Statement s(db_, "SELECT ip FROM leases WHERE mac=?1 AND state<>'declined' ORDER BY expires DESC LIMIT 1");
+    s.bind(1, mac);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    const auto ip = static_cast<std::uint32_t>(s.integer(0));
+    return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 0xff) + "." + std::to_string((ip >> 8) & 0xff) +
+           "." + std::to_string(ip & 0xff);
 }
 
 void Inventory::forget_lease(std::uint32_t ip)

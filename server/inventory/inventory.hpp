@@ -18,10 +18,15 @@ namespace xcp::inventory {
 class Inventory {
 public:
     // Creates the state directory (0700) and the schema when missing.
-    explicit Inventory(const std::filesystem::path& state_dir);
+    // Keeps the newest `events_keep` events of each host.
+    explicit Inventory(const std::filesystem::path& state_dir, std::size_t events_keep = default_events_keep);
+    static constexpr std::size_t default_events_keep = 500;
 
     // Throws InventoryError when the MAC is already there.
     void add(const Host& host);
+    // All in one transaction: every host is added, or (on a MAC already
+    // there, or a kill) none is.
+    void add_all(const std::vector<Host>& hosts);
     [[nodiscard]] std::optional<Host> find(std::string_view mac);
     [[nodiscard]] std::optional<Host> find_by_token(std::string_view token);
     [[nodiscard]] std::vector<Host> list();
@@ -44,15 +49,19 @@ public:
     };
     [[nodiscard]] std::vector<LeaseRecord> leases();
     void store_lease(const LeaseRecord& lease);
+    // The IPv4 address (dotted) our DHCP offered or leased to this MAC.
+    [[nodiscard]] std::optional<std::string> lease_of(std::string_view mac);
     void forget_lease(std::uint32_t ip);
 
     [[nodiscard]] const std::filesystem::path& file() const { return db_.file(); }
 
 private:
     void write_host(const Host& host, bool insert);
+    void insert_new(const Host& host);
     void insert_event(std::string_view mac, const Event& event);
 
     Database db_;
+    std::size_t events_keep_;
 };
 
 // The current time as ISO 8601 UTC with seconds.

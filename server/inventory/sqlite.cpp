@@ -1,9 +1,41 @@
 #include "server/inventory/sqlite.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace xcp::inventory {
+
+namespace {
+
+// The inventory holds root-password hashes and live host tokens. SQLite makes
+// its -wal and -shm files with the database's own mode, so the database is
+// made 0600 before SQLite first touches it (an empty file is an empty
+// database), and files an older version left readable are closed.
+void make_private(const std::filesystem::path& file)
+{
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return;  // SQLite's open says why, with the file's name
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) {
+        (void)::fchmod(fd, 0600);
+    }
+    ::close(fd);
+    for (const char* suffix : {"-wal", "-shm"}) {
+        const auto side = file.string() + suffix;
+        if (::stat(side.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) {
+            (void)::chmod(side.c_str(), 0600);
+        }
+    }
+}
+
+}  // namespace
 
 Database::Database(const std::filesystem::path& file) : file_(file)
 {
+    make_private(file);
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(file.c_str(), &raw,
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);

@@ -41,6 +41,7 @@ nlohmann::json event_to_json(const inventory::Event& e)
     j["percent"] = e.percent ? nlohmann::json(*e.percent) : nlohmann::json(nullptr);
     j["message"] = e.message;
     j["final"] = e.final ? nlohmann::json(to_string(*e.final)) : nlohmann::json(nullptr);
+    j["repeats"] = e.repeats;
     return j;
 }
 

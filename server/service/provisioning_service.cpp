@@ -10,6 +10,7 @@
 #include "server/service/host_json.hpp"
 
 #include "libxcp/net/address.hpp"
+#include "libxcp/util/text.hpp"
 
 #include <boost/url/parse.hpp>
 #include <nlohmann/json.hpp>
@@ -67,16 +68,37 @@ std::string render_inputs(const inventory::Host& h, const std::string& profile_t
 
 }  // namespace
 
+http::Reply ProvisioningService::too_many(const inventory::Host& host)
+{
+    if (++rate_limited_ % 1000 == 1) {
+        spdlog::warn("host {}: events or reports over {} a second; refused with 429 ({} so far)", host.mac,
+                     settings_.host_events_per_second, rate_limited_);
+    }
+    auto r = error_json(status::too_many_requests, "too many events from this host; slow down");
+    r.headers.set(http::beast_http::field::retry_after, "1");
+    return r;
+}
+
 ProvisioningService::ProvisioningService(ServiceSettings settings, inventory::Inventory& inventory,
                                          const boot::Profiles& profiles, const boot::BootTemplates& templates,
                                          const files::ConfinedRoot& http_root, const files::ConfinedRoot& tftp_root)
     : settings_(std::move(settings)), inventory_(inventory), profiles_(profiles), templates_(templates),
-      http_root_(http_root), tftp_root_(tftp_root)
+      http_root_(http_root), tftp_root_(tftp_root),
+      host_limiter_(settings_.host_events_per_second, settings_.host_events_per_second * 10)
 {
 }
 
-std::string ProvisioningService::loggable_target(std::string_view target) const
+// Redacted after decoding, on the path the router matches: /%61nswerfile/T
+// is routed as /answerfile/T, so it is logged as /answerfile/<token>.
+std::string ProvisioningService::loggable_target(std::string_view raw) const
 {
+    const auto parsed = boost::urls::parse_origin_form(raw);
+    if (!parsed) {
+        return "<not a request target>";  // not routed either; may hold anything
+    }
+    const std::string decoded =
+        std::string(parsed->path()) + (parsed->has_query() ? "?" + std::string(parsed->encoded_query()) : "");
+    const std::string_view target = decoded;
     for (const auto prefix : token_prefixes) {
         if (!target.starts_with(prefix)) {
             continue;
@@ -86,7 +108,7 @@ std::string ProvisioningService::loggable_target(std::string_view target) const
         const auto segment = rest.substr(0, end);
         // /api/v1/hosts/<mac> is no secret; anything else there may be a token.
         if (prefix == "/api/v1/hosts/" && (segment.empty() || net::normalize_mac(segment))) {
-            return std::string(target);
+            return util::printable(target, 300);
         }
         // Keep only the suffixes these routes use; the rest is the client's
         // and may repeat the token.
@@ -96,7 +118,26 @@ std::string ProvisioningService::loggable_target(std::string_view target) const
                             after.find_first_not_of("0123456789", 8) == std::string_view::npos);
         return std::string(prefix) + "<token>" + (known ? std::string(after) : "<...>");
     }
-    return std::string(target);
+    return util::printable(target, 300);
+}
+
+bool ProvisioningService::waits(const http::Request& request) const
+{
+    const auto parsed = boost::urls::parse_origin_form(request.target());
+    if (!parsed) {
+        return false;
+    }
+    const std::string path = parsed->path();
+    // The same tests, on the same forms of the path, as handle() routes by:
+    // a request that reads the inventory is never handled on the I/O thread.
+    if (path.starts_with("/answerfile/") || path.starts_with("/api/") || path == "/metrics" || path == "/ipxe" ||
+        path == "/boot.ipxe" || path.starts_with("/ipxe/")) {
+        return true;
+    }
+    const auto normalized = files::normalize_path(path);
+    const auto* relative = std::get_if<std::string>(&normalized);
+    return relative != nullptr && relative->starts_with("boot/") &&
+           boot::classify_tftp_path(std::string_view(*relative).substr(5)).has_value();
 }
 
 std::string ProvisioningService::host_boot_config(boot::Loader loader, const std::string& mac,
@@ -231,6 +272,30 @@ http::Reply ProvisioningService::answerfile(std::string_view token, const http::
         spdlog::warn("http {}: answerfile asked for with an unknown or used-up token", client.address.to_string());
         return not_found();
     }
+    // The token is as public as PXE makes it (anyone can fetch a pending
+    // host's boot config by its MAC). The answerfile carries the root
+    // password's hash: served only while the host boots or installs, and,
+    // with --bind-tokens-to-address, only to the address our DHCP leased to
+    // that MAC.
+    if (host->state != inventory::HostState::booting && host->state != inventory::HostState::installing) {
+        spdlog::warn("http {}: answerfile of host {} asked for before the host booted its installer; refused",
+                     client.address.to_string(), host->mac);
+        return not_found();
+    }
+    if (settings_.bind_tokens_to_address) {
+        const auto leased = inventory_.lease_of(host->mac);
+        if (leased && *leased != client.address.to_string()) {
+            spdlog::warn("http {}: answerfile of host {} refused: its lease is {}", client.address.to_string(),
+                         host->mac, *leased);
+            inventory::Event event;
+            event.source = "server";
+            event.step = "answerfile";
+            event.message = "answerfile refused to " + client.address.to_string() + ", not the host's leased address " +
+                            *leased;
+            inventory_.add_event(host->mac, event);
+            return text_reply(status::forbidden, "this answerfile is for another address\n");
+        }
+    }
     try {
         auto text = profiles_.text(host->profile);
         const auto inputs = render_inputs(*host, text);
@@ -285,6 +350,9 @@ http::Reply ProvisioningService::report(std::string_view token, const std::strin
     if (!host) {
         return not_found();
     }
+    if (!host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
+        return too_many(*host);
+    }
     if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos || value.size() > 3) {
         return text_reply(status::bad_request, "status=0 (success) or status=N (failure) is required\n");
     }
@@ -324,29 +392,39 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
     if (!host) {
         return error_json(status::not_found, "unknown or used-up token");
     }
+    if (!host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
+        return too_many(*host);
+    }
     const auto body = nlohmann::json::parse(request.body(), nullptr, false);
     if (!body.is_object()) {
         return error_json(status::bad_request, "the body must be a JSON object");
     }
     inventory::Event e;
     e.source = "agent";
+    // What a host sends reaches logs and the operator's terminal: control
+    // characters are escaped here, once, before it is stored.
     if (body.contains("step")) {
         if (!body["step"].is_string() || body["step"].get<std::string>().size() > 64) {
             return error_json(status::bad_request, "step must be a string of at most 64 characters");
         }
-        e.step = body["step"].get<std::string>();
+        e.step = util::escape_controls(body["step"].get<std::string>());
     }
     if (body.contains("percent") && !body["percent"].is_null()) {
-        if (!body["percent"].is_number_integer() || body["percent"].get<int>() < 0 || body["percent"].get<int>() > 100) {
+        const auto& p = body["percent"];
+        // get<int>() would wrap 4294967346 to 50: compare as the JSON number it is.
+        const bool in_range = (p.is_number_unsigned() && p.get<std::uint64_t>() <= 100) ||
+                              (p.is_number_integer() && !p.is_number_unsigned() && p.get<std::int64_t>() >= 0 &&
+                               p.get<std::int64_t>() <= 100);
+        if (!in_range) {
             return error_json(status::bad_request, "percent must be an integer from 0 to 100");
         }
-        e.percent = body["percent"].get<int>();
+        e.percent = static_cast<int>(p.get<std::int64_t>());
     }
     if (body.contains("message")) {
         if (!body["message"].is_string()) {
             return error_json(status::bad_request, "message must be a string");
         }
-        e.message = body["message"].get<std::string>().substr(0, 1024);
+        e.message = util::escape_controls(std::string_view(body["message"].get<std::string>()).substr(0, 1024));
     }
     if (body.contains("final") && !body["final"].is_null()) {
         const auto final = body["final"].is_string() ? body["final"].get<std::string>() : std::string();

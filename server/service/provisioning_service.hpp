@@ -5,6 +5,7 @@
 #include "server/boot/site.hpp"
 #include "server/files/confined_root.hpp"
 #include "server/http/handler.hpp"
+#include "server/http/rate_limiter.hpp"
 #include "server/http/server.hpp"
 #include "server/inventory/inventory.hpp"
 #include "server/tftp/server.hpp"
@@ -22,6 +23,10 @@ struct ServiceSettings {
     boot::Site site;
     boot::UnknownHosts unknown_hosts = boot::UnknownHosts::local;
     std::string api_token;  // bearer token of the admin API
+    // Events and reports a host may post, per second on average (bursts of
+    // ten times that): its token is no secret on the boot network.
+    double host_events_per_second = 5;
+    bool bind_tokens_to_address = false;  // --bind-tokens-to-address
 };
 
 // The product behind the protocols: which boot config and answerfile each
@@ -38,6 +43,8 @@ public:
 
     http::Reply handle(const http::Request& request, const http::Client& client) override;
     [[nodiscard]] std::string loggable_target(std::string_view target) const override;
+    // Everything but plain files reads the inventory.
+    [[nodiscard]] bool waits(const http::Request& request) const override;
 
     void watch(const tftp::ServerCounters* tftp, const http::ServerCounters* http)
     {
@@ -53,6 +60,7 @@ private:
     http::Reply admin(const http::Request& request, std::string_view path);
     http::Reply ipxe(std::string_view mac, const http::Client& client);
     http::Reply metrics();
+    http::Reply too_many(const inventory::Host& host);
     http::Reply boot_file(const std::string& path, const http::Request& request, const http::Client& client);
 
     // A host's config for `loader`; marks it booting when it is its installer.
@@ -74,6 +82,8 @@ private:
         std::string xml;
     };
     std::unordered_map<std::string, CachedAnswerfile> answerfile_cache_;
+    http::KeyedRateLimiter host_limiter_;
+    std::uint64_t rate_limited_ = 0;
     std::uint64_t answerfiles_served_ = 0;
     std::uint64_t answerfile_failures_ = 0;
 };

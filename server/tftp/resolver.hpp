@@ -27,6 +27,10 @@ class Resolver {
 public:
     virtual ~Resolver() = default;
     virtual Resolution resolve(std::string_view path, const boost::asio::ip::address& client) = 0;
+    // True when resolving this path may wait on something slow (a database
+    // lock): the server then resolves it off its I/O thread. Such calls come
+    // from one thread at a time.
+    [[nodiscard]] virtual bool waits(std::string_view /*path*/) const { return false; }
 };
 
 // Generated content first (per-MAC pxelinux configs, menus, grub configs),
@@ -35,9 +39,13 @@ class OverlayResolver final : public Resolver {
 public:
     using Generator =
         std::function<std::optional<std::string>(std::string_view path, const boost::asio::ip::address& client)>;
+    // Whether a path is one the generator makes (and so may wait).
+    using Generates = std::function<bool(std::string_view path)>;
 
-    OverlayResolver(Generator generator, Resolver& fallback)
-        : generator_(std::move(generator)), fallback_(fallback) {}
+    OverlayResolver(Generator generator, Generates generates, Resolver& fallback)
+        : generator_(std::move(generator)), generates_(std::move(generates)), fallback_(fallback) {}
+
+    [[nodiscard]] bool waits(std::string_view path) const override { return generates_(path); }
 
     Resolution resolve(std::string_view path, const boost::asio::ip::address& client) override
     {
@@ -49,6 +57,7 @@ public:
 
 private:
     Generator generator_;
+    Generates generates_;
     Resolver& fallback_;
 };
 

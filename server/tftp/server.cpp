@@ -4,6 +4,7 @@
 #include "libxcp/util/text.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 
@@ -23,8 +24,8 @@ std::string endpoint_text(const udp::endpoint& e)
 
 }  // namespace
 
-Server::Server(asio::io_context& io, ServerSettings settings, Resolver& resolver)
-    : io_(io), settings_(std::move(settings)), resolver_(resolver), socket_(io)
+Server::Server(asio::io_context& io, ServerSettings settings, Resolver& resolver, asio::any_io_executor blocking)
+    : io_(io), settings_(std::move(settings)), resolver_(resolver), blocking_(std::move(blocking)), socket_(io)
 {
 }
 
@@ -118,7 +119,7 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
                "mode " + printable(request.mode) + " is not supported", request.filename);
         return;
     }
-    if (transfers_.size() >= settings_.max_transfers) {
+    if (transfers_.size() + resolving_ >= settings_.max_transfers) {
         refuse(client, ErrorCode::not_defined, "server busy, try again", "the server-wide transfer cap is reached",
                request.filename);
         return;
@@ -135,7 +136,47 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
         return;
     }
     const auto& relative = std::get<std::string>(path);
-    auto resolved = resolver_.resolve(relative, client.address());
+    if (blocking_ && resolver_.waits(relative)) {
+        // The slot is held while the answer is made, so the caps count it.
+        ++resolving_;
+        ++per_client_[client.address()];
+        asio::post(blocking_, [this, &io = io_, &resolver = resolver_, request = std::move(request), relative, client]() mutable {
+            Resolution resolved;
+            try {
+                resolved = resolver.resolve(relative, client.address());
+            } catch (const std::exception& e) {
+                resolved.error = ErrorCode::not_defined;
+                resolved.reason = std::string("cannot be made: ") + e.what();
+            }
+            asio::post(io, [this, request = std::move(request), relative = std::move(relative), client,
+                             resolved = std::move(resolved)]() mutable {
+                --resolving_;
+                release_slot(client.address());
+                if (!socket_.is_open()) {
+                    return;
+                }
+                try {
+                    start_transfer(request, relative, client, std::move(resolved));
+                } catch (const std::exception& e) {
+                    spdlog::error("tftp: {}: request failed: {}", endpoint_text(client), e.what());
+                }
+            });
+        });
+        return;
+    }
+    start_transfer(request, relative, client, resolver_.resolve(relative, client.address()));
+}
+
+void Server::release_slot(const asio::ip::address& client)
+{
+    if (auto it = per_client_.find(client); it != per_client_.end() && --it->second == 0) {
+        per_client_.erase(it);
+    }
+}
+
+void Server::start_transfer(const Request& request, const std::string& relative, const udp::endpoint& client,
+                            Resolution resolved)
+{
     if (!resolved.content) {
         refuse(client, resolved.error,
                resolved.error == ErrorCode::file_not_found ? "file not found" : "access violation", resolved.reason,
@@ -163,9 +204,7 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
 void Server::on_done(std::uint64_t id, const TransferResult& r)
 {
     transfers_.erase(id);
-    if (auto it = per_client_.find(r.client.address()); it != per_client_.end() && --it->second == 0) {
-        per_client_.erase(it);
-    }
+    release_slot(r.client.address());
     counters_.bytes += r.bytes;
     const auto seconds = std::chrono::duration<double>(r.elapsed).count();
     if (r.completed) {

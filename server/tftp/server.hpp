@@ -4,6 +4,9 @@
 #include "server/tftp/resolver.hpp"
 #include "server/tftp/transfer.hpp"
 
+#include "libxcp/util/counter.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
@@ -26,19 +29,22 @@ struct ServerSettings {
 };
 
 struct ServerCounters {
-    std::uint64_t requests = 0;
-    std::uint64_t refused = 0;    // error packet instead of a transfer
-    std::uint64_t completed = 0;
-    std::uint64_t failed = 0;
-    std::uint64_t bytes = 0;      // acknowledged by clients
-    std::uint64_t malformed = 0;  // dropped without answer
+    util::Counter requests = 0;
+    util::Counter refused = 0;    // error packet instead of a transfer
+    util::Counter completed = 0;
+    util::Counter failed = 0;
+    util::Counter bytes = 0;      // acknowledged by clients
+    util::Counter malformed = 0;  // dropped without answer
 };
 
 // A read-only TFTP server on one UDP port. Runs on the given io_context's
 // thread; each request gets a Transfer on a port of its own.
 class Server {
 public:
-    Server(boost::asio::io_context& io, ServerSettings settings, Resolver& resolver);
+    // Paths the resolver says may wait are resolved on `blocking`; without
+    // one, on the I/O thread.
+    Server(boost::asio::io_context& io, ServerSettings settings, Resolver& resolver,
+           boost::asio::any_io_executor blocking = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -55,6 +61,9 @@ public:
 private:
     void receive();
     void on_request(std::span<const std::byte> packet, const boost::asio::ip::udp::endpoint& client);
+    void start_transfer(const Request& request, const std::string& path, const boost::asio::ip::udp::endpoint& client,
+                        Resolution resolved);
+    void release_slot(const boost::asio::ip::address& client);
     void refuse(const boost::asio::ip::udp::endpoint& client, ErrorCode code, std::string_view message,
                 std::string_view log_reason, std::string_view path);
     void on_done(std::uint64_t id, const TransferResult& result);
@@ -62,6 +71,8 @@ private:
     boost::asio::io_context& io_;
     ServerSettings settings_;
     Resolver& resolver_;
+    boost::asio::any_io_executor blocking_;
+    std::size_t resolving_ = 0;  // requests waiting for the blocking executor; they hold a slot
     boost::asio::ip::udp::socket socket_;
     boost::asio::ip::udp::endpoint sender_;
     std::array<std::byte, 65536> rx_{};

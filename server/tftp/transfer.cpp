@@ -40,15 +40,26 @@ Transfer::Transfer(asio::io_context& io, const asio::ip::address& local, const u
     current_timeout_ = base_timeout();
 }
 
-// What the client asked for (RFC 2349), else ours.
+// What the client asked for (RFC 2349) once it has answered, else ours.
 std::chrono::milliseconds Transfer::base_timeout() const
 {
-    return negotiated_.timeout_s != 0 ? std::chrono::seconds(negotiated_.timeout_s) : settings_.timeout;
+    return answered_ && negotiated_.timeout_s != 0 ? std::chrono::seconds(negotiated_.timeout_s) : settings_.timeout;
+}
+
+template <typename F>
+void Transfer::guarded(F&& body)
+{
+    try {
+        body();
+    } catch (const std::exception& e) {
+        finish(false, std::string("internal error: ") + e.what());
+    }
 }
 
 void Transfer::start()
 {
     started_ = std::chrono::steady_clock::now();
+    last_progress_ = started_;
     if (!negotiated_.oack.empty()) {
         awaiting_oack_ack_ = true;
         send_oack();
@@ -73,7 +84,7 @@ void Transfer::abort(const std::string& why)
 void Transfer::receive()
 {
     socket_.async_receive(asio::buffer(rx_), [self = shared_from_this()](const auto& ec, std::size_t n) {
-        self->on_receive(ec, n);
+        self->guarded([&] { self->on_receive(ec, n); });
     });
 }
 
@@ -125,6 +136,8 @@ void Transfer::on_ack(std::uint16_t block)
             return;
         }
     }
+    answered_ = true;
+    last_progress_ = std::chrono::steady_clock::now();
     retries_ = 0;
     current_timeout_ = base_timeout();
     send_window();
@@ -247,7 +260,7 @@ void Transfer::arm_timer()
     }
     timer_armed_ = true;
     timer_.expires_at(last_send_ + current_timeout_);
-    timer_.async_wait([self = shared_from_this()](const auto& ec) { self->on_timer(ec); });
+    timer_.async_wait([self = shared_from_this()](const auto& ec) { self->guarded([&] { self->on_timer(ec); }); });
 }
 
 // The timer is not reset on every ACK (that would cost a cancel and a wake-up
@@ -262,12 +275,19 @@ void Transfer::on_timer(const boost::system::error_code& ec)
         arm_timer();
         return;
     }
-    if (++retries_ > settings_.max_retransmits) {
-        finish(false, "no answer after " + std::to_string(settings_.max_retransmits) + " retransmissions");
+    const auto tries = answered_ ? settings_.max_retransmits : settings_.max_retransmits_unanswered;
+    if (++retries_ > tries) {
+        finish(false, "no answer after " + std::to_string(tries) + " retransmissions");
+        return;
+    }
+    if (std::chrono::steady_clock::now() - last_progress_ >= settings_.max_stall) {
+        finish(false, "no progress for " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(settings_.max_stall).count()) +
+                          " s");
         return;
     }
     ++result_.retransmits;
-    if (negotiated_.timeout_s == 0) {
+    if (negotiated_.timeout_s == 0 || !answered_) {
         // Back off on our own timer; a timeout the client asked for is kept as agreed.
         current_timeout_ = std::min(current_timeout_ * 2, settings_.max_timeout);
     }

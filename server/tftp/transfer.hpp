@@ -23,6 +23,12 @@ struct TransferSettings {
     std::chrono::milliseconds timeout{1000};
     std::chrono::milliseconds max_timeout{8000};
     int max_retransmits = 6;  // of the same window, before the client is taken as gone
+    // Until the client's first ACK, the request may come from a spoofed
+    // address: our own timer (not the client's `timeout`), and fewer tries,
+    // so that one packet holds a slot for seconds, not minutes.
+    int max_retransmits_unanswered = 3;
+    // However the timeouts add up, a transfer with no progress for this long ends.
+    std::chrono::milliseconds max_stall{45000};
 };
 
 struct TransferResult {
@@ -68,6 +74,9 @@ private:
     void arm_timer();
     void on_timer(const boost::system::error_code& ec);
     void finish(bool completed, std::string outcome);
+    // A completion body; a throw ends this transfer, never the server.
+    template <typename F>
+    void guarded(F&& body);
 
     boost::asio::ip::udp::socket socket_;
     boost::asio::steady_timer timer_;
@@ -83,6 +92,8 @@ private:
     bool awaiting_oack_ack_ = false;
     bool finished_ = false;
     bool timer_armed_ = false;
+    bool answered_ = false;  // the client has acknowledged something
+    std::chrono::steady_clock::time_point last_progress_;
     int retries_ = 0;
     std::chrono::milliseconds current_timeout_{};
     std::chrono::steady_clock::time_point started_;

@@ -7,22 +7,22 @@
 #include "server/files/confined_root.hpp"
 #include "server/inventory/inventory.hpp"
 #include "server/service/host_admin.hpp"
+#include "server/http/request_reader.hpp"
 #include "server/service/provisioning_service.hpp"
 
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <spdlog/spdlog.h>
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 
 namespace {
 
-namespace bh = boost::beast::http;
 
 // One world per fuzzing process: building it per input would measure SQLite.
 struct World {
@@ -60,21 +60,10 @@ struct World {
     }
 };
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+// One request through the product: the log never shows a token where a route
+// takes one, and only repo/file (10 bytes) can be sent.
+void serve_one(World& world, const xcp::http::Request& request)
 {
-    static World world;
-    bh::request_parser<bh::string_body> parser;
-    parser.header_limit(8192);
-    parser.body_limit(64 * 1024);
-    parser.eager(true);
-    boost::beast::error_code ec;
-    parser.put(boost::asio::buffer(data, size), ec);
-    if (ec || !parser.is_done()) {
-        return 0;
-    }
-    const auto& request = parser.get();
     // Where a route takes a token, the log never shows it. (A client may put
     // a token it knows anywhere else in a path; that is no leak of ours.)
     const std::string_view target(request.target().data(), request.target().size());
@@ -86,7 +75,42 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     auto reply = world.service->handle(request, {boost::asio::ip::make_address("192.0.2.50"), 1});
     if (reply.file && reply.file->offset + reply.file->length > 10) {
-        std::abort();  // only repo/file is there, 10 bytes
+        std::abort();
+    }
+}
+
+}  // namespace
+
+// The bytes go through the server's own reader (the one its sessions use,
+// with its limits), in pieces as a socket would deliver them: the first byte
+// picks the piece size. Pipelined requests are each served.
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    static World world;
+    if (size == 0) {
+        return 0;
+    }
+    const std::size_t piece = 1 + data[0] % 97;
+    ++data;
+    --size;
+    xcp::http::RequestReader reader(xcp::http::RequestLimits{});
+    std::size_t at = 0;
+    for (int requests = 0; requests < 16;) {
+        auto outcome = reader.parse();
+        if (auto* request = std::get_if<xcp::http::Request>(&outcome)) {
+            serve_one(world, *request);
+            reader.reset();
+            ++requests;
+            continue;
+        }
+        if (std::holds_alternative<xcp::http::RequestReader::Refused>(outcome) || at == size) {
+            return 0;
+        }
+        auto space = reader.prepare();
+        const auto n = std::min({piece, size - at, space.size()});
+        std::memcpy(space.data(), data + at, n);
+        reader.commit(n);
+        at += n;
     }
     return 0;
 }

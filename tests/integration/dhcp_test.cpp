@@ -155,6 +155,30 @@ TEST_F(DhcpNetwork, ProxyModeAnswersPxeClientsOnlyAndNeverWithAnAddress)
     EXPECT_NE(log.find("runs past the end"), std::string::npos) << log;
 }
 
+// Every DHCP fuzz corpus file, sent to the running helper from the client's
+// side of the link: it still leases afterwards.
+TEST_F(DhcpNetwork, EveryFuzzCorpusPacketLeavesTheHelperServing)
+{
+    start("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110");
+    ASSERT_EQ(client("ip addr add 10.77.0.9/24 dev " + net_->client_if).exit_code, 0);
+    std::string files;
+    for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "tests/fuzz/corpus/dhcp_packet_fuzz")) {
+        files += " " + quote(entry.path().string());
+    }
+    const auto sent = client("/usr/bin/python3 -c " +
+                             quote("import socket,sys\n"
+                                   "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                                   "for f in sys.argv[1:]:\n"
+                                   "    s.sendto(open(f,'rb').read(),('10.77.0.2',67))\n"
+                                   "    s.sendto(open(f,'rb').read()[:7],('10.77.0.2',67))\n") +
+                             files);
+    ASSERT_EQ(sent.exit_code, 0) << sent.output;
+    ASSERT_EQ(client("ip addr flush dev " + net_->client_if).exit_code, 0);
+    const auto r = client("timeout 25 busybox udhcpc -i " + net_->client_if + " -n -q -f -s /bin/true -t 3 -T 1");
+    EXPECT_NE(r.output.find("lease of 10.77.0.1"), std::string::npos) << r.output << daemon_->log();
+    EXPECT_TRUE(daemon_->running());
+}
+
 TEST_F(DhcpNetwork, FullModeRefusesToStartWithoutARange)
 {
     const auto r = run("ip netns exec " + server_ns_ + " " + quote(xcp_pxe_binary().string()) + " serve --state-dir " +

@@ -7,11 +7,15 @@
 #include "server/boot/profiles.hpp"
 #include "server/inventory/host_state.hpp"
 #include "server/inventory/host_vars.hpp"
+#include "libxcp/util/text.hpp"
 #include "tests/support/process.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
+#include <random>
+#include <sstream>
 
 namespace xcp::boot {
 namespace {
@@ -67,9 +71,23 @@ TEST(Template, XmlEscapingAndSections)
     const auto out = t.render({{"v", std::string("a&<\"")}, {"flag", true}, {"e", std::string()},
                                {"l", std::vector<std::string>{"x", "y"}}});
     EXPECT_EQ(out, "[a&amp;&lt;&quot;]FE<x><y>");
-    Template raw("t", "{{v}}", Escaping::none, {"v"});
+    Template raw("t", "{{v}}", Escaping::words, {"v"});
     EXPECT_EQ(raw.render({{"v", std::string("a&b")}}), "a&b");
     EXPECT_THROW(raw.render({{"v", std::string()}}), TemplateError) << "an empty result is refused";
+}
+
+TEST(Template, BootConfigValuesThatWouldSplitALineAreRefused)
+{
+    Template t("pxelinux-install.cfg", "append {{v}} --- x\n", Escaping::words, {"v", "l"});
+    for (const std::string& bad : std::vector<std::string>{"a b", "a\nlabel x", "a\tb", std::string("a\0b", 3), "a\x1b[2J", "a\rb", "a\x7f"}) {
+        try {
+            (void)t.render({{"v", bad}});
+            ADD_FAILURE() << "rendered a value with a separator";
+        } catch (const TemplateError& e) {
+            EXPECT_NE(std::string(e.what()).find("{{v}}"), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_THROW((void)t.render({{"v", std::string("ok")}, {"l", std::vector<std::string>{"x", "y z"}}}), TemplateError);
 }
 
 TEST(AnswerfileRender, DefaultProfileWorksWithNoSettings)
@@ -236,6 +254,86 @@ TEST(BootConfig, AnOperatorsBrokenTemplateIsReportedByFile)
                   std::string::npos)
             << e.what();
     }
+}
+
+
+// The structure of a boot config: each line's first word and its number of
+// words (comments: only that they are there). A value that added a line, a directive or a kernel argument would
+// change it.
+std::vector<std::pair<std::string, std::size_t>> structure(const std::string& config)
+{
+    std::vector<std::pair<std::string, std::size_t>> out;
+    std::istringstream lines(config);
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream words(line);
+        std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
+        // A comment's words are free (an empty hostname leaves a gap in one);
+        // a line it gained would still show.
+        const bool comment = !w.empty() && w.front().starts_with('#');
+        out.emplace_back(w.empty() ? std::string() : w.front(), comment ? 0 : w.size());
+    }
+    return out;
+}
+
+// Values a hostile or careless operator (CLI, API, CSV) might set: the
+// separators and control characters of every boot-config syntax, mixed with
+// ordinary characters.
+std::string random_value(std::mt19937& rng)
+{
+    static const std::string pieces[] = {" ",  "\n", "\r", "\t", std::string(1, '\0'), "\x1b[2J", "\x7f", ";",
+                                         "#",  "'",  "\"", "\\", "${x}",              "{{x}}",   "--- ", "a",
+                                         "1",  ".",  "-",  "_",  "/",                 "release", "label x", "="};
+    std::uniform_int_distribution<std::size_t> count(0, 6);
+    std::uniform_int_distribution<std::size_t> pick(0, std::size(pieces) - 1);
+    std::string out;
+    for (auto n = count(rng); n > 0; --n) {
+        out += pieces[pick(rng)];
+    }
+    return out;
+}
+
+TEST(BootConfig, NoSettingValueChangesAConfigsStructure)
+{
+    const BootTemplates templates(test::source_dir() / "pxe-templates");
+    std::mt19937 rng(20261201);  // fixed: a failure replays
+    const auto baseline = [&](Loader loader, const inventory::Host& h) {
+        return structure(templates.host_config(loader, h, site(), UnknownHosts::local));
+    };
+    std::size_t accepted = 0;
+    std::size_t refused_at_render = 0;
+    for (int round = 0; round < 300; ++round) {
+        for (const auto& setting : inventory::host_settings()) {
+            for (const auto mode : {inventory::NextMode::install, inventory::NextMode::none}) {
+                auto h = host(mode);
+                if (mode == inventory::NextMode::none) {
+                    h.token.reset();
+                }
+                const auto expected_pxe = baseline(Loader::pxelinux, h);
+                const auto expected_grub = baseline(Loader::grub, h);
+                const auto expected_ipxe = baseline(Loader::ipxe, h);
+                const auto value = random_value(rng);
+                if (!inventory::set_host_value(h, setting.key, value).empty()) {
+                    continue;  // refused when set: it never reaches a config
+                }
+                ++accepted;
+                for (const auto& [loader, expected] : {std::pair{Loader::pxelinux, expected_pxe},
+                                                       std::pair{Loader::grub, expected_grub},
+                                                       std::pair{Loader::ipxe, expected_ipxe}}) {
+                    std::string config;
+                    try {
+                        config = templates.host_config(loader, h, site(), UnknownHosts::local);
+                    } catch (const TemplateError&) {
+                        ++refused_at_render;  // refused, not rendered: also fine
+                        continue;
+                    }
+                    ASSERT_EQ(structure(config), expected)
+                        << setting.key << "=" << util::printable(value) << " changed:\n"
+                        << config;
+                }
+            }
+        }
+    }
+    EXPECT_GT(accepted, 100U) << "the generator should also make values that are accepted";
 }
 
 }  // namespace

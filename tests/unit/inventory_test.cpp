@@ -156,7 +156,7 @@ TEST(Inventory, TwoWritersAtOnceLoseNothing)
         for (int i = 0; i < per_writer; ++i) {
             inv.update("52:54:00:12:34:56", [&](Host& h) {
                 h.vars["counter"] = std::to_string(std::stoi(h.vars.contains("counter") ? h.vars["counter"] : "0") + 1);
-                return std::optional(Event{0, {}, who, "", std::nullopt, "tick", std::nullopt});
+                return std::optional(Event{0, {}, who, "", std::nullopt, "tick " + std::to_string(i), std::nullopt});
             });
         }
     };
@@ -167,6 +167,33 @@ TEST(Inventory, TwoWritersAtOnceLoseNothing)
     Inventory inv(dir.path());
     EXPECT_EQ(inv.find("52:54:00:12:34:56")->vars.at("counter"), std::to_string(2 * per_writer));
     EXPECT_EQ(inv.events("52:54:00:12:34:56", 10000).size(), 1U + 2 * per_writer);
+}
+
+// A repeat of a host's last event is counted, not stored; a host keeps its
+// newest events_keep.
+TEST(Inventory, EventsAreCoalescedAndBounded)
+{
+    test::TempDir dir;
+    Inventory inv(dir.path(), 10);
+    inv.add(installing_host());
+    const auto mac = std::string("52:54:00:12:34:56");
+    Event same{0, {}, "agent", "fetch", 5, "again", std::nullopt};
+    for (int i = 0; i < 30; ++i) {
+        inv.add_event(mac, same);
+    }
+    auto events = inv.events(mac);
+    ASSERT_EQ(events.size(), 2U);  // "added", then the repeated one
+    EXPECT_EQ(events.back().repeats, 30);
+    same.percent = 6;
+    inv.add_event(mac, same);
+    EXPECT_EQ(inv.events(mac).size(), 3U) << "another percent is another event";
+    for (int i = 0; i < 25; ++i) {
+        inv.add_event(mac, Event{0, {}, "agent", "s" + std::to_string(i), std::nullopt, "", std::nullopt});
+    }
+    events = inv.events(mac);
+    ASSERT_EQ(events.size(), 10U);
+    EXPECT_EQ(events.back().step, "s24");
+    EXPECT_EQ(events.front().step, "s15");
 }
 
 }  // namespace

@@ -39,6 +39,8 @@ protected:
         auto h = new_host("52:54:00:12:34:56", "default", {});
         token_ = *h.token;
         inventory_.add(h);
+        // The host boots its installer: its answerfile is served from now on.
+        EXPECT_TRUE(service_->generated_tftp_file("pxelinux.cfg/01-52-54-00-12-34-56", client_.address));
     }
 
     http::Reply call(bh::verb method, const std::string& target, const std::string& body = {},
@@ -73,6 +75,8 @@ TEST_F(ServiceTest, TokensNeverReachTheLog)
     EXPECT_EQ(service_->loggable_target("/api/v1/hosts/" + token_ + "/events"), "/api/v1/hosts/<token>/events");
     EXPECT_EQ(service_->loggable_target("/api/v1/hosts/52:54:00:12:34:56"), "/api/v1/hosts/52:54:00:12:34:56");
     EXPECT_EQ(service_->loggable_target("/repo/x"), "/repo/x");
+    EXPECT_EQ(service_->loggable_target("/%61nswerfile/" + token_), "/answerfile/<token>") << "decoded first";
+    EXPECT_EQ(service_->loggable_target("/repo/a%0ab"), "/repo/a\\x0ab") << "no line breaks in the log";
 }
 
 TEST_F(ServiceTest, AnswerfileByTokenUntilSuccess)
@@ -91,6 +95,15 @@ TEST_F(ServiceTest, AnswerfileByTokenUntilSuccess)
     const auto config = service_->generated_tftp_file("pxelinux.cfg/01-52-54-00-12-34-56", client_.address);
     ASSERT_TRUE(config);
     EXPECT_NE(config->find("localboot 0"), std::string::npos);
+}
+
+TEST_F(ServiceTest, AnAnswerfileIsServedOnlyOnceTheHostBoots)
+{
+    auto h = new_host("52:54:00:12:34:57", "default", {});
+    inventory_.add(h);
+    EXPECT_EQ(call(bh::verb::get, "/answerfile/" + *h.token).status, bh::status::not_found);
+    ASSERT_TRUE(service_->generated_tftp_file("pxelinux.cfg/01-52-54-00-12-34-57", client_.address));
+    EXPECT_EQ(call(bh::verb::get, "/answerfile/" + *h.token).status, bh::status::ok);
 }
 
 TEST_F(ServiceTest, AChangedHostOrProfileIsServedAtOnce)
@@ -146,6 +159,7 @@ TEST_F(ServiceTest, AnInvalidProfileIsA500AndAnEventNeverABrokenAnswerfile)
 {
     auto h = new_host("52:54:00:00:00:02", "broken", {});
     inventory_.add(h);
+    ASSERT_TRUE(service_->generated_tftp_file("pxelinux.cfg/01-52-54-00-00-00-02", client_.address));
     const auto r = call(bh::verb::get, "/answerfile/" + *h.token);
     EXPECT_EQ(r.status, bh::status::internal_server_error);
     EXPECT_EQ(r.body.find("<installation"), std::string::npos);
@@ -204,8 +218,10 @@ TEST_F(ServiceTest, FilesStayInsideTheirRoots)
 
 TEST_F(ServiceTest, MetricsCountHostsByState)
 {
+    inventory_.add(new_host("52:54:00:00:00:09", "default", {}));
     const auto r = call(bh::verb::get, "/metrics");
     EXPECT_NE(r.body.find("xcp_hosts{state=\"new\"} 1"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("xcp_hosts{state=\"booting\"} 1"), std::string::npos) << r.body;
 }
 
 }  // namespace

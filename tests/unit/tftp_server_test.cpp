@@ -120,7 +120,7 @@ protected:
                 }
                 return std::nullopt;
             },
-            *resolver_);
+            [](std::string_view path) { return path.starts_with("pxelinux.cfg/"); }, *resolver_);
         server_ = std::make_unique<Server>(io_, settings, *overlay_);
         server_->start();
         endpoint_ = server_->local_endpoint();

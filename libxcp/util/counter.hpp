@@ -1,0 +1,42 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace xcp::util {
+
+// A statistic that one thread writes and others read (the metrics page runs
+// off the I/O thread). One writer only: an increment is a load and a store,
+// no locked instruction on the per-packet path.
+class Counter {
+public:
+    Counter() = default;
+    Counter(std::uint64_t value) : value_(value) {}  // NOLINT(google-explicit-constructor): a number
+    Counter(const Counter& other) : value_(other.load()) {}
+    Counter& operator=(const Counter& other)
+    {
+        value_.store(other.load(), std::memory_order_relaxed);
+        return *this;
+    }
+    ~Counter() = default;
+
+    Counter& operator+=(std::uint64_t n)
+    {
+        value_.store(load() + n, std::memory_order_relaxed);
+        return *this;
+    }
+    Counter& operator++() { return *this += 1; }
+    std::uint64_t operator++(int)
+    {
+        const auto before = load();
+        *this += 1;
+        return before;
+    }
+    operator std::uint64_t() const { return load(); }  // NOLINT(google-explicit-constructor)
+    [[nodiscard]] std::uint64_t load() const { return value_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<std::uint64_t> value_{0};
+};
+
+}  // namespace xcp::util
