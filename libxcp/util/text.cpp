@@ -168,6 +168,18 @@ std::optional<std::string_view> closest(std::string_view word, std::span<const s
     return best;
 }
 
+namespace {
+
+void append_escaped(std::string& out, unsigned char u)
+{
+    constexpr char hex[] = "0123456789abcdef";
+    out += "\\x";
+    out += hex[u >> 4];
+    out += hex[u & 0xF];
+}
+
+}  // namespace
+
 std::string printable(std::string_view text, std::size_t max)
 {
     std::string out;
@@ -176,10 +188,7 @@ std::string printable(std::string_view text, std::size_t max)
         if (std::isprint(u) != 0 && c != '\\') {
             out += c;
         } else {
-            constexpr char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 0xF];
+            append_escaped(out, u);
         }
     }
     if (text.size() > max) {
@@ -197,10 +206,7 @@ std::string escape_controls(std::string_view text)
         if (u >= 0x20 && u != 0x7f) {
             out += c;
         } else {
-            constexpr char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 0xF];
+            append_escaped(out, u);
         }
     }
     return out;
