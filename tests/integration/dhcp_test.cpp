@@ -4,6 +4,7 @@
 // mode.
 #include "tests/support/namespaces.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@ class DhcpNetwork : public ::testing::Test {
 protected:
     void SetUp() override
     {
+        require_programs({"ip", "busybox", "timeout", "python3", "dnsmasq"});
         if (::geteuid() != 0) {
             GTEST_SKIP() << "network namespaces need root; CI runs this as root";
         }

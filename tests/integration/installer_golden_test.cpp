@@ -4,6 +4,7 @@
 // fetched (the examples name hosts that do not exist). To accept a change:
 // XCP_UPDATE_GOLDEN=1 ctest -R Golden, then review the diff.
 #include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 #include <gtest/gtest.h>
 
@@ -31,6 +32,7 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 
 TEST(InstallerGolden, DryRunOfEveryExampleAnswerfile)
 {
+    require_programs({"truncate"});
     TempDir dir;
     const auto dev = dir.path() / "dev";
     fs::create_directories(dev / "disk/by-id");

@@ -4,6 +4,7 @@
 // did not write: sfdisk --json, blkid, debugfs, e2fsck, md5sum.
 #include "tests/support/namespaces.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -67,6 +68,9 @@ class InstallerInstall : public ::testing::Test {
 protected:
     void SetUp() override
     {
+        require_programs({"blkid", "busybox", "bzip2", "curl", "dd", "debugfs", "e2fsck", "extlinux", "grep", "ip",
+                          "lbzip2", "mcopy", "md5sum", "mke2fs", "mkfs.fat", "nginx", "openssl", "python3",
+                          "qemu-system-x86_64", "sfdisk", "tar", "truncate", "udhcpc"});
         // The control domain's tree, packed as the 2009 repositories were.
         const auto content = dir_.path() / "content";
         fs::create_directories(content / "boot");

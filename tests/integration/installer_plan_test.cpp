@@ -3,6 +3,7 @@
 // did not write), and the image files unchanged afterwards.
 #include "libxcp/checksum/digest.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@ class InstallerPlan : public ::testing::Test {
 protected:
     void SetUp() override
     {
+        require_programs({"dd", "md5sum", "mke2fs", "sfdisk", "stat", "truncate"});
         std::filesystem::create_directories(dev_);
         ASSERT_EQ(run("truncate -s 64G " + quote((dev_ / "sda").string()) + " && truncate -s 8G " +
                       quote((dev_ / "sdb").string()) + " && truncate -s 8G " + quote((dev_ / "small").string()))

@@ -2,6 +2,7 @@
 // packages made with tar and bzip2, sums with md5sum and sha256sum, repodata
 // compressed with gzip.
 #include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -28,6 +29,7 @@ class InstallerVerify : public ::testing::Test {
 protected:
     void SetUp() override
     {
+        require_programs({"busybox", "bzip2", "dd", "gzip", "md5sum", "sha256sum", "tar", "truncate"});
         const auto repo = root_ / "packages.main";
         std::filesystem::create_directories(repo);
         std::filesystem::create_directories(dir_.path() / "content/etc");

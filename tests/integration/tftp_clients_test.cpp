@@ -2,6 +2,7 @@
 // curl, tftp-hpa, atftp and busybox. Every file must arrive with its md5.
 #include "libxcp/checksum/digest.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 #include <gtest/gtest.h>
 
@@ -29,6 +30,7 @@ class TftpClients : public ::testing::Test {
 public:
     static void SetUpTestSuite()
     {
+        require_programs({"atftp", "busybox", "curl", "tftp"});
         fixture = new Fixture;  // NOLINT: owned by the suite, deleted in TearDownTestSuite
         auto& f = *fixture;
         std::filesystem::create_directories(f.root / "xcp-ng");

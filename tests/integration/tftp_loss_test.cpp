@@ -3,6 +3,7 @@
 // Traffic never leaves the namespace's own loopback.
 #include "libxcp/checksum/digest.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ private:
 
 TEST(TftpLoss, TwentyTransfersThroughTenPercentLoss)
 {
+    require_programs({"busybox", "curl", "ip", "nft"});
     if (::geteuid() != 0) {
         GTEST_SKIP() << "network namespaces need root; CI runs this as root";
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -35,6 +36,7 @@ class ServeFixture : public ::testing::Test {
 protected:
     void SetUp() override
     {
+        require_programs({"busybox", "curl", "dd", "head", "python3", "timeout", "wget"});
         std::filesystem::create_directories(tftp_ / "xcp-ng");
         std::filesystem::create_directories(http_ / "repo");
         for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
