@@ -7,6 +7,8 @@
 #include "server/cli/logging.hpp"
 #include "server/boot/boot_config.hpp"
 #include "server/http/server.hpp"
+#include "server/boot/profiles.hpp"
+#include "server/inventory/inventory.hpp"
 #include "server/inventory/token_file.hpp"
 #include "server/service/provisioning_service.hpp"
 #include "server/tftp/root_resolver.hpp"
@@ -21,6 +23,7 @@
 
 #include <fstream>
 #include <memory>
+#include <set>
 #include <optional>
 #include <thread>
 
@@ -55,6 +58,7 @@ struct ServeArgs {
     std::size_t events_keep = inventory::Inventory::default_events_keep;
     double host_events_rate = 5;
     bool bind_tokens = false;
+    bool check_only = false;  // --check
     int retransmits = 6;
     std::size_t cache_mib = 1024;
     // Larger files are read block by block: reading one whole on its first
@@ -146,6 +150,61 @@ std::string load_api_token(const std::string& file)
     return token;
 }
 
+// `serve --check`: what serving would load, checked, each problem one line;
+// nothing is bound, and nothing but an existing inventory is opened.
+int check_setup(const ServeArgs& args)
+{
+    std::vector<std::string> problems;
+    std::size_t profile_count = 0;
+    try {
+        const boot::BootTemplates templates(args.paths.templates_dir);
+    } catch (const std::exception& e) {
+        problems.emplace_back(e.what());
+    }
+    const boot::Profiles profiles(args.paths.profiles_dir);
+    std::set<std::string> names;
+    for (const auto& p : profiles.list()) {
+        names.insert(p.name);
+        ++profile_count;
+        if (!p.problem.empty()) {
+            problems.push_back("profile " + p.name + ": " + p.problem);
+        }
+    }
+    if (!names.contains("default")) {
+        problems.push_back("profiles directory " + args.paths.profiles_dir +
+                           " has no default.xml, the profile a new host gets");
+    }
+    const auto state = std::filesystem::path(args.paths.state_dir);
+    if (std::filesystem::exists(state / "inventory.sqlite")) {
+        try {
+            inventory::Inventory inventory(state);
+            for (const auto& h : inventory.list()) {
+                if (!names.contains(h.profile)) {
+                    problems.push_back("host " + h.mac + " uses profile " + h.profile + ", which is not in " +
+                                       args.paths.profiles_dir);
+                }
+            }
+        } catch (const std::exception& e) {
+            problems.emplace_back(e.what());
+        }
+    }
+    const auto token_file =
+        args.api_token_file.empty() ? (state / "api-token").string() : args.api_token_file;
+    if (auto problem = inventory::token_file_problem(token_file); !problem.empty()) {
+        problems.push_back(std::move(problem));
+    }
+    for (const auto& p : problems) {
+        spdlog::error("{}", p);
+    }
+    if (!problems.empty()) {
+        spdlog::error("serve --check: {} problem{}; not serving", problems.size(), problems.size() == 1 ? "" : "s");
+        return exit_invalid;
+    }
+    spdlog::info("serve --check: configuration, boot templates ({}) and {} profile{} are in order",
+                 args.paths.templates_dir, profile_count, profile_count == 1 ? "" : "s");
+    return exit_ok;
+}
+
 // `serve --tftp-root DIR` alone (the TFTP contract): files only, no
 // inventory, no HTTP.
 int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
@@ -190,7 +249,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         return exit_usage;
     }
     const bool dhcp_wanted = !args.dhcp.mode.empty() ? args.dhcp.mode != "off" : !args.dhcp.interface.empty();
-    if (args.http_root.empty() && !state_dir_given && !dhcp_wanted) {
+    if (args.http_root.empty() && !state_dir_given && !dhcp_wanted && !args.check_only) {
         return serve_tftp_only(args, address);
     }
     if (args.http_root.empty()) {
@@ -213,6 +272,9 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
     if (!unknown) {
         spdlog::error("--unknown-hosts must be local or menu, not '{}'", args.unknown_hosts);
         return exit_usage;
+    }
+    if (args.check_only) {
+        return check_setup(args);
     }
 
     asio::io_context io(1);
@@ -414,6 +476,9 @@ void add_serve_command(CLI::App& app, int& exit_code)
         ->check(CLI::Range(1, 3600));
     add_dhcp_options(*cmd, args->dhcp);
     cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn or error")->capture_default_str();
+    cmd->add_flag("--check", args->check_only,
+                  "Read and check the configuration, boot templates, profiles and API token file, print each "
+                  "problem, and exit without serving (0: in order, 1: problems)");
     cmd->callback([cmd, args, &exit_code] {
         if (!args->config.empty()) {
             apply_config_file(*cmd, args->config);

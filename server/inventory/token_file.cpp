@@ -37,7 +37,37 @@ std::string read_first_line(int fd)
     return end == std::string::npos ? text : text.substr(0, end);
 }
 
+// The checks of a token file that already holds a token.
+std::string problem_of(const std::filesystem::path& file, const struct stat& st, const std::string& token)
+{
+    const auto prefix = "API token file " + file.string() + " ";
+    if ((st.st_mode & 077) != 0) {
+        return prefix + "is readable by group or others (mode " + std::to_string((st.st_mode >> 6) & 7) +
+               std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) +
+               "); make it readable by its owner only (chmod 600)";
+    }
+    if (token.size() < min_token_length) {
+        return prefix + "holds a token of " + std::to_string(token.size()) + " characters; at least " +
+               std::to_string(min_token_length) + " are required";
+    }
+    return {};
+}
+
 }  // namespace
+
+std::string token_file_problem(const std::filesystem::path& file)
+{
+    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) {
+        return errno == ENOENT ? std::string() : "API token file " + file.string() + " cannot be opened: " + std::strerror(errno);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        return "API token file " + file.string() + " is not a regular file";
+    }
+    const auto token = read_first_line(fd.get());
+    return token.empty() ? std::string() : problem_of(file, st, token);
+}
 
 std::string load_token_file(const std::filesystem::path& file, bool& created)
 {
@@ -69,14 +99,8 @@ std::string load_token_file(const std::filesystem::path& file, bool& created)
         created = true;
         return token;
     }
-    if ((st.st_mode & 077) != 0) {
-        refuse(file, "is readable by group or others (mode " + std::to_string((st.st_mode >> 6) & 7) +
-                         std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) +
-                         "); make it readable by its owner only (chmod 600)");
-    }
-    if (token.size() < min_token_length) {
-        refuse(file, "holds a token of " + std::to_string(token.size()) + " characters; at least " +
-                         std::to_string(min_token_length) + " are required");
+    if (auto problem = problem_of(file, st, token); !problem.empty()) {
+        throw InventoryError(problem);
     }
     return token;
 }

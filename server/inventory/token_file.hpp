@@ -13,4 +13,9 @@ std::string load_token_file(const std::filesystem::path& file, bool& created);
 
 inline constexpr std::size_t min_token_length = 32;
 
+// What load_token_file would refuse in an existing file, as the same
+// sentence; empty when it is fine or missing (it would be created).
+// Writes nothing.
+std::string token_file_problem(const std::filesystem::path& file);
+
 }  // namespace xcp::inventory
