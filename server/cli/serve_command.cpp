@@ -5,6 +5,7 @@
 #include "server/cli/dhcp_options.hpp"
 #include "server/cli/exit_codes.hpp"
 #include "server/cli/logging.hpp"
+#include "server/cli/privileges.hpp"
 #include "server/boot/boot_config.hpp"
 #include "server/http/server.hpp"
 #include "server/boot/profiles.hpp"
@@ -15,13 +16,16 @@
 #include "server/tftp/server.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <set>
 #include <optional>
@@ -59,6 +63,7 @@ struct ServeArgs {
     double host_events_rate = 5;
     bool bind_tokens = false;
     bool check_only = false;  // --check
+    std::string user;         // --user: drop to it once bound
     int retransmits = 6;
     std::size_t cache_mib = 1024;
     // Larger files are read block by block: reading one whole on its first
@@ -119,18 +124,32 @@ private:
     std::thread thread_;
 };
 
+// SIGINT and SIGTERM stop; SIGHUP calls `reload` and goes on.
+template <typename Stop, typename Reload>
+void run_until_signal(asio::io_context& io, Stop stop, Reload reload)
+{
+    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_signal = [&](const auto& error, int signal) {
+        if (error) {
+            return;
+        }
+        if (signal == SIGHUP) {
+            reload();
+            signals.async_wait(on_signal);
+            return;
+        }
+        spdlog::info("signal {}: stopping", signal);
+        stop();
+        io.stop();
+    };
+    signals.async_wait(on_signal);
+    run_guarded(io, "serve");
+}
+
 template <typename Stop>
 void run_until_signal(asio::io_context& io, Stop stop)
 {
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const auto& error, int signal) {
-        if (!error) {
-            spdlog::info("signal {}: stopping", signal);
-            stop();
-            io.stop();
-        }
-    });
-    run_guarded(io, "serve");
+    run_until_signal(io, stop, [] { spdlog::info("SIGHUP: nothing to reload when serving files only"); });
 }
 
 void log_totals(const tftp::ServerCounters& t)
@@ -354,15 +373,36 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
             dhcp_server->start();
             dhcp_thread.emplace(dhcp_io, "dhcp");
         }
+        if (!args.user.empty()) {
+            drop_privileges(args.user, args.paths.state_dir);
+            spdlog::info("running as user {} (uid {}), with no capabilities: every socket is bound", args.user,
+                         ::getuid());
+        }
         spdlog::info("serving TFTP on {}:{} from {}, HTTP on {}:{} from {}; inventory {}; hosts reach us at {}",
                      args.listen, tftp_server.local_endpoint().port(), args.tftp_root, args.listen,
                      http_server.local_endpoint().port(), args.http_root, inventory.file().string(),
                      service_settings.site.http_url);
 
-        run_until_signal(io, [&] {
-            tftp_server.stop();
-            http_server.stop();
-        });
+        const auto reload = [&] {
+            // Read and checked here; swapped where the service runs, between
+            // two requests. Transfers in flight keep what they were sent.
+            try {
+                auto fresh = std::make_shared<const boot::BootTemplates>(args.paths.templates_dir);
+                asio::post(inventory_thread, [&service, fresh = std::move(fresh)]() mutable {
+                    service.replace_templates(std::move(fresh));
+                });
+                spdlog::info("SIGHUP: boot templates reloaded from {}; profiles are read at each use", args.paths.templates_dir);
+            } catch (const std::exception& e) {
+                spdlog::error("SIGHUP: boot templates not reloaded, the running ones stay: {}", e.what());
+            }
+        };
+        run_until_signal(
+            io,
+            [&] {
+                tftp_server.stop();
+                http_server.stop();
+            },
+            reload);
         dhcp_thread.reset();
         if (dhcp_server) {
             dhcp_server->stop();
@@ -476,6 +516,9 @@ void add_serve_command(CLI::App& app, int& exit_code)
         ->check(CLI::Range(1, 3600));
     add_dhcp_options(*cmd, args->dhcp);
     cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn or error")->capture_default_str();
+    cmd->add_option("--user", args->user,
+                    "Once every socket is bound, become this user (its state directory given to it first) and keep "
+                    "no capability; for running outside systemd, as lab mode does");
     cmd->add_flag("--check", args->check_only,
                   "Read and check the configuration, boot templates, profiles and API token file, print each "
                   "problem, and exit without serving (0: in order, 1: problems)");

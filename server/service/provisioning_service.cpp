@@ -82,7 +82,7 @@ http::Reply ProvisioningService::too_many(const inventory::Host& host)
 ProvisioningService::ProvisioningService(ServiceSettings settings, inventory::Inventory& inventory,
                                          const boot::Profiles& profiles, const boot::BootTemplates& templates,
                                          const files::ConfinedRoot& http_root, const files::ConfinedRoot& tftp_root)
-    : settings_(std::move(settings)), inventory_(inventory), profiles_(profiles), templates_(templates),
+    : settings_(std::move(settings)), inventory_(inventory), profiles_(profiles), templates_(&templates),
       http_root_(http_root), tftp_root_(tftp_root),
       host_limiter_(settings_.host_events_per_second, settings_.host_events_per_second * 10)
 {
@@ -166,7 +166,7 @@ std::string ProvisioningService::host_boot_config(boot::Loader loader, const std
         spdlog::info("host {}: {} config for its {} served to {}", mac, loader_name, to_string(host->next_mode),
                      client.to_string());
     }
-    return templates_.host_config(loader, host, settings_.site, settings_.unknown_hosts);
+    return templates_->host_config(loader, host, settings_.site, settings_.unknown_hosts);
 }
 
 std::optional<std::string> ProvisioningService::generated_tftp_file(std::string_view path,
@@ -178,7 +178,7 @@ std::optional<std::string> ProvisioningService::generated_tftp_file(std::string_
     }
     try {
         if (!request->mac) {
-            return templates_.generic_config(request->loader, settings_.site, settings_.unknown_hosts);
+            return templates_->generic_config(request->loader, settings_.site, settings_.unknown_hosts);
         }
         return host_boot_config(request->loader, *request->mac, client);
     } catch (const std::exception& e) {
@@ -567,7 +567,7 @@ http::Reply ProvisioningService::admin(const http::Request& request, std::string
 http::Reply ProvisioningService::ipxe(std::string_view mac_text, const http::Client& client)
 {
     if (mac_text.empty()) {
-        return text_reply(status::ok, templates_.generic_config(boot::Loader::ipxe, settings_.site, settings_.unknown_hosts));
+        return text_reply(status::ok, templates_->generic_config(boot::Loader::ipxe, settings_.site, settings_.unknown_hosts));
     }
     const auto mac = net::normalize_mac(mac_text);
     if (!mac) {

@@ -12,6 +12,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,14 @@ public:
     // Everything but plain files reads the inventory.
     [[nodiscard]] bool waits(const http::Request& request) const override;
 
+    // SIGHUP: boot configs from now on come from `templates` (loaded and
+    // checked by the caller). Call it where the service's other calls run.
+    void replace_templates(std::shared_ptr<const boot::BootTemplates> templates)
+    {
+        templates_ = templates.get();
+        reloaded_templates_ = std::move(templates);
+    }
+
     void watch(const tftp::ServerCounters* tftp, const http::ServerCounters* http)
     {
         tftp_counters_ = tftp;
@@ -69,7 +78,8 @@ private:
     ServiceSettings settings_;
     inventory::Inventory& inventory_;
     const boot::Profiles& profiles_;
-    const boot::BootTemplates& templates_;
+    const boot::BootTemplates* templates_;
+    std::shared_ptr<const boot::BootTemplates> reloaded_templates_;  // owns templates_ after a reload
     const files::ConfinedRoot& http_root_;
     const files::ConfinedRoot& tftp_root_;
     const tftp::ServerCounters* tftp_counters_ = nullptr;

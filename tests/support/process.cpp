@@ -88,6 +88,13 @@ bool Daemon::running() const
     return true;
 }
 
+void Daemon::signal(int number) const
+{
+    if (pid_ > 0) {
+        ::kill(pid_, number);
+    }
+}
+
 int Daemon::stop()
 {
     if (pid_ > 0 && running()) {

@@ -37,6 +37,8 @@ public:
     int stop();
     // SIGKILL, as a crash or an OOM kill would: no clean-up runs.
     void kill_hard();
+    void signal(int number) const;
+    [[nodiscard]] int pid() const { return pid_; }
 
 private:
     int pid_ = -1;
