@@ -13,4 +13,6 @@ find_package(SQLite3 REQUIRED)
 # the tests can check hashes too.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBXCRYPT REQUIRED IMPORTED_TARGET GLOBAL libxcrypt)
+# sd_notify, for the unit's Type=notify.
+pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET GLOBAL libsystemd)
 find_package(LibArchive REQUIRED)

@@ -1,6 +1,21 @@
 #include "server/cli/common_options.hpp"
 
+#include <filesystem>
+
 namespace xcp::cli {
+
+std::string data_dir()
+{
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto installed = self.parent_path().parent_path() / "share/xcp-pxe";
+        if (std::filesystem::is_directory(installed / "pxe-templates", ec)) {
+            return installed.string();
+        }
+    }
+    return XCP_DATA_DIR;
+}
 
 void add_state_option(CLI::App& command, Paths& paths)
 {

@@ -13,10 +13,15 @@
 
 namespace xcp::cli {
 
+// Where the default profiles and templates are: share/xcp-pxe beside the
+// binary's own directory when installed (/usr/sbin -> /usr/share/xcp-pxe),
+// else the source tree it was built from (XCP_DATA_DIR).
+std::string data_dir();
+
 struct Paths {
     std::string state_dir = "/var/lib/xcp-pxe";
-    std::string profiles_dir = XCP_DATA_DIR "/answerfiles/profiles";
-    std::string templates_dir = XCP_DATA_DIR "/pxe-templates";
+    std::string profiles_dir = data_dir() + "/answerfiles/profiles";
+    std::string templates_dir = data_dir() + "/pxe-templates";
 };
 
 void add_path_options(CLI::App& command, Paths& paths);

@@ -20,6 +20,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -235,6 +236,7 @@ int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
         tftp::RootResolver files(tftp_root, cache);
         tftp::Server tftp_server(io, tftp_settings(args, address), files);
         tftp_server.start();
+        sd_notify(0, "READY=1\nSTATUS=serving TFTP");
         spdlog::info("serving TFTP from {} (files only: give --state-dir and --http-root to serve hosts)",
                      args.tftp_root);
         run_until_signal(io, [&] { tftp_server.stop(); });
@@ -378,6 +380,8 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
             spdlog::info("running as user {} (uid {}), with no capabilities: every socket is bound", args.user,
                          ::getuid());
         }
+        // systemd (Type=notify): every socket is bound. Outside systemd, nothing.
+        sd_notify(0, "READY=1\nSTATUS=serving");
         spdlog::info("serving TFTP on {}:{} from {}, HTTP on {}:{} from {}; inventory {}; hosts reach us at {}",
                      args.listen, tftp_server.local_endpoint().port(), args.tftp_root, args.listen,
                      http_server.local_endpoint().port(), args.http_root, inventory.file().string(),
@@ -386,6 +390,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         const auto reload = [&] {
             // Read and checked here; swapped where the service runs, between
             // two requests. Transfers in flight keep what they were sent.
+            sd_notify(0, "RELOADING=1");
             try {
                 auto fresh = std::make_shared<const boot::BootTemplates>(args.paths.templates_dir);
                 asio::post(inventory_thread, [&service, fresh = std::move(fresh)]() mutable {
@@ -395,10 +400,12 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
             } catch (const std::exception& e) {
                 spdlog::error("SIGHUP: boot templates not reloaded, the running ones stay: {}", e.what());
             }
+            sd_notify(0, "READY=1");
         };
         run_until_signal(
             io,
             [&] {
+                sd_notify(0, "STOPPING=1");
                 tftp_server.stop();
                 http_server.stop();
             },

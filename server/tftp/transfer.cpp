@@ -275,9 +275,8 @@ void Transfer::on_timer(const boost::system::error_code& ec)
         arm_timer();
         return;
     }
-    const auto tries = answered_ ? settings_.max_retransmits : settings_.max_retransmits_unanswered;
-    if (++retries_ > tries) {
-        finish(false, "no answer after " + std::to_string(tries) + " retransmissions");
+    if (++retries_ > settings_.max_retransmits) {
+        finish(false, "no answer after " + std::to_string(settings_.max_retransmits) + " retransmissions");
         return;
     }
     if (std::chrono::steady_clock::now() - last_progress_ >= settings_.max_stall) {

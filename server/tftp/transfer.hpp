@@ -23,10 +23,11 @@ struct TransferSettings {
     std::chrono::milliseconds timeout{1000};
     std::chrono::milliseconds max_timeout{8000};
     int max_retransmits = 6;  // of the same window, before the client is taken as gone
-    // Until the client's first ACK, the request may come from a spoofed
-    // address: our own timer (not the client's `timeout`), and fewer tries,
-    // so that one packet holds a slot for seconds, not minutes.
-    int max_retransmits_unanswered = 3;
+    // Until the client's first ACK the request may come from a spoofed
+    // address: our own backed-off timer applies then, not the client's
+    // `timeout`, so that one packet holds a slot for seconds, not minutes.
+    // (Fewer tries there made curl fail through 10% loss: its answer to a
+    // lost OACK can take many seconds.)
     // However the timeouts add up, a transfer with no progress for this long ends.
     std::chrono::milliseconds max_stall{45000};
 };

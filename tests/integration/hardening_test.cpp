@@ -24,7 +24,7 @@ class Hardening : public ServeFixture {
 protected:
     [[nodiscard]] std::vector<std::string> flags() const override
     {
-        return {"--tftp-timeout-ms", "100", "--events-keep", "50", "--log-level", "debug"};
+        return {"--tftp-timeout-ms", "100", "--tftp-retransmits", "3", "--events-keep", "50", "--log-level", "debug"};
     }
 
     // Sends `bytes` on a fresh connection and returns what comes back before

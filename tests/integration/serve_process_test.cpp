@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -73,6 +74,32 @@ TEST_F(ServeProcess, SighupReloadsTemplatesWithoutDroppingATransfer)
     EXPECT_EQ(checksum::hex_of_file(checksum::Algorithm::md5, out),
               checksum::hex_of_file(checksum::Algorithm::md5, http_ / "repo/big.img"));
     EXPECT_TRUE(daemon_->running());
+}
+
+// Type=notify: READY=1 reaches $NOTIFY_SOCKET once every socket is bound
+// (the log's "hosts reach us at" line comes after it).
+TEST_F(ServeProcess, TellsSystemdItIsReadyOnceBound)
+{
+    daemon_->stop();
+    const auto socket = dir_.path() / "notify";
+    const auto got = dir_.path() / "notified";
+    Daemon listener({"/usr/bin/python3", "-c",
+                     "import socket,sys\n"
+                     "s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(20)\n"
+                     "print('bound', flush=True)\n"
+                     "open(sys.argv[2],'wb').write(s.recv(4096))\n",
+                     socket.string(), got.string()},
+                    dir_.path() / "listener.log");
+    ASSERT_TRUE(listener.wait_for_log("bound")) << listener.log();
+    ::setenv("NOTIFY_SOCKET", socket.c_str(), 1);
+    start(flags());
+    ::unsetenv("NOTIFY_SOCKET");
+    for (int i = 0; i < 100 && listener.running(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::ifstream in(got);
+    const std::string message{std::istreambuf_iterator<char>(in), {}};
+    EXPECT_NE(message.find("READY=1"), std::string::npos) << message << listener.log();
 }
 
 TEST_F(ServeProcess, UserDropsToAnotherUidWithNoCapabilityOnceBound)
