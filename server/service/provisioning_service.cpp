@@ -350,9 +350,6 @@ http::Reply ProvisioningService::report(std::string_view token, const std::strin
     if (!host) {
         return not_found();
     }
-    if (!host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
-        return too_many(*host);
-    }
     if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos || value.size() > 3) {
         return text_reply(status::bad_request, "status=0 (success) or status=N (failure) is required\n");
     }
@@ -391,9 +388,6 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
     auto host = inventory_.find_by_token(token);
     if (!host) {
         return error_json(status::not_found, "unknown or used-up token");
-    }
-    if (!host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
-        return too_many(*host);
     }
     const auto body = nlohmann::json::parse(request.body(), nullptr, false);
     if (!body.is_object()) {
@@ -435,6 +429,11 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
         } else {
             return error_json(status::bad_request, "final must be null, \"success\" or \"failure\"");
         }
+    }
+    // A final event is never refused: it ends the install (and the token's
+    // use), and losing it would leave the host installing forever.
+    if (!e.final && !host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
+        return too_many(*host);
     }
     inventory::Host updated;
     inventory_.update(host->mac, [&](inventory::Host& h) {

@@ -24,8 +24,9 @@ struct ServiceSettings {
     boot::Site site;
     boot::UnknownHosts unknown_hosts = boot::UnknownHosts::local;
     std::string api_token;  // bearer token of the admin API
-    // Events and reports a host may post, per second on average (bursts of
-    // ten times that): its token is no secret on the boot network.
+    // Progress events a host may post, per second on average (bursts of ten
+    // times that): its token is no secret on the boot network. Final events
+    // and reports are never refused; each ends the token's use.
     double host_events_per_second = 5;
     bool bind_tokens_to_address = false;  // --bind-tokens-to-address
 };

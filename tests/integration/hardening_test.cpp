@@ -318,6 +318,9 @@ TEST_F(Hardening, AHostPostingWithoutPauseIsRateLimited)
                            "-d '{\"step\":\"flood\"}'" + urls);
     EXPECT_NE(codes.output.find("429"), std::string::npos) << codes.output.substr(0, 400);
     EXPECT_NE(codes.output.find("200"), std::string::npos);
+    // The final event is never refused, however many came before it.
+    EXPECT_EQ(post_event(tok, R"({"step":"done","final":"success"})"), "200");
+    EXPECT_EQ(show()["state"], "installed");
 }
 
 // 7. A token in a percent-encoded path is redacted like a plain one.
