@@ -3,6 +3,7 @@
 // flight, and --user leaves it with another uid and no capability, still
 // serving and still writing its inventory.
 #include "libxcp/checksum/digest.hpp"
+#include "libxcp/util/text.hpp"
 #include "tests/support/serve_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -28,16 +29,10 @@ protected:
         std::ifstream in("/proc/" + std::to_string(daemon_->pid()) + "/status");
         for (std::string line; std::getline(in, line);) {
             if (line.starts_with(name + ":")) {
-                return std::string(util_trim(line.substr(name.size() + 1)));
+                return std::string(util::trim(std::string_view(line).substr(name.size() + 1)));
             }
         }
         return {};
-    }
-
-    static std::string util_trim(std::string s)
-    {
-        const auto first = s.find_first_not_of(" \t");
-        return first == std::string::npos ? std::string() : s.substr(first);
     }
 
     std::filesystem::path templates_ = dir_.path() / "templates";
