@@ -411,7 +411,7 @@ TEST_F(InstallerInstall, UefiGetsAnEspWithTheVendorLoaderAndGrubCfg)
 
 TEST_F(InstallerInstall, ACorruptedPackageStopsBeforeAnyDiskIsWritten)
 {
-    sh("printf 'X' | dd of=" + quote((repo_ / "dom0fs.tar.bz2").string()) + " bs=1 seek=2000 conv=notrunc status=none");
+    flip_byte(repo_ / "dom0fs.tar.bz2", 2000);
     write_answerfile(serve_repository(), "sda",
                      "  <script stage=\"installation-complete\" type=\"url\">file://" +
                          (dir_.path() / "complete.sh").string() + "</script>\n");

@@ -80,7 +80,7 @@ TEST_F(InstallerVerify, ALegacyRepositoryVerifies)
 TEST_F(InstallerVerify, OneChangedByteIsFoundAndNamed)
 {
     const auto file = root_ / "packages.main/e1000.ko";
-    sh("printf 'X' | dd of=" + quote(file.string()) + " bs=1 seek=1000 conv=notrunc status=none");
+    flip_byte(file, 1000);
     const auto r = verify();
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.output.find("xcp:main: package e1000 (packages.main/e1000.ko): md5 "), std::string::npos) << r.output;
@@ -129,8 +129,7 @@ TEST_F(InstallerVerify, OverHttpFromBusyboxHttpd)
     }
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("xcp:main 0.1.1 build 1234 (legacy"), std::string::npos) << r.output;
-    sh("printf 'X' | dd of=" + quote((root_ / "packages.main/dom0fs.tar.bz2").string()) +
-       " bs=1 seek=100 conv=notrunc status=none");
+    flip_byte(root_ / "packages.main/dom0fs.tar.bz2", 100);
     r = run(quote(installer_binary().string()) + " verify " + url);
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.output.find("package dom0fs (packages.main/dom0fs.tar.bz2): md5 "), std::string::npos) << r.output;
@@ -156,7 +155,7 @@ TEST_F(InstallerVerify, AModernRepositoryVerifiesBySha256)
     auto r = run(quote(installer_binary().string()) + " verify file://" + modern.string());
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("XCP-ng 8.3.0 build 58 (modern): 1 packages, all verified"), std::string::npos) << r.output;
-    sh("printf 'X' | dd of=" + quote((modern / "Packages/xen-4.17.rpm").string()) + " bs=1 seek=5 conv=notrunc status=none");
+    flip_byte(modern / "Packages/xen-4.17.rpm", 5);
     r = run(quote(installer_binary().string()) + " verify " + quote(modern.string()));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.output.find("package xen (Packages/xen-4.17.rpm): sha256 "), std::string::npos) << r.output;

@@ -190,6 +190,19 @@ void write_random_file(const std::filesystem::path& file, std::uint64_t size, un
     }
 }
 
+void flip_byte(const std::filesystem::path& file, std::uint64_t offset)
+{
+    std::fstream f(file, std::ios::binary | std::ios::in | std::ios::out);
+    char byte = 0;
+    if (!f.seekg(static_cast<std::streamoff>(offset)) || !f.get(byte)) {
+        throw std::runtime_error(file.string() + ": no byte at offset " + std::to_string(offset));
+    }
+    byte = static_cast<char>(~static_cast<unsigned char>(byte));
+    if (!f.seekp(static_cast<std::streamoff>(offset)) || !f.put(byte) || !f.flush()) {
+        throw std::runtime_error(file.string() + ": cannot write the byte at offset " + std::to_string(offset));
+    }
+}
+
 std::filesystem::path xcp_pxe_binary()
 {
     return XCP_PXE_BINARY;

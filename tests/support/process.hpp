@@ -67,6 +67,10 @@ private:
 // Writes `size` bytes of reproducible pseudo-random data.
 void write_random_file(const std::filesystem::path& file, std::uint64_t size, unsigned seed);
 
+// Inverts every bit of the byte at `offset`, so the file surely changes
+// (writing a fixed byte left it unchanged when that byte was already there).
+void flip_byte(const std::filesystem::path& file, std::uint64_t offset);
+
 // The build's own binaries, from CMake.
 std::filesystem::path xcp_pxe_binary();
 std::filesystem::path source_dir();
