@@ -3,10 +3,6 @@
 #include "libxcp/util/text.hpp"
 #include "server/cli/exit_codes.hpp"
 
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
-
 #include <iostream>
 #include <memory>
 
@@ -20,7 +16,14 @@ void add_dhcp_options(CLI::App& cmd, DhcpArgs& a)
         ->check(CLI::IsMember({"off", "proxy", "full"}));
     cmd.add_option("--interface", a.interface,
                    "Interface the DHCP helper listens and answers on; its IPv4 address is also the default --listen");
-    cmd.add_option("--dhcp-range", a.range, "Full mode: FIRST,LAST[,NETMASK] of the addresses to hand out");
+    cmd.add_option("--dhcp-range", a.range,
+                   "Full mode: FIRST,LAST[,NETMASK] of the addresses to hand out, or auto: the larger side of this "
+                   "server's address in --interface's subnet");
+    cmd.add_option("--dhcp-probe", a.probe_seconds,
+                   "Full mode: before serving, send one DHCPDISCOVER on --interface and wait this many seconds; "
+                   "if another DHCP server offers an address, refuse to start (0: no probe)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 60));
     cmd.add_option("--dhcp-router", a.router, "Full mode: default gateway given to clients");
     cmd.add_option("--dhcp-dns", a.dns, "Full mode: name servers given to clients, comma-separated");
     cmd.add_option("--dhcp-domain", a.domain, "Full mode: domain name given to clients");
@@ -39,26 +42,8 @@ void add_dhcp_options(CLI::App& cmd, DhcpArgs& a)
         ->check(CLI::IsMember({"ignore", "local"}));
 }
 
-std::optional<std::string> interface_ipv4(const std::string& name)
-{
-    ifaddrs* list = nullptr;
-    if (::getifaddrs(&list) != 0) {
-        return std::nullopt;
-    }
-    const std::unique_ptr<ifaddrs, decltype(&::freeifaddrs)> owner(list, &::freeifaddrs);
-    for (auto* i = list; i != nullptr; i = i->ifa_next) {
-        if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET && name == i->ifa_name) {
-            char text[INET_ADDRSTRLEN];
-            const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
-            if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) != nullptr) {
-                return std::string(text);
-            }
-        }
-    }
-    return std::nullopt;
-}
-
-std::variant<std::optional<DhcpPlan>, std::string> plan_dhcp(const DhcpArgs& a, const std::string& server_address)
+std::variant<std::optional<DhcpPlan>, std::string> plan_dhcp(const DhcpArgs& a, const std::string& server_address,
+                                                             std::optional<dhcp::Ipv4> interface_netmask)
 {
     const auto mode = a.mode.empty() ? (a.interface.empty() ? "off" : "proxy") : a.mode;
     if (mode == "off") {
@@ -90,10 +75,14 @@ std::variant<std::optional<DhcpPlan>, std::string> plan_dhcp(const DhcpArgs& a, 
         return std::string("--dhcp full needs --dhcp-range FIRST,LAST[,NETMASK]: xcp-pxe never hands out addresses "
                            "it was not given");
     }
-    auto range = dhcp::parse_range(a.range);
+    auto range = a.range != "auto"      ? dhcp::parse_range(a.range)
+                 : interface_netmask ? dhcp::auto_range(s.server, *interface_netmask)
+                                     : std::variant<dhcp::AddressRange, std::string>("the netmask of " + a.interface +
+                                                                                    " is not known");
     if (const auto* why = std::get_if<std::string>(&range)) {
-        return *why;
+        return a.range == "auto" ? "--dhcp-range auto: " + *why : *why;
     }
+    plan.probe = std::chrono::seconds(a.probe_seconds);
     dhcp::FullSettings full;
     full.range = std::get<dhcp::AddressRange>(range);
     full.server = s.server;

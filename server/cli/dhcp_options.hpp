@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <variant>
@@ -20,6 +21,7 @@ struct DhcpArgs {
     std::string dns;
     std::string domain;
     unsigned lease_seconds = 3600;
+    unsigned probe_seconds = 5;  // dnsmasq and ISC dhcpd ping an address for up to 3 s before offering it
     std::string bios_loader = "pxelinux.0";
     std::string efi_loader = "EFI/xenserver/grubx64.efi";
     std::string netboot_off = "local";
@@ -27,17 +29,17 @@ struct DhcpArgs {
 
 void add_dhcp_options(CLI::App& command, DhcpArgs& args);
 
-// The first IPv4 address of an interface.
-std::optional<std::string> interface_ipv4(const std::string& name);
-
 struct DhcpPlan {
     dhcp::ServerSettings server;
     service::NetbootOff netboot_off = service::NetbootOff::local;
+    std::chrono::seconds probe{0};  // full mode: how long to listen for another DHCP server first
 };
 
 // Nullopt when DHCP is off; the reason, as one sentence, when the options do
-// not make sense together.
-std::variant<std::optional<DhcpPlan>, std::string> plan_dhcp(const DhcpArgs& args, const std::string& server_address);
+// not make sense together. `interface_netmask` is what `--dhcp-range auto`
+// is taken from.
+std::variant<std::optional<DhcpPlan>, std::string> plan_dhcp(const DhcpArgs& args, const std::string& server_address,
+                                                             std::optional<dhcp::Ipv4> interface_netmask);
 
 // `xcp-pxe dhcp config --format isc|dnsmasq|kea`.
 void add_dhcp_command(CLI::App& app, int& exit_code);

@@ -3,6 +3,8 @@
 #include "server/cli/common_options.hpp"
 #include "server/cli/config_file.hpp"
 #include "server/cli/dhcp_options.hpp"
+#include "server/cli/network_interface.hpp"
+#include "server/dhcp/probe.hpp"
 #include "server/cli/exit_codes.hpp"
 #include "server/cli/logging.hpp"
 #include "server/cli/privileges.hpp"
@@ -172,7 +174,7 @@ std::string load_api_token(const std::string& file)
 
 // `serve --check`: what serving would load, checked, each problem one line;
 // nothing is bound, and nothing but an existing inventory is opened.
-int check_setup(const ServeArgs& args)
+int check_setup(const ServeArgs& args, const std::optional<DhcpPlan>& dhcp)
 {
     std::vector<std::string> problems;
     std::size_t profile_count = 0;
@@ -222,6 +224,9 @@ int check_setup(const ServeArgs& args)
     }
     spdlog::info("serve --check: configuration, boot templates ({}) and {} profile{} are in order",
                  args.paths.templates_dir, profile_count, profile_count == 1 ? "" : "s");
+    if (dhcp) {
+        spdlog::info("serve --check: DHCP would be {}", dhcp::describe(dhcp->server));
+    }
     return exit_ok;
 }
 
@@ -248,16 +253,49 @@ int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
     return exit_ok;
 }
 
+// Full mode hands out addresses only where nobody else does: one
+// DHCPDISCOVER first, and any offer refuses the start. The sentence that
+// refuses, or nullopt.
+std::optional<std::string> look_for_other_dhcp_servers(const std::string& interface,
+                                                       const std::optional<dhcp::Mac>& mac, std::chrono::seconds wait)
+{
+    if (!mac) {
+        return "--dhcp full on " + interface + ": it has no Ethernet address to look for another DHCP server from";
+    }
+    spdlog::info("dhcp: looking for another DHCP server on {} for {} s before handing out addresses", interface,
+                 wait.count());
+    const auto probe = dhcp::probe_for_servers(interface, *mac, wait);
+    if (const auto* why = std::get_if<std::string>(&probe)) {
+        return *why + " (--dhcp-probe 0 starts without looking)";
+    }
+    const auto& servers = std::get<std::vector<dhcp::OtherServer>>(probe);
+    if (servers.empty()) {
+        spdlog::info("dhcp: no other DHCP server answered on {}", interface);
+        return std::nullopt;
+    }
+    std::string names;
+    for (const auto& s : servers) {
+        names += (names.empty() ? "" : "; ") + dhcp::describe(s);
+    }
+    return "another DHCP server answers on " + interface + " (" + names +
+           "): full DHCP would hand out conflicting addresses beside it, so xcp-pxe does not start; use --dhcp "
+           "proxy instead (scripts/lab without --isolated): that server keeps giving addresses and xcp-pxe answers "
+           "only PXE clients with their boot files";
+}
+
 int serve(ServeArgs args, bool state_dir_given, bool listen_given)
 {
     setup_logging(args.log_level);
-    if (!args.dhcp.interface.empty() && !listen_given) {
-        const auto ip = interface_ipv4(args.dhcp.interface);
-        if (!ip) {
+    std::optional<NetworkInterface> interface;
+    if (!args.dhcp.interface.empty()) {
+        interface = find_interface(args.dhcp.interface);
+        if (!interface) {
             spdlog::error("--interface {}: no such interface, or it has no IPv4 address", args.dhcp.interface);
             return exit_usage;
         }
-        args.listen = *ip;
+        if (!listen_given) {
+            args.listen = interface->address;
+        }
     }
     if (args.tftp_root.empty()) {
         spdlog::error("serve needs --tftp-root (or tftp-root in --config)");
@@ -283,7 +321,8 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
                       args.listen);
         return exit_usage;
     }
-    auto dhcp_plan = plan_dhcp(args.dhcp, advertise);
+    auto dhcp_plan =
+        plan_dhcp(args.dhcp, advertise, interface ? std::optional(interface->netmask) : std::optional<dhcp::Ipv4>());
     if (const auto* why = std::get_if<std::string>(&dhcp_plan)) {
         spdlog::error("{}", *why);
         return exit_usage;
@@ -295,7 +334,13 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         return exit_usage;
     }
     if (args.check_only) {
-        return check_setup(args);
+        return check_setup(args, dhcp);
+    }
+    if (dhcp && dhcp->server.mode == dhcp::Mode::full && dhcp->probe.count() > 0) {
+        if (const auto refused = look_for_other_dhcp_servers(args.dhcp.interface, interface->mac, dhcp->probe)) {
+            spdlog::error("{}", *refused);
+            return exit_failure;
+        }
     }
 
     asio::io_context io(1);

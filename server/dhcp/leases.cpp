@@ -85,6 +85,33 @@ std::variant<AddressRange, std::string> parse_range(std::string_view text)
     return r;
 }
 
+std::variant<AddressRange, std::string> auto_range(Ipv4 own, Ipv4 netmask)
+{
+    if ((~netmask & (~netmask + 1)) != 0) {
+        return to_string(netmask) + " is not a netmask";
+    }
+    const Ipv4 network = own & netmask;
+    const Ipv4 broadcast = network | ~netmask;
+    if (broadcast - network < 3) {
+        return "the network " + to_string(network) + "/" + to_string(netmask) + " of " + to_string(own) +
+               " has no room for a range beside this server";
+    }
+    // Below own: network+1 .. own-1; above: own+1 .. broadcast-1.
+    const Ipv4 below = own > network + 1 ? own - network - 1 : 0;
+    const Ipv4 above = broadcast - 1 > own ? broadcast - 1 - own : 0;
+    constexpr Ipv4 most = 65536;
+    AddressRange r;
+    r.netmask = netmask;
+    if (above >= below) {
+        r.first = own + 1;
+        r.last = own + std::min(above, most);
+    } else {
+        r.last = own - 1;
+        r.first = own - std::min(below, most);
+    }
+    return r;
+}
+
 std::string_view to_string(LeaseState state)
 {
     switch (state) {

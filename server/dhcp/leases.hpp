@@ -23,6 +23,12 @@ struct AddressRange {
 // holding both. Returns the reason when it is not one.
 std::variant<AddressRange, std::string> parse_range(std::string_view text);
 
+// `--dhcp-range auto`: the larger run of host addresses on either side of
+// `own` in its network (never the network, broadcast or own address), at
+// most the 65536 that a range may hold. The reason when the network has no
+// room (a /31 or /32).
+std::variant<AddressRange, std::string> auto_range(Ipv4 own, Ipv4 netmask);
+
 enum class LeaseState { offered, bound, declined };
 std::string_view to_string(LeaseState state);
 std::optional<LeaseState> lease_state_from(std::string_view text);

@@ -1,8 +1,9 @@
 #include "server/dhcp/server.hpp"
 
+#include "server/dhcp/interface_socket.hpp"
+
 #include <spdlog/spdlog.h>
 
-#include <sys/socket.h>
 
 #include <ctime>
 
@@ -19,27 +20,7 @@ Server::Server(asio::io_context& io, ServerSettings settings, BootDecider& decid
 
 void Server::open(Port& port, std::uint16_t number)
 {
-    boost::system::error_code ec;
-    const auto where = "DHCP on " + settings_.interface + " port " + std::to_string(number);
-    port.socket.open(udp::v4(), ec);
-    if (!ec) {
-        port.socket.set_option(udp::socket::reuse_address(true), ec);
-    }
-    if (!ec) {
-        port.socket.set_option(asio::socket_base::broadcast(true), ec);
-    }
-    // Bound to the device: a DISCOVER from any other network is never seen,
-    // and broadcasts leave through this interface only.
-    if (!ec && ::setsockopt(port.socket.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, settings_.interface.c_str(),
-                            static_cast<socklen_t>(settings_.interface.size())) != 0) {
-        ec.assign(errno, boost::system::system_category());
-    }
-    if (!ec) {
-        port.socket.bind({asio::ip::address_v4::any(), number}, ec);
-    }
-    if (ec) {
-        throw std::system_error(ec, "cannot serve " + where);
-    }
+    open_on_interface(port.socket, settings_.interface, number, "cannot serve DHCP");
 }
 
 void Server::start()
@@ -54,9 +35,21 @@ void Server::start()
         open(proxy_, settings_.proxy_port);
         receive(proxy_);
     }
-    spdlog::info("dhcp: {} on {} ({}), port {}{}", settings_.mode == Mode::proxy ? "proxyDHCP" : "full DHCP",
-                 settings_.interface, to_string(settings_.server), settings_.port,
-                 settings_.mode == Mode::proxy ? " and " + std::to_string(settings_.proxy_port) : "");
+    spdlog::info("dhcp: {}", describe(settings_));
+}
+
+std::string describe(const ServerSettings& s)
+{
+    auto text = std::string(s.mode == Mode::proxy ? "proxyDHCP" : "full DHCP") + " on " + s.interface + " (" +
+                to_string(s.server) + "), port " + std::to_string(s.port);
+    if (s.mode == Mode::proxy) {
+        return text + " and " + std::to_string(s.proxy_port);
+    }
+    if (s.full) {
+        text += ", addresses " + to_string(s.full->range.first) + " to " + to_string(s.full->range.last) +
+                " netmask " + to_string(s.full->range.netmask);
+    }
+    return text;
 }
 
 void Server::stop()

@@ -34,6 +34,10 @@ struct ServerSettings {
     std::optional<FullSettings> full;  // required in full mode
 };
 
+// "full DHCP on eth1 (10.0.0.1), port 67, addresses 10.0.0.2 to 10.0.0.254
+// netmask 255.255.255.0", for logs.
+std::string describe(const ServerSettings& settings);
+
 struct ServerCounters {
     std::uint64_t received = 0;
     std::uint64_t malformed = 0;

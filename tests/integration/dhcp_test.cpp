@@ -20,7 +20,7 @@ class DhcpNetwork : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        require_programs({"ip", "busybox", "timeout", "python3", "dnsmasq"});
+        require_programs({"ip", "busybox", "curl", "timeout", "python3", "dnsmasq"});
         if (::geteuid() != 0) {
             GTEST_SKIP() << "network namespaces need root; CI runs this as root";
         }
@@ -46,10 +46,37 @@ protected:
                              quote((dir_.path() / "http").string()) + " --interface " + net_->server_if + " --http-port 8080 " +
                              dhcp_flags;
         daemon_ = std::make_unique<Daemon>(std::vector<std::string>{"/bin/sh", "-c", command}, dir_.path() / "daemon.log");
-        ASSERT_TRUE(daemon_->wait_for_log("dhcp: ")) << daemon_->log();
+        // "proxyDHCP on IF" or "full DHCP on IF": bound and answering.
+        ASSERT_TRUE(daemon_->wait_for_log("DHCP on ")) << daemon_->log();
     }
 
     [[nodiscard]] std::string state() const { return (dir_.path() / "state").string(); }
+
+    // dnsmasq as Debian ships it (pinging an address before offering it), on
+    // the client's side of the link.
+    [[nodiscard]] std::unique_ptr<Daemon> start_other_dhcp_server() const
+    {
+        auto other = std::make_unique<Daemon>(
+            std::vector<std::string>{"/bin/sh", "-c",
+                                     "exec ip netns exec " + client_ns_ +
+                                         " dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface=" +
+                                         net_->client_if +
+                                         " --bind-interfaces --dhcp-range=10.77.0.150,10.77.0.160,1h --dhcp-leasefile=" +
+                                         quote((dir_.path() / "dnsmasq.leases").string()) +
+                                         " --log-facility=- --log-dhcp --user=root"},
+            dir_.path() / "dnsmasq.log");
+        EXPECT_TRUE(other->wait_for_log("DHCP, IP range")) << other->log();
+        return other;
+    }
+
+    // scripts/lab with this build's binary, its files under the test's
+    // directory, inside the server's namespace.
+    [[nodiscard]] std::string lab(const std::string& flags) const
+    {
+        return "ip netns exec " + server_ns_ + " " + quote((source_dir() / "scripts/lab").string()) + " --binary " +
+               quote(xcp_pxe_binary().string()) + " --dir " + quote((dir_.path() / "lab").string()) +
+               " --tftp-port 69 --http-port 8080 " + flags;
+    }
 
     [[nodiscard]] CommandResult client(const std::string& command) const
     {
@@ -73,7 +100,7 @@ TEST_F(DhcpNetwork, FullModeLeasesFromTheRangeAndHonoursReservations)
                   quote(state()))
                   .exit_code,
               0);
-    start("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110 --dhcp-router 10.77.0.1 --dhcp-dns 10.77.0.1");
+    start("--dhcp full --dhcp-probe 1 --dhcp-range 10.77.0.100,10.77.0.110 --dhcp-router 10.77.0.1 --dhcp-dns 10.77.0.1");
     const auto udhcpc = "timeout 25 busybox udhcpc -i " + net_->client_if + " -n -q -f -s /bin/true -t 3 -T 1";
     auto r = client(udhcpc);
     EXPECT_NE(r.output.find("lease of 10.77.0.100 obtained from 10.77.0.1"), std::string::npos) << r.output;
@@ -90,7 +117,7 @@ TEST_F(DhcpNetwork, FullModeLeasesFromTheRangeAndHonoursReservations)
 
     // Leases live in the inventory: a restarted server gives the same ones.
     daemon_.reset();
-    start("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110");
+    start("--dhcp full --dhcp-probe 1 --dhcp-range 10.77.0.100,10.77.0.110");
     ASSERT_EQ(client("ip link set " + net_->client_if + " address 52:54:00:aa:00:01").exit_code, 0);
     r = client(udhcpc);
     EXPECT_NE(r.output.find("lease of 10.77.0.100 obtained"), std::string::npos) << r.output;
@@ -161,7 +188,7 @@ TEST_F(DhcpNetwork, ProxyModeAnswersPxeClientsOnlyAndNeverWithAnAddress)
 // side of the link: it still leases afterwards.
 TEST_F(DhcpNetwork, EveryFuzzCorpusPacketLeavesTheHelperServing)
 {
-    start("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110");
+    start("--dhcp full --dhcp-probe 1 --dhcp-range 10.77.0.100,10.77.0.110");
     ASSERT_EQ(client("ip addr add 10.77.0.9/24 dev " + net_->client_if).exit_code, 0);
     std::string files;
     for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "tests/fuzz/corpus/dhcp_packet_fuzz")) {
@@ -171,14 +198,96 @@ TEST_F(DhcpNetwork, EveryFuzzCorpusPacketLeavesTheHelperServing)
                              quote("import socket,sys\n"
                                    "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
                                    "for f in sys.argv[1:]:\n"
-                                   "    s.sendto(open(f,'rb').read(),('10.77.0.2',67))\n"
-                                   "    s.sendto(open(f,'rb').read()[:7],('10.77.0.2',67))\n") +
+                                   "    s.sendto(open(f,'rb').read(),('10.77.0.1',67))\n"
+                                   "    s.sendto(open(f,'rb').read()[:7],('10.77.0.1',67))\n") +
                              files);
     ASSERT_EQ(sent.exit_code, 0) << sent.output;
+    EXPECT_TRUE(daemon_->wait_for_log("dhcp: dropped a packet from 10.77.0.")) << "the packets reached the helper";
     ASSERT_EQ(client("ip addr flush dev " + net_->client_if).exit_code, 0);
     const auto r = client("timeout 25 busybox udhcpc -i " + net_->client_if + " -n -q -f -s /bin/true -t 3 -T 1");
     EXPECT_NE(r.output.find("lease of 10.77.0.1"), std::string::npos) << r.output << daemon_->log();
     EXPECT_TRUE(daemon_->running());
+}
+
+// `--dhcp-range auto` (what `scripts/lab --isolated` gives): the probe for
+// another server first, then addresses from the interface's subnet, never
+// the server's own.
+TEST_F(DhcpNetwork, AnAutoRangeComesFromTheSubnetAfterAProbeFindsNoOtherServer)
+{
+    start("--dhcp full --dhcp-range auto");
+    EXPECT_NE(daemon_->log().find("dhcp: looking for another DHCP server on " + net_->server_if + " for 5 s"),
+              std::string::npos)
+        << daemon_->log();
+    EXPECT_NE(daemon_->log().find("dhcp: no other DHCP server answered on " + net_->server_if), std::string::npos);
+    EXPECT_NE(daemon_->log().find("addresses 10.77.0.2 to 10.77.0.254 netmask 255.255.255.0"), std::string::npos)
+        << daemon_->log();
+    const auto r = client("timeout 25 busybox udhcpc -i " + net_->client_if + " -n -q -f -s /bin/true -t 3 -T 1");
+    EXPECT_NE(r.output.find("lease of 10.77.0.2 obtained from 10.77.0.1"), std::string::npos) << r.output;
+}
+
+// A second DHCP server, dnsmasq as Debian ships it (pinging an address
+// before offering it), on the client's side of the link: full mode refuses
+// to start and names it; proxy mode starts beside it.
+TEST_F(DhcpNetwork, FullModeRefusesToStartBesideAnotherDhcpServer)
+{
+    const auto other = start_other_dhcp_server();
+    ASSERT_TRUE(other->running());
+    const auto serve = "ip netns exec " + server_ns_ + " " + quote(xcp_pxe_binary().string()) + " serve --state-dir " +
+                       quote(state()) + " --tftp-root " + quote((dir_.path() / "tftp").string()) + " --http-root " +
+                       quote((dir_.path() / "http").string()) + " --interface " + net_->server_if;
+    const auto r = run(serve + " --dhcp full --dhcp-range auto", std::chrono::seconds(30));
+    EXPECT_EQ(r.exit_code, 4) << r.output;
+    EXPECT_NE(r.output.find("another DHCP server answers on " + net_->server_if + " (10.77.0.2 offered 10.77.0.1"),
+              std::string::npos)
+        << r.output << other->log();
+    EXPECT_NE(r.output.find("use --dhcp proxy instead"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("DHCP on "), std::string::npos) << "nothing was bound: " << r.output;
+    EXPECT_NE(other->log().find("DHCPDISCOVER(" + net_->client_if + ")"), std::string::npos) << other->log();
+
+    start("--dhcp proxy");
+    EXPECT_TRUE(daemon_->running());
+}
+
+// The laptop on an isolated lab switch: `scripts/lab --interface IF
+// --isolated` says what to plug in and which addresses it gives, hands one
+// to a client, and serves the demo host's boot config.
+TEST_F(DhcpNetwork, LabIsolatedServesFullDhcpFromTheSubnetAndSaysWhatToPlugIn)
+{
+    daemon_ = std::make_unique<Daemon>(
+        std::vector<std::string>{"/bin/sh", "-c", "exec " + lab("--interface " + net_->server_if + " --isolated")},
+        dir_.path() / "lab.log");
+    ASSERT_TRUE(daemon_->wait_for_log("dhcp: full DHCP on ", std::chrono::seconds(30))) << daemon_->log();
+    const auto text = daemon_->log();
+    EXPECT_NE(text.find("full DHCP on " + net_->server_if + ", addresses 10.77.0.2 to 10.77.0.254 (netmask "
+                        "255.255.255.0)"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("Plug in:\n  - " + net_->server_if + " into the lab switch"), std::string::npos) << text;
+    EXPECT_NE(text.find("What the first host sees when it powers on:\n  - an address from 10.77.0.2 to 10.77.0.254"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("dhcp: no other DHCP server answered on " + net_->server_if), std::string::npos) << text;
+
+    auto r = client("timeout 25 busybox udhcpc -i " + net_->client_if + " -n -q -f -s /bin/true -t 3 -T 1");
+    EXPECT_NE(r.output.find("lease of 10.77.0.2 obtained from 10.77.0.1"), std::string::npos) << r.output;
+    r = client("curl -sS --max-time 20 tftp://10.77.0.1/pxelinux.cfg/01-52-54-00-12-34-56");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("answerfile=http://10.77.0.1:8080/answerfile/"), std::string::npos) << r.output;
+}
+
+TEST_F(DhcpNetwork, LabIsolatedRefusesBesideAnotherDhcpServer)
+{
+    const auto other = start_other_dhcp_server();
+    auto r = run(lab("--interface " + net_->server_if + " --isolated"), std::chrono::seconds(60));
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.output.find("another DHCP server answers on " + net_->server_if + " (10.77.0.2 offered"),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("use --dhcp proxy instead (scripts/lab without --isolated)"), std::string::npos);
+
+    r = run(lab("--isolated"));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("lab: --isolated needs --interface IF"), std::string::npos) << r.output;
 }
 
 TEST_F(DhcpNetwork, FullModeRefusesToStartWithoutARange)

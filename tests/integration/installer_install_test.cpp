@@ -728,7 +728,7 @@ TEST_F(InstallerInstall, BringsUpItsNicByDhcpFromXcpPxeAndInstalls)
                    "exec ip netns exec " + net.server_ns + " " + quote(xcp_pxe_binary().string()) + " serve --state-dir " +
                        quote(state.string()) + " --tftp-root " + quote((dir_.path() / "tftp").string()) +
                        " --http-root " + quote((dir_.path() / "http").string()) + " --interface " + net.server_if +
-                       " --http-port 8080 --dhcp full --dhcp-range 10.77.0.100,10.77.0.110 --dhcp-router " + server},
+                       " --http-port 8080 --dhcp full --dhcp-probe 1 --dhcp-range 10.77.0.100,10.77.0.110 --dhcp-router " + server},
                   dir_.path() / "daemon.log");
     ASSERT_TRUE(daemon.wait_for_log("hosts reach us at")) << daemon.log();
 

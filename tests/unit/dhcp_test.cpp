@@ -2,6 +2,7 @@
 // answers, lease allocation and expiry.
 #include "server/dhcp/leases.hpp"
 #include "server/dhcp/packet.hpp"
+#include "server/dhcp/probe.hpp"
 #include "server/dhcp/pxe.hpp"
 
 #include <gtest/gtest.h>
@@ -197,6 +198,75 @@ TEST_F(Pool, RangesAreCheckedAndGetANetmask)
     for (const auto* bad : {"10.0.0.10", "10.0.0.20,10.0.0.10", "a,b", "10.0.0.1,10.0.0.2,255.0.255.0", "1,2,3,4",
                             "10.0.0.1,10.9.0.1"}) {
         EXPECT_TRUE(std::holds_alternative<std::string>(parse_range(bad))) << bad;
+    }
+}
+
+TEST(Probe, ADiscoverLikeAClientsAndOnlyAnOfferWithAnAddressNamesAServer)
+{
+    const Mac mac{0x52, 0x54, 0x00, 0x01, 0x02, 0x03};
+    const auto sent = std::get<Packet>(parse(build(probe_discover(mac, 0x1234))));
+    EXPECT_EQ(sent.message_type(), MessageType::discover);
+    EXPECT_EQ(sent.xid, 0x1234U);
+    EXPECT_TRUE(sent.broadcast()) << "the answer must reach a client without an address";
+    EXPECT_EQ(sent.mac(), mac);
+    EXPECT_FALSE(sent.has(option::vendor_class)) << "no PXEClient: a proxyDHCP server must stay quiet";
+
+    Packet offer;
+    offer.op = 2;
+    offer.xid = 0x1234;
+    offer.yiaddr = *parse_ipv4("10.0.0.57");
+    offer.options[option::message_type] = {static_cast<std::uint8_t>(MessageType::offer)};
+    offer.set_address(option::server_id, *parse_ipv4("10.0.0.3"));
+    const auto source = *parse_ipv4("10.0.0.2");
+    const auto found = server_answering(offer, 0x1234, source);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(describe(*found), "10.0.0.2 (server identifier 10.0.0.3) offered 10.0.0.57");
+    offer.set_address(option::server_id, source);
+    EXPECT_EQ(describe(*server_answering(offer, 0x1234, source)), "10.0.0.2 offered 10.0.0.57");
+
+    EXPECT_FALSE(server_answering(offer, 0x1235, source)) << "another transaction";
+    auto proxy = offer;
+    proxy.yiaddr = 0;
+    EXPECT_FALSE(server_answering(proxy, 0x1234, source)) << "a proxy offer gives no address";
+    auto request = offer;
+    request.op = 1;
+    EXPECT_FALSE(server_answering(request, 0x1234, source));
+    auto nak = offer;
+    nak.options[option::message_type] = {static_cast<std::uint8_t>(MessageType::nak)};
+    EXPECT_FALSE(server_answering(nak, 0x1234, source));
+}
+
+TEST(AutoRange, TheLargerSideOfTheOwnAddressInItsNetwork)
+{
+    const auto ip = [](const char* text) { return *parse_ipv4(text); };
+    const auto range = [&](const char* own, const char* mask) {
+        const auto r = auto_range(ip(own), ip(mask));
+        if (const auto* why = std::get_if<std::string>(&r)) {
+            return "refused: " + *why;
+        }
+        const auto& a = std::get<AddressRange>(r);
+        return to_string(a.first) + "-" + to_string(a.last) + "/" + to_string(a.netmask);
+    };
+    EXPECT_EQ(range("192.168.1.1", "255.255.255.0"), "192.168.1.2-192.168.1.254/255.255.255.0");
+    EXPECT_EQ(range("192.168.1.254", "255.255.255.0"), "192.168.1.1-192.168.1.253/255.255.255.0");
+    EXPECT_EQ(range("10.0.0.100", "255.255.255.0"), "10.0.0.101-10.0.0.254/255.255.255.0");
+    EXPECT_EQ(range("10.0.0.200", "255.255.255.0"), "10.0.0.1-10.0.0.199/255.255.255.0");
+    EXPECT_EQ(range("10.0.0.1", "255.255.255.252"), "10.0.0.2-10.0.0.2/255.255.255.252");
+    EXPECT_EQ(range("10.0.0.1", "255.0.0.0"), "10.0.0.2-10.1.0.1/255.0.0.0") << "65536 at most";
+    EXPECT_EQ(range("10.255.255.254", "255.0.0.0"), "10.254.255.254-10.255.255.253/255.0.0.0");
+    EXPECT_EQ(range("10.0.0.1", "255.255.255.254"), "refused: the network 10.0.0.0/255.255.255.254 of 10.0.0.1 has "
+                                                    "no room for a range beside this server");
+    EXPECT_EQ(range("10.0.0.1", "255.255.255.255").substr(0, 8), "refused:");
+    EXPECT_EQ(range("10.0.0.1", "255.0.255.0"), "refused: 255.0.255.0 is not a netmask");
+    // Every range holds neither the own, network nor broadcast address, and
+    // parse_range accepts it as written.
+    for (const char* own : {"172.16.5.9", "172.16.5.1", "172.16.5.30", "172.16.5.17"}) {
+        const auto r = std::get<AddressRange>(auto_range(ip(own), ip("255.255.255.224")));
+        EXPECT_FALSE(r.contains(ip(own))) << own;
+        EXPECT_FALSE(r.contains(ip("172.16.5.0")));
+        EXPECT_FALSE(r.contains(ip("172.16.5.31")));
+        EXPECT_TRUE(std::holds_alternative<AddressRange>(
+            parse_range(to_string(r.first) + "," + to_string(r.last) + "," + to_string(r.netmask))));
     }
 }
 
