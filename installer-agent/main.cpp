@@ -1,10 +1,10 @@
 // xcp-installer: the on-host installer. It reads the answerfile, probes the
 // disks, plans (--dry-run prints the plan) and carries the plan out; `verify`
 // and `unpack` check or unpack a repository without touching a disk.
-#include "installer-agent/plan/install_command.hpp"
-#include "installer-agent/source/unpack_command.hpp"
-#include "installer-agent/source/verify_command.hpp"
-#include "server/version.hpp"
+#include "installer-agent/commands/install_command.hpp"
+#include "installer-agent/commands/unpack_command.hpp"
+#include "installer-agent/commands/verify_command.hpp"
+#include "libxcp/version.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -4,7 +4,7 @@
 #include "server/cli/exit_codes.hpp"
 #include "server/cli/host_command.hpp"
 #include "server/cli/serve_command.hpp"
-#include "server/version.hpp"
+#include "libxcp/version.hpp"
 
 #include <CLI/CLI.hpp>
 

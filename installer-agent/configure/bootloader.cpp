@@ -5,8 +5,6 @@
 namespace xcp::installer {
 namespace {
 
-namespace af = answerfile;
-
 std::string newest(std::vector<std::string>& names, std::string_view prefix, std::string_view suffix = {})
 {
     std::string best;
@@ -33,57 +31,63 @@ std::optional<BootFiles> find_boot_files(std::vector<std::string> names)
     return f;
 }
 
-bool uses_extlinux(const af::Answerfile& a, LayoutEra era, bool uefi)
+std::string_view to_string(BootLoader loader)
 {
-    const auto kind = a.bootloader ? a.bootloader->kind : af::BootloaderKind::unspecified;
-    return !uefi && (kind == af::BootloaderKind::extlinux ||
-                     (kind == af::BootloaderKind::unspecified && era == LayoutEra::legacy));
+    return loader == BootLoader::extlinux ? "extlinux" : "grub2";
 }
 
-BootloaderConfig bootloader_config(const af::Answerfile& a, LayoutEra era, const std::string& table,
-                                   const BootFiles& f, const std::string& root_label, int dom0_mem_mib,
-                                   bool uefi)
+BootSettings boot_settings(answerfile::BootloaderKind asked, bool legacy_layout, bool uefi,
+                           const std::string& table, const std::string& root_label, int dom0_mem_mib)
 {
-    const bool extlinux = uses_extlinux(a, era, uefi);
-    const auto mem = std::to_string(dom0_mem_mib) + "M";
-    const auto xen_args = "dom0_mem=" + mem + ",max:" + mem + " com1=115200,8n1 console=com1,vga";
-    const auto kernel_args = "root=LABEL=" + root_label + " ro xencons=hvc console=hvc0 console=tty0";
-    BootloaderConfig c;
-    if (extlinux) {
-        c.kind = "extlinux";
-        c.path = "boot/extlinux.conf";
-        c.boot_code = table == "gpt" ? "gptmbr.bin" : "mbr.bin";
-        c.text = "# Written by xcp-installer.\n"
-                 "serial 0 115200\n"
-                 "default xe\n"
-                 "prompt 1\n"
-                 "timeout 50\n\n"
-                 "label xe\n"
-                 "  # Xen with the control domain\n"
-                 "  kernel mboot.c32\n"
-                 "  append /boot/" + f.xen + " " + xen_args + " --- /boot/" + f.kernel + " " + kernel_args +
-                 (f.initrd.empty() ? "" : " --- /boot/" + f.initrd) + "\n\n"
-                 "label fallback\n"
-                 "  # the control domain without Xen, for rescue\n"
-                 "  kernel /boot/" + f.kernel + "\n"
-                 "  append " + kernel_args + (f.initrd.empty() ? "" : " initrd=/boot/" + f.initrd) + "\n";
-        return c;
+    BootSettings s;
+    s.loader = !uefi && (asked == answerfile::BootloaderKind::extlinux ||
+                         (asked == answerfile::BootloaderKind::unspecified && legacy_layout))
+                   ? BootLoader::extlinux
+                   : BootLoader::grub2;
+    s.uefi = uefi;
+    s.root_label = root_label;
+    s.dom0_mem_mib = dom0_mem_mib;
+    if (s.loader == BootLoader::extlinux) {
+        s.path = "boot/extlinux.conf";
+        s.boot_code = table == "gpt" ? "gptmbr.bin" : "mbr.bin";
+    } else {
+        s.path = uefi ? "EFI/xenserver/grub.cfg" : "boot/grub/grub.cfg";
     }
-    c.kind = "grub2";
-    c.path = uefi ? "EFI/xenserver/grub.cfg" : "boot/grub/grub.cfg";
-    c.on_esp = uefi;
-    c.text = "# Written by xcp-installer.\n"
-             "serial --unit=0 --speed=115200\n"
-             "terminal_input serial console\n"
-             "terminal_output serial console\n"
-             "set default=0\n"
-             "set timeout=5\n\n"
-             "menuentry 'XCP-ng' {\n"
-             "  search --label --set root " + root_label + "\n"
-             "  multiboot2 /boot/" + f.xen + " " + xen_args + "\n"
-             "  module2 /boot/" + f.kernel + " " + kernel_args + "\n" +
-             (f.initrd.empty() ? "" : "  module2 /boot/" + f.initrd + "\n") + "}\n";
-    return c;
+    return s;
+}
+
+std::string bootloader_config(const BootSettings& s, const BootFiles& f)
+{
+    const auto mem = std::to_string(s.dom0_mem_mib) + "M";
+    const auto xen_args = "dom0_mem=" + mem + ",max:" + mem + " com1=115200,8n1 console=com1,vga";
+    const auto kernel_args = "root=LABEL=" + s.root_label + " ro xencons=hvc console=hvc0 console=tty0";
+    if (s.loader == BootLoader::extlinux) {
+        return "# Written by xcp-installer.\n"
+               "serial 0 115200\n"
+               "default xe\n"
+               "prompt 1\n"
+               "timeout 50\n\n"
+               "label xe\n"
+               "  # Xen with the control domain\n"
+               "  kernel mboot.c32\n"
+               "  append /boot/" + f.xen + " " + xen_args + " --- /boot/" + f.kernel + " " + kernel_args +
+               (f.initrd.empty() ? "" : " --- /boot/" + f.initrd) + "\n\n"
+               "label fallback\n"
+               "  # the control domain without Xen, for rescue\n"
+               "  kernel /boot/" + f.kernel + "\n"
+               "  append " + kernel_args + (f.initrd.empty() ? "" : " initrd=/boot/" + f.initrd) + "\n";
+    }
+    return "# Written by xcp-installer.\n"
+           "serial --unit=0 --speed=115200\n"
+           "terminal_input serial console\n"
+           "terminal_output serial console\n"
+           "set default=0\n"
+           "set timeout=5\n\n"
+           "menuentry 'XCP-ng' {\n"
+           "  search --label --set root " + s.root_label + "\n"
+           "  multiboot2 /boot/" + f.xen + " " + xen_args + "\n"
+           "  module2 /boot/" + f.kernel + " " + kernel_args + "\n" +
+           (f.initrd.empty() ? "" : "  module2 /boot/" + f.initrd + "\n") + "}\n";
 }
 
 }  // namespace xcp::installer

@@ -1,12 +1,13 @@
-// The boot loader configuration of the new root, with the Xen entry: pure
-// functions of the files the packages put under /boot and the answerfile.
+// The boot loader configuration of the new root, with the Xen entry: a pure
+// function of the boot settings the plan settled and the files the packages
+// put under /boot.
 #pragma once
 
-#include "installer-agent/plan/layout.hpp"
 #include "libxcp/answerfile/model.hpp"
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xcp::installer {
@@ -19,20 +20,25 @@ struct BootFiles {
 // are several); nullopt when Xen or the kernel is missing.
 std::optional<BootFiles> find_boot_files(std::vector<std::string> names);
 
-struct BootloaderConfig {
-    std::string kind;       // extlinux or grub2
-    std::string path;       // below the new root, or below the ESP when on_esp
-    bool on_esp = false;    // UEFI: the vendor's grubx64.efi reads EFI/xenserver/grub.cfg on the ESP
-    std::string text;
-    std::string boot_code;  // syslinux MBR code to write, when extlinux: mbr.bin or gptmbr.bin
+enum class BootLoader { extlinux, grub2 };
+std::string_view to_string(BootLoader loader);
+
+// Everything the plan decides about booting the new root.
+struct BootSettings {
+    BootLoader loader = BootLoader::grub2;
+    bool uefi = false;       // grub.cfg on the ESP, read by the vendor's grubx64.efi
+    std::string path;        // below the new root, or below the ESP when uefi
+    std::string boot_code;   // extlinux: syslinux's MBR code to write, mbr.bin or gptmbr.bin
+    std::string root_label;  // root=LABEL=...
+    int dom0_mem_mib = 2048;
 };
 
-// extlinux boots BIOS machines only; UEFI always gets grub. Without a
-// <bootloader> element, the 2009 layout gets extlinux and the modern grub2.
-bool uses_extlinux(const answerfile::Answerfile& a, LayoutEra era, bool uefi);
+// extlinux boots BIOS machines only, so UEFI always gets grub2; without a
+// <bootloader> element the 2009 layout gets extlinux and the modern grub2.
+// `table` is the primary disk's (gpt or dos).
+BootSettings boot_settings(answerfile::BootloaderKind asked, bool legacy_layout, bool uefi,
+                           const std::string& table, const std::string& root_label, int dom0_mem_mib);
 
-BootloaderConfig bootloader_config(const answerfile::Answerfile& a, LayoutEra era, const std::string& table,
-                                   const BootFiles& files, const std::string& root_label, int dom0_mem_mib,
-                                   bool uefi);
+std::string bootloader_config(const BootSettings& settings, const BootFiles& files);
 
 }  // namespace xcp::installer

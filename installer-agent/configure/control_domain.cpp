@@ -87,20 +87,19 @@ std::string ntp_conf(const af::Answerfile& a, LayoutEra era)
     return out;
 }
 
-std::string storage_conf(const af::Answerfile& a, const Plan& plan)
+std::string storage_conf(const ControlDomainInputs& in)
 {
     std::string partitions;
-    if (const auto* sr = by_role(plan.layout, "localsr")) {
-        partitions = partition_path(plan.primary, sr->number);
+    if (const auto* sr = by_role(in.layout, PartitionRole::local_sr)) {
+        partitions = partition_path(in.primary, sr->number);
     }
-    for (const auto& g : plan.guest_disks) {
+    for (const auto& g : in.guest_disks) {
         partitions += (partitions.empty() ? "" : " ") + disk_path(g);
     }
     if (partitions.empty()) {
         return {};
     }
-    const auto type = a.sr_type.value_or(plan.era == LayoutEra::legacy ? af::SrType::lvm : af::SrType::ext);
-    return quoted("XSPARTITIONS", partitions) + quoted("XSTYPE", type == af::SrType::ext ? "ext" : "lvm");
+    return quoted("XSPARTITIONS", partitions) + quoted("XSTYPE", in.sr_type == af::SrType::ext ? "ext" : "lvm");
 }
 
 // eth0 is bridged as xenbr0; an interface named by MAC is resolved at first
@@ -115,44 +114,30 @@ std::string management_bridge(const af::Answerfile& a)
     return digits == std::string::npos ? std::string() : "xenbr" + name.substr(digits);
 }
 
-std::string inventory(const ControlDomainInputs& in)
-{
-    const auto& plan = *in.plan;
-    std::string out;
-    std::string product, version, build;
-    for (const auto& r : in.repositories) {
-        if (r.id.ends_with(":main") || r.format == "modern") {
-            product = r.id;
-            version = r.version;
-            build = r.build;
-        }
-    }
-    const auto* backup = by_role(plan.layout, "backup");
-    out += quoted("PRIMARY_DISK", disk_path(plan.primary));
-    out += quoted("BACKUP_PARTITION", backup ? partition_path(plan.primary, backup->number) : "");
-    std::string layout;
-    const std::pair<const char*, const char*> names[] = {{"root", "ROOT"}, {"backup", "BACKUP"}, {"logs", "LOG"},
-                                                         {"boot", "BOOT"}, {"ESP", "BOOT"},     {"swap", "SWAP"},
-                                                         {"localsr", "SR"}};
-    for (const auto& [role, name] : names) {
-        if (by_role(plan.layout, role) != nullptr) {
-            layout += (layout.empty() ? "" : ",") + std::string(name);
-        }
-    }
-    out += quoted("PARTITION_LAYOUT", layout);
-    out += quoted("INSTALLATION_UUID", in.installation_uuid);
-    out += quoted("CONTROL_DOMAIN_UUID", in.control_domain_uuid);
-    out += quoted("DOM0_MEM", std::to_string(in.dom0_mem_mib));
-    out += quoted("MANAGEMENT_INTERFACE", management_bridge(*in.answerfile));
-    out += quoted("PRODUCT_BRAND", product);
-    out += quoted("PRODUCT_VERSION", version);
-    out += quoted("PLATFORM_VERSION", version);
-    out += quoted("BUILD_NUMBER", build);
-    out += quoted("ROOT_LABEL", in.root_label);
-    return out;
-}
-
 }  // namespace
+
+InventoryFields inventory_fields(const ControlDomainInputs& in)
+{
+    InventoryFields f;
+    const auto* backup = by_role(in.layout, PartitionRole::backup);
+    f.primary_disk = disk_path(in.primary);
+    f.backup_partition = backup ? partition_path(in.primary, backup->number) : "";
+    const std::pair<PartitionRole, const char*> names[] = {
+        {PartitionRole::root, "ROOT"}, {PartitionRole::backup, "BACKUP"}, {PartitionRole::logs, "LOG"},
+        {PartitionRole::boot, "BOOT"}, {PartitionRole::esp, "BOOT"},      {PartitionRole::swap, "SWAP"},
+        {PartitionRole::local_sr, "SR"}};
+    for (const auto& [role, name] : names) {
+        if (by_role(in.layout, role) != nullptr) {
+            f.partition_layout += (f.partition_layout.empty() ? "" : ",") + std::string(name);
+        }
+    }
+    f.installation_uuid = in.installation_uuid;
+    f.control_domain_uuid = in.control_domain_uuid;
+    f.dom0_mem_mib = in.dom0_mem_mib;
+    f.management_interface = management_bridge(*in.answerfile);
+    f.root_label = in.root_label;
+    return f;
+}
 
 std::string new_uuid()
 {
@@ -202,7 +187,6 @@ std::string with_root_hash(std::string_view shadow, std::string_view hash)
 std::vector<RootFile> control_domain_files(const ControlDomainInputs& in)
 {
     const auto& a = *in.answerfile;
-    const auto& plan = *in.plan;
     std::vector<RootFile> files;
     const auto hostname = a.hostname ? a.hostname->value : std::string(af::default_hostname);
     const auto timezone = a.timezone ? a.timezone->value : std::string(af::default_timezone);
@@ -214,7 +198,7 @@ std::vector<RootFile> control_domain_files(const ControlDomainInputs& in)
     files.push_back({"etc/timezone", timezone + "\n"});
     files.push_back({"etc/sysconfig/keyboard", "KEYTABLE=\"" + keymap + "\"\n"});
     files.push_back({"etc/vconsole.conf", "KEYMAP=" + keymap + "\n"});
-    files.push_back({plan.era == LayoutEra::modern ? "etc/chrony.conf" : "etc/ntp.conf", ntp_conf(a, plan.era)});
+    files.push_back({in.era == LayoutEra::modern ? "etc/chrony.conf" : "etc/ntp.conf", ntp_conf(a, in.era)});
     if (!a.name_servers.empty()) {
         std::string resolv;
         for (const auto& n : a.name_servers) {
@@ -226,7 +210,7 @@ std::vector<RootFile> control_domain_files(const ControlDomainInputs& in)
     const auto backend = a.network_backend.value_or(af::NetworkBackend::openvswitch);
     files.push_back({"etc/firstboot.d/data/network.conf",
                      quoted("NETWORK_BACKEND", backend == af::NetworkBackend::bridge ? "bridge" : "openvswitch")});
-    if (const auto storage = storage_conf(a, plan); !storage.empty()) {
+    if (const auto storage = storage_conf(in); !storage.empty()) {
         files.push_back({"etc/firstboot.d/data/default-storage.conf", storage});
     }
     std::string services;
@@ -236,7 +220,6 @@ std::vector<RootFile> control_domain_files(const ControlDomainInputs& in)
     if (!services.empty()) {
         files.push_back({"etc/firstboot.d/data/services.conf", services});
     }
-    files.push_back({"etc/xensource-inventory", inventory(in)});
     std::string fstab = "LABEL=" + in.root_label + " / ext3 defaults 1 1\n";
     if (!in.logs_label.empty()) {
         fstab += "LABEL=" + in.logs_label + " /var/log ext3 defaults 0 2\n";

@@ -1,10 +1,11 @@
 // The files that make the new root this host's control domain: a pure
-// function of the answerfile, the plan and the identities drawn for it
-// (install.md, "Disk layouts" and "Upgrade with backup" name the files).
+// function of the answerfile, the settled layout and the identities drawn
+// for it (install.md, "Disk layouts" and "Upgrade with backup" name the
+// files). The planner calls it; the executor only writes what it returns.
 #pragma once
 
-#include "installer-agent/plan/plan.hpp"
-#include "installer-agent/unpack/root_unpacker.hpp"
+#include "installer-agent/configure/inventory.hpp"
+#include "installer-agent/layout/layout.hpp"
 #include "libxcp/answerfile/model.hpp"
 
 #include <string>
@@ -22,14 +23,22 @@ struct RootFile {
 
 struct ControlDomainInputs {
     const answerfile::Answerfile* answerfile = nullptr;
-    const Plan* plan = nullptr;
+    LayoutEra era = LayoutEra::modern;
+    std::string primary;
+    Layout layout;
+    std::vector<std::string> guest_disks;
+    answerfile::SrType sr_type = answerfile::SrType::ext;  // settled by the plan
     std::string installation_uuid, control_domain_uuid;
     std::string root_label, logs_label, swap_label, esp_label;
-    std::vector<InstalledRepository> repositories;
     int dom0_mem_mib = 2048;
 };
 
+// Every file but /etc/xensource-inventory, whose fields are below.
 std::vector<RootFile> control_domain_files(const ControlDomainInputs& in);
+
+// The inventory, without the product (the executor adds it from what it
+// unpacked).
+InventoryFields inventory_fields(const ControlDomainInputs& in);
 
 // /etc/shadow with root's hash replaced (or a root line added); other lines
 // kept byte for byte.

@@ -80,7 +80,8 @@ std::string random_label_suffix(std::size_t length)
 
 void make_filesystem(const std::filesystem::path& disk, const PlannedPartition& p, const Filesystem& fs)
 {
-    const auto where = "disk " + disk.string() + " partition " + std::to_string(p.number) + " (" + p.role + ")";
+    const auto where =
+        "disk " + disk.string() + " partition " + std::to_string(p.number) + " (" + std::string(to_string(p.role)) + ")";
     if (fs.type == "swap") {
         std::array<unsigned char, 16> uuid{};
         std::random_device random;
@@ -124,7 +125,8 @@ void populate_vfat(const std::filesystem::path& disk, const PlannedPartition& p,
         const auto r = run_command({"mcopy", "-s", "-Q", "-o", "-i", image, e.path().string(), "::/"},
                                    {"MTOOLS_SKIP_CHECK=1"});
         if (!r.ok()) {
-            throw DiskError("disk " + disk.string() + " partition " + std::to_string(p.number) + " (" + p.role +
+            throw DiskError("disk " + disk.string() + " partition " + std::to_string(p.number) + " (" +
+                            std::string(to_string(p.role)) +
                             "): " + r.failure("mcopy"));
         }
     }

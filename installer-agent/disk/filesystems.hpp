@@ -5,7 +5,7 @@
 #pragma once
 
 #include "installer-agent/disk/disk_error.hpp"
-#include "installer-agent/plan/layout.hpp"
+#include "installer-agent/layout/layout.hpp"
 
 #include <filesystem>
 #include <array>

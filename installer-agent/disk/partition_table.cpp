@@ -45,10 +45,10 @@ Context open_disk(const std::filesystem::path& disk)
 // MBR types by role; GPT uses the GUID the layout carries.
 unsigned dos_type(const PlannedPartition& p)
 {
-    if (p.role == "localsr") {
+    if (p.role == PartitionRole::local_sr) {
         return 0x8e;
     }
-    if (p.role == "swap") {
+    if (p.role == PartitionRole::swap) {
         return 0x82;
     }
     return 0x83;
@@ -67,7 +67,7 @@ void write_partition_table(const std::filesystem::path& disk, const Layout& layo
 {
     auto c = open_disk(disk);
     const bool keep_first =
-        !layout.partitions.empty() && layout.partitions.front().role == "utility";
+        !layout.partitions.empty() && layout.partitions.front().role == PartitionRole::utility;
     if (keep_first) {
         if (!fdisk_has_label(c.get())) {
             throw DiskError("disk " + disk.string() + ": partition 1 is to be kept, and the disk has no partition table");
@@ -85,9 +85,10 @@ void write_partition_table(const std::filesystem::path& disk, const Layout& layo
     auto* label = fdisk_get_label(c.get(), nullptr);
     const bool gpt = layout.table == "gpt";
     for (const auto& p : layout.partitions) {
-        if (p.role == "utility") {
+        if (p.role == PartitionRole::utility) {
             continue;
         }
+        const std::string role(to_string(p.role));
         std::unique_ptr<fdisk_partition, PartitionDeleter> pa(fdisk_new_partition());
         fdisk_partition_set_partno(pa.get(), static_cast<std::size_t>(p.number - 1));
         fdisk_partition_set_start(pa.get(), p.start / sector_size);
@@ -96,14 +97,14 @@ void write_partition_table(const std::filesystem::path& disk, const Layout& layo
             gpt ? fdisk_label_get_parttype_from_string(label, p.gpt_type.c_str())
                 : fdisk_label_get_parttype_from_code(label, dos_type(p)));
         if (!type) {
-            throw DiskError("disk " + disk.string() + ": libfdisk does not know the partition type of " + p.role);
+            throw DiskError("disk " + disk.string() + ": libfdisk does not know the partition type of " + role);
         }
         fdisk_partition_set_type(pa.get(), type.get());
         if (gpt) {
-            fdisk_partition_set_name(pa.get(), p.role.c_str());
+            fdisk_partition_set_name(pa.get(), role.c_str());
         }
         check(fdisk_add_partition(c.get(), pa.get(), nullptr), disk,
-              "cannot add partition " + std::to_string(p.number) + " (" + p.role + ")");
+              "cannot add partition " + std::to_string(p.number) + " (" + role + ")");
     }
     check(fdisk_write_disklabel(c.get()), disk, "cannot write the partition table");
     close_disk(c, disk);

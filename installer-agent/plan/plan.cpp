@@ -1,9 +1,10 @@
 #include "installer-agent/plan/plan.hpp"
 
-#include "installer-agent/configure/bootloader.hpp"
 #include "libxcp/answerfile/names.hpp"
 #include "libxcp/answerfile/values.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <set>
 
@@ -35,6 +36,19 @@ std::optional<Refusal> check_present(const Probe& probe, const std::string& name
         return Refusal{"disk " + name + " named as " + role + " holds the running system; nothing was touched"};
     }
     return std::nullopt;
+}
+
+// Where a source is read from: NFS locations get their scheme, and local
+// media is --local-source ("" when that was not given).
+std::string resolved(const af::Source& source, const std::string& local_source)
+{
+    if (source.type == af::SourceType::local) {
+        return local_source;
+    }
+    if (source.type == af::SourceType::nfs && !source.location.starts_with("nfs://")) {
+        return "nfs://" + source.location;
+    }
+    return source.location;
 }
 
 }  // namespace
@@ -97,6 +111,10 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
                        ", " + root->label + "); mode fresh does not replace it: use mode=\"reinstall\" to wipe it or "
                        "\"upgrade\" to keep it; nothing was touched"};
     }
+    if (probe.uefi && o.era == LayoutEra::legacy) {
+        return Refusal{"this host boots UEFI, and the 2009 layout has no EFI system partition to boot from: start it "
+                       "in legacy BIOS mode, or install an XCP-ng 8 release; nothing was touched"};
+    }
     LayoutRequest request;
     request.era = o.era;
     request.disk_size = primary.size;
@@ -121,107 +139,147 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
     }
     plan.layout = *layout;
 
-    auto& s = plan.steps;
+    const auto& ids = o.identities;
+    const auto on = [&](const PartitionRole role) { return by_role(*layout, role); };
+    auto upper = ids.label_suffix.substr(0, 4);
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    ControlDomainInputs inputs;
+    inputs.answerfile = &a;
+    inputs.era = o.era;
+    inputs.primary = plan.primary;
+    inputs.layout = *layout;
+    inputs.guest_disks = plan.guest_disks;
+    inputs.sr_type = a.sr_type.value_or(o.era == LayoutEra::legacy ? af::SrType::lvm : af::SrType::ext);
+    inputs.installation_uuid = ids.installation_uuid;
+    inputs.control_domain_uuid = ids.control_domain_uuid;
+    inputs.root_label = "root-" + ids.label_suffix;
+    inputs.logs_label = on(PartitionRole::logs) ? "logs-" + ids.label_suffix : "";
+    inputs.swap_label = on(PartitionRole::swap) ? "swap-" + ids.label_suffix : "";
+    inputs.esp_label = on(PartitionRole::esp) ? "BOOT-" + upper : "";
+    inputs.dom0_mem_mib = o.dom0_mem_mib;
+    plan.boot = boot_settings(a.bootloader ? a.bootloader->kind : af::BootloaderKind::unspecified,
+                              o.era == LayoutEra::legacy, probe.uefi, layout->table, inputs.root_label, o.dom0_mem_mib);
+    if (const auto* sr = on(PartitionRole::local_sr); sr != nullptr || !plan.guest_disks.empty()) {
+        plan.local_sr = inputs.sr_type == af::SrType::ext ? "ext on" : "lvm on";
+        if (sr != nullptr) {
+            plan.local_sr += " " + partition_path(plan.primary, sr->number);
+        }
+        for (const auto& g : plan.guest_disks) {
+            plan.local_sr += " /dev/" + af::canonical_disk(g);
+        }
+    }
+
+    auto& ops = plan.operations;
+    int percent = 0;
+    const auto add = [&](int at, Operation operation) {
+        percent = at;
+        ops.push_back({at, std::move(operation)});
+    };
+    const auto scripts = [&](af::ScriptStage stage, std::vector<std::string> arguments) {
+        op::RunScripts run{stage, {}, std::move(arguments)};
+        int n = 0;
+        for (const auto& script : a.scripts) {
+            ++n;
+            if (script.stage == stage) {
+                run.scripts.push_back({n, resolved(script.source, o.local_source)});
+            }
+        }
+        return run;
+    };
     const auto described = [](const DiskInfo& d) {
         return (d.model.empty() ? std::string() : d.model + ", ") + (d.removable ? "removable, " : "") + "size " +
                human_size(d.size);
     };
-    s.push_back({"check", plan.primary, described(primary) + ", " +
-                                            (primary.table.empty() ? "no partition table" : primary.table + " table")});
+    add(0, op::CheckDisk{plan.primary, described(primary) + ", " +
+                                           (primary.table.empty() ? "no partition table" : primary.table + " table")});
     for (const auto& g : plan.guest_disks) {
-        s.push_back({"check", g, described(*probe.disk(g))});
+        add(0, op::CheckDisk{g, described(*probe.disk(g))});
     }
+    if (auto run = scripts(af::ScriptStage::installation_start, {}); !run.scripts.empty()) {
+        add(1, run);
+    }
+
+    // Driver sources are verified first, as the reference loads them first,
+    // and unpacked after the main sources, so that their modules land under
+    // the kernel those installed. Progress runs from 2 to 60.
+    std::vector<op::FetchSource> fetches;
     for (const auto& d : a.driver_sources) {
-        s.push_back({"driver", d.location.empty() ? "local media" : d.location, "verified before the main sources"});
+        fetches.push_back({op::SourceUse::check_driver, resolved(d, o.local_source), 0});
     }
     for (const auto& src : a.sources) {
-        s.push_back({"fetch", src.location.empty() ? "local media" : src.location,
-                     "every package hashed as it streams (MD5 or SHA-256) and unpacked into a staging tree; "
-                     "a bad package stops the install before any disk is written"});
+        fetches.push_back({op::SourceUse::main, resolved(src, o.local_source), 0});
     }
     for (const auto& d : a.driver_sources) {
-        s.push_back({"fetch", d.location.empty() ? "local media" : d.location,
-                     "driver packages unpacked under the installed kernel"});
+        fetches.push_back({op::SourceUse::driver, resolved(d, o.local_source), 0});
     }
-    s.push_back({"configure", "staging tree",
-                 "hostname, network, timezone, keymap, NTP, root password, xensource-inventory, boot loader "
-                 "configuration"});
-    if (a.primary_disk->guest_storage || !plan.guest_disks.empty()) {
-        s.push_back({"storage", "etc/firstboot.d/data/default-storage.conf",
-                     std::string("local SR, type ") +
-                         (a.sr_type.value_or(o.era == LayoutEra::legacy ? af::SrType::lvm : af::SrType::ext) ==
-                                  af::SrType::ext
-                              ? "ext"
-                              : "lvm")});
+    for (auto& f : fetches) {
+        if (f.location.empty()) {
+            return Refusal{"<source type=\"local\"> needs the installer's media: give --local-source DIR; nothing "
+                           "was touched"};
+        }
     }
-    s.push_back({"partition", plan.primary,
-                 std::to_string(layout->partitions.size()) + " partitions, " + layout->table +
-                     ", after checking the disk is still the one probed"});
+    const int share = 58 / std::max<int>(1, static_cast<int>(fetches.size()));
+    percent = 2;
+    for (auto& f : fetches) {
+        f.percent_from = percent;
+        f.percent_to = percent + share;
+        add(f.percent_to, f);
+    }
+    if (auto run = scripts(af::ScriptStage::packages_installed, {"{root}"}); !run.scripts.empty()) {
+        add(60, run);
+    }
+
+    add(61, op::WriteRootFiles{control_domain_files(inputs)});
+    if (a.root_password) {
+        add(61, op::SetRootPassword{a.root_password->type, a.root_password->value});
+    } else {
+        plan.notes.emplace_back("the answerfile has no <root-password>: the host asks for one at first boot");
+    }
+    add(62, op::WriteInventory{inventory_fields(inputs)});
+    add(62, op::WriteBootConfig{plan.boot, o.syslinux_modules_dir});
+    if (auto run = scripts(af::ScriptStage::filesystem_populated, {"{root}"}); !run.scripts.empty()) {
+        add(63, run);
+    }
+
+    // From here on the disks are written; the executor confirms each is
+    // still the one probed before the first write to it.
+    add(64, op::PartitionDisk{plan.primary, *layout});
     for (const auto& g : plan.guest_disks) {
-        s.push_back({"wipe", g, "old signatures cleared; the whole disk joins the local SR"});
+        add(66, op::WipeDisk{g});
     }
-    std::string root_device;
     for (const auto& p : layout->partitions) {
-        if (p.role == "root") {
-            root_device = partition_path(plan.primary, p.number);
-        } else if (p.role == "swap" || p.role == "ESP") {
-            s.push_back({"mkfs", partition_path(plan.primary, p.number), p.role == "swap" ? "swap signature" : "vfat"});
+        if (p.role == PartitionRole::swap) {
+            add(68, op::MakeFilesystem{plan.primary, p, "swap", inputs.swap_label, op::Contents::none});
+        } else if (p.role == PartitionRole::esp) {
+            add(68, op::MakeFilesystem{plan.primary, p, "vfat", inputs.esp_label, op::Contents::none});
         }
     }
-    s.push_back({"mkfs", root_device, "ext3 root, populated from the staging tree (mke2fs -d)"});
-    s.push_back({"verify", root_device, "e2fsck -fn"});
-    for (const auto& p : layout->partitions) {
-        if (p.role == "logs") {
-            s.push_back({"mkfs", partition_path(plan.primary, p.number), "ext3 logs, with the install log"});
-        }
+    const auto& root = *on(PartitionRole::root);
+    const auto* logs = on(PartitionRole::logs);
+    if (logs == nullptr) {
+        add(69, op::CopyLogIntoRoot{});
     }
-    const auto boot_steps = by_role(*layout, "ESP") != nullptr ? "grub.cfg and the vendor's loader onto the ESP"
-                            : uses_extlinux(a, o.era, false)
-                                ? "extlinux's boot sector, syslinux's MBR code and the bootable flag"
-                                : "the bootable flag (grub2's own boot code is not installed)";
-    s.push_back({"bootloader", plan.primary, std::string(boot_steps) + ", only after every byte is verified"});
-    s.push_back({"report", "installation-complete", "scripts run with 0, or 1 on any failure"});
+    add(88, op::MakeFilesystem{plan.primary, root, "ext3", inputs.root_label, op::Contents::staging_root});
+    add(90, op::CheckFilesystem{plan.primary, root});
+    if (logs != nullptr) {
+        add(92, op::MakeFilesystem{plan.primary, *logs, "ext3", inputs.logs_label, op::Contents::install_log});
+        plan.failure_log = op::MakeFilesystem{plan.primary, *logs, "ext3", "logs-failed", op::Contents::install_log};
+    }
+    // Everything is written and checked: only now is the disk made bootable.
+    if (plan.boot.uefi) {
+        add(95, op::PopulateEsp{plan.primary, *on(PartitionRole::esp)});
+    } else {
+        if (plan.boot.loader == BootLoader::extlinux) {
+            add(93, op::InstallExtlinux{plan.primary, root});
+            add(94, op::CheckFilesystem{plan.primary, root});
+            add(94, op::WriteBootCode{plan.primary, plan.boot.boot_code});
+        }
+        add(95, op::MarkBootable{plan.primary, *layout, root.number});
+    }
+    plan.completion_scripts = scripts(af::ScriptStage::installation_complete, {"0"});
+    plan.failure_scripts = scripts(af::ScriptStage::installation_complete, {"1"});
     return plan;
-}
-
-std::string to_text(const Plan& p)
-{
-    std::string out = "mode " + p.mode + " onto " + p.primary + ", " +
-                      (p.era == LayoutEra::legacy ? "2009 layout" : "XCP-ng 8 layout") + " (" + p.era_reason + ")\n";
-    out += "partitions (" + p.layout.table + "):\n";
-    for (const auto& part : p.layout.partitions) {
-        char line[160];
-        std::snprintf(line, sizeof line, "  %-2d %-8s %10.1f GiB at %8.1f MiB %s\n", part.number, part.role.c_str(),
-                      static_cast<double>(part.size) / GiB, static_cast<double>(part.start) / MiB,
-                      part.filesystem.c_str());
-        out += line;
-    }
-    out += "steps:\n";
-    int n = 0;
-    for (const auto& s : p.steps) {
-        out += "  " + std::to_string(++n) + ". " + s.name + " " + s.target + (s.detail.empty() ? "" : ": " + s.detail) + "\n";
-    }
-    return out;
-}
-
-nlohmann::json to_json(const Plan& p)
-{
-    nlohmann::json j{{"mode", p.mode},
-                     {"primary_disk", p.primary},
-                     {"layout", p.era == LayoutEra::legacy ? "2009" : "xcp-ng-8"},
-                     {"layout_reason", p.era_reason},
-                     {"table", p.layout.table},
-                     {"guest_disks", p.guest_disks}};
-    j["partitions"] = nlohmann::json::array();
-    for (const auto& part : p.layout.partitions) {
-        j["partitions"].push_back({{"number", part.number}, {"role", part.role}, {"start", part.start},
-                                   {"size", part.size}, {"type", part.gpt_type}, {"filesystem", part.filesystem}});
-    }
-    j["steps"] = nlohmann::json::array();
-    for (const auto& s : p.steps) {
-        j["steps"].push_back({{"step", s.name}, {"target", s.target}, {"detail", s.detail}});
-    }
-    return j;
 }
 
 }  // namespace xcp::installer

@@ -1,9 +1,10 @@
-// The install plan: a pure function of the answerfile and the probe, giving
-// the ordered steps and their targets, or one sentence saying why nothing
-// will be touched.
+// The install plan: a pure function of the answerfile, the probe, the
+// repository facts and the identities the caller drew. It settles every
+// decision (layout, labels, SR type, boot loader, sources) into typed
+// operations, or says in one sentence why nothing will be touched.
 #pragma once
 
-#include "installer-agent/plan/layout.hpp"
+#include "installer-agent/plan/operations.hpp"
 #include "installer-agent/probe/probe.hpp"
 #include "libxcp/answerfile/model.hpp"
 
@@ -15,10 +16,20 @@
 
 namespace xcp::installer {
 
-struct Step {
-    std::string name;    // partition, mkfs, fetch, ...
-    std::string target;  // the disk, partition or URL it acts on
-    std::string detail;
+// Drawn at random by the caller, so that planning stays a function.
+struct Identities {
+    std::string installation_uuid, control_domain_uuid;
+    std::string label_suffix;  // "a1b2c3": root-a1b2c3, logs-a1b2c3, BOOT-A1B2
+};
+
+struct PlanOptions {
+    LayoutEra era = LayoutEra::modern;  // the repository's format says which
+    std::string era_reason = "default";
+    std::string dev_dir = "/dev";
+    Identities identities;
+    std::string local_source;  // what <source type="local"> means; "" when not given
+    std::string syslinux_modules_dir = "/usr/lib/syslinux/modules/bios";
+    int dom0_mem_mib = 2048;
 };
 
 struct Plan {
@@ -28,17 +39,25 @@ struct Plan {
     std::string era_reason;  // "XS-PACKAGES found", "--layout", ...
     Layout layout;
     std::vector<std::string> guest_disks;
-    std::vector<Step> steps;
+    BootSettings boot;
+    std::string local_sr;                 // "lvm on /dev/sda3 /dev/sdb", or "" for none
+    std::vector<std::string> notes;       // said before anything runs ("no root password: ...")
+    std::vector<PlannedOperation> operations;
+    // What no operation may write (the SR partition and the guest disks in
+    // the modes that keep them); the executor refuses any operation aimed at
+    // one of them.
+    std::vector<Target> never_written;
+    // After a failure past partitioning: the log onto the logs partition,
+    // labelled logs-failed, where the reference leaves it.
+    std::optional<op::MakeFilesystem> failure_log;
+    // The installation-complete scripts hear the outcome, 0 or 1, after the
+    // last operation (or the failure) and before the last progress event:
+    // the server's own report script ends the host's install with it.
+    op::RunScripts completion_scripts, failure_scripts;
 };
 
 struct Refusal {
     std::string sentence;
-};
-
-struct PlanOptions {
-    LayoutEra era = LayoutEra::modern;
-    std::string era_reason = "default";
-    std::string dev_dir = "/dev";
 };
 
 std::variant<Plan, Refusal> make_plan(const answerfile::Answerfile& a, const Probe& probe, const PlanOptions& options);

@@ -7,35 +7,17 @@
 
 namespace xcp::installer {
 
-namespace af = answerfile;
-
-std::string_view stage_name(af::ScriptStage stage)
-{
-    switch (stage) {
-    case af::ScriptStage::installation_start: return "installation-start";
-    case af::ScriptStage::packages_installed: return "packages-installed";
-    case af::ScriptStage::filesystem_populated: return "filesystem-populated";
-    case af::ScriptStage::installation_complete: return "installation-complete";
-    }
-    return "?";
-}
-
-int run_stage_scripts(const af::Answerfile& a, af::ScriptStage stage, const std::vector<std::string>& args,
+int run_stage_scripts(const op::RunScripts& run, const std::vector<std::string>& args,
                       const std::filesystem::path& work_dir, Progress& progress)
 {
     int ran = 0;
-    int n = 0;
-    for (const auto& s : a.scripts) {
-        ++n;
-        if (s.stage != stage) {
-            continue;
-        }
-        const auto where = s.source.location;
+    const auto stage = run.stage;
+    for (const auto& s : run.scripts) {
+        const auto& where = s.location;
         const auto what = std::string(stage_name(stage)) + " script " + where;
         std::string text;
         try {
-            text = fetch_text(s.source.type == af::SourceType::nfs && !where.starts_with("nfs://") ? "nfs://" + where
-                                                                                                  : where);
+            text = fetch_text(where);
         } catch (const repository::SourceError& e) {
             progress.note("xcp-installer: " + what + " cannot be fetched: " + e.what() + "; skipped");
             continue;
@@ -44,7 +26,7 @@ int run_stage_scripts(const af::Answerfile& a, af::ScriptStage stage, const std:
             progress.note("xcp-installer: " + what + " does not start with #! (a shebang is required); skipped");
             continue;
         }
-        const auto file = work_dir / ("script-" + std::to_string(n));
+        const auto file = work_dir / ("script-" + std::to_string(s.number));
         {
             std::ofstream out(file, std::ios::binary | std::ios::trunc);
             out << text;

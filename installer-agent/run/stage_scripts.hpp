@@ -3,8 +3,8 @@
 // arguments; the exit code is logged, never fatal.
 #pragma once
 
+#include "installer-agent/plan/operations.hpp"
 #include "installer-agent/report/progress.hpp"
-#include "libxcp/answerfile/model.hpp"
 
 #include <filesystem>
 #include <string>
@@ -12,10 +12,9 @@
 
 namespace xcp::installer {
 
-std::string_view stage_name(answerfile::ScriptStage stage);
-
-// Returns how many scripts ran.
-int run_stage_scripts(const answerfile::Answerfile& a, answerfile::ScriptStage stage,
-                      const std::vector<std::string>& args, const std::filesystem::path& work_dir, Progress& progress);
+// `arguments` as they are passed ("{root}" already replaced). Returns how
+// many scripts ran.
+int run_stage_scripts(const op::RunScripts& run, const std::vector<std::string>& arguments,
+                      const std::filesystem::path& work_dir, Progress& progress);
 
 }  // namespace xcp::installer

@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 
 namespace xcp::test {
 namespace {
@@ -28,6 +29,18 @@ std::string replace_all(std::string text, const std::string& from, const std::st
         text.replace(at, from.size(), to);
     }
     return text;
+}
+
+// The identities are drawn at random for each run: UUIDs and the label
+// suffix (root-a1b2c3, BOOT-A1B2) read as placeholders.
+std::string without_identities(const std::string& text)
+{
+    static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    static const std::regex label("\\b(root|logs|swap)-(?!failed\\b)[a-z0-9]{6}\\b");
+    static const std::regex esp("\\bBOOT-[A-Z0-9]{4}\\b");
+    auto out = std::regex_replace(text, uuid, "UUID");
+    out = std::regex_replace(out, label, "$1-XXXXXX");
+    return std::regex_replace(out, esp, "BOOT-XXXX");
 }
 
 TEST(InstallerGolden, DryRunOfEveryExampleAnswerfile)
@@ -53,10 +66,13 @@ TEST(InstallerGolden, DryRunOfEveryExampleAnswerfile)
         const auto name = entry.path().stem().string();
         const auto layout = name.starts_with("legacy-2009") ? "legacy" : "modern";
         const auto r = run(quote(installer.string()) + " --dry-run --layout " + layout + " --dev-dir " +
-                           quote(dev.string()) + " --answerfile " + quote(entry.path().string()) + " 2>&1");
-        auto text = "$ xcp-installer --dry-run --layout " + std::string(layout) + " --answerfile answerfiles/" +
-                    name + ".xml\nexit " + std::to_string(r.exit_code) + "\n" + r.output;
+                           quote(dev.string()) + " --boot-mode bios --local-source /media/xcp --answerfile " +
+                           quote(entry.path().string()) + " 2>&1");
+        auto text = "$ xcp-installer --dry-run --layout " + std::string(layout) +
+                    " --boot-mode bios --local-source /media/xcp --answerfile answerfiles/" + name + ".xml\nexit " +
+                    std::to_string(r.exit_code) + "\n" + r.output;
         text = replace_all(replace_all(text, dev.string(), "DEV"), entry.path().string(), "answerfiles/" + name + ".xml");
+        text = without_identities(text);
         const auto golden = golden_dir / (name + ".txt");
         if (update) {
             fs::create_directories(golden_dir);

@@ -39,7 +39,7 @@ protected:
     [[nodiscard]] CommandResult plan(const std::string& extra = {}) const
     {
         return run(quote(installer().string()) + " --answerfile " + quote(file_.string()) + " --dev-dir " +
-                   quote(dev_.string()) + " --dry-run " + extra);
+                   quote(dev_.string()) + " --boot-mode bios --dry-run " + extra);
     }
 
     TempDir dir_;
@@ -57,6 +57,9 @@ TEST_F(InstallerPlan, DryRunOnImageFiles)
     EXPECT_EQ(j["table"], "gpt");
     EXPECT_EQ(j["partitions"].size(), 6U);
     EXPECT_EQ(j["guest_disks"][0], "sdb");
+    ASSERT_TRUE(j["operations"].is_array());
+    EXPECT_EQ(j["operations"][0]["step"], "check");
+    EXPECT_EQ(j["operations"].back()["step"], "bootloader") << "made bootable last: " << j.dump(2);
     r = plan("--layout legacy");
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.output.find("2009 layout (--layout legacy)"), std::string::npos) << r.output;
@@ -110,7 +113,7 @@ TEST_F(InstallerPlan, AnswerfileFromTheKernelCommandLine)
     const auto cmdline = dir_.path() / "cmdline";
     std::ofstream(cmdline) << "xencons=hvc console=hvc0 answerfile=file://" << file_.string() << " install\n";
     auto r = run(quote(installer().string()) + " --cmdline " + quote(cmdline.string()) + " --dev-dir " +
-                 quote(dev_.string()) + " --dry-run");
+                 quote(dev_.string()) + " --boot-mode bios --dry-run");
     EXPECT_EQ(r.exit_code, 0) << r.output;
     std::ofstream(cmdline, std::ios::trunc) << "install\n";
     r = run(quote(installer().string()) + " --cmdline " + quote(cmdline.string()) + " --dry-run");

@@ -3,6 +3,7 @@
 #include "installer-agent/configure/bootloader.hpp"
 #include "installer-agent/configure/control_domain.hpp"
 #include "installer-agent/disk/filesystems.hpp"
+#include "installer-agent/plan/plan.hpp"
 #include "installer-agent/report/progress.hpp"
 #include "libxcp/answerfile/parser.hpp"
 
@@ -29,24 +30,30 @@ Plan plan_for(const answerfile::Answerfile& a, LayoutEra era)
     p.disks.push_back({"sda", "/dev/sda", true, 64 * GiB, 512, "", {}, false});
     p.disks.push_back({"sdb", "/dev/sdb", true, 64 * GiB, 512, "", {}, false});
     p.disks.push_back({"disk/by-id/ata-X", "/dev/disk/by-id/ata-X", true, 64 * GiB, 512, "", {}, false});
-    auto r = make_plan(a, p, PlanOptions{era, "test", "/dev"});
+    PlanOptions o;
+    o.era = era;
+    o.identities = {"i-uuid", "c-uuid", "abc"};
+    auto r = make_plan(a, p, o);
     EXPECT_TRUE(std::holds_alternative<Plan>(r));
     return std::get<Plan>(r);
 }
 
-std::map<std::string, RootFile> files_of(const answerfile::Answerfile& a, const Plan& plan)
+// The files the plan's operations write, the inventory completed as the
+// executor completes it from the unpacked repositories.
+std::map<std::string, RootFile> files_of(const answerfile::Answerfile&, const Plan& plan)
 {
-    ControlDomainInputs in;
-    in.answerfile = &a;
-    in.plan = &plan;
-    in.installation_uuid = "i-uuid";
-    in.control_domain_uuid = "c-uuid";
-    in.root_label = "root-abc";
-    in.logs_label = plan.era == LayoutEra::modern ? "logs-abc" : "";
-    in.repositories = {{"xs:linux", "5.5.0", "1", "legacy"}, {"xs:main", "5.5.0", "25727", "legacy"}};
     std::map<std::string, RootFile> out;
-    for (auto& f : control_domain_files(in)) {
-        out[f.path] = f;
+    for (const auto& planned : plan.operations) {
+        if (const auto* write = std::get_if<op::WriteRootFiles>(&planned.operation)) {
+            for (const auto& f : write->files) {
+                out[f.path] = f;
+            }
+        }
+        if (const auto* inventory = std::get_if<op::WriteInventory>(&planned.operation)) {
+            auto fields = inventory->fields;
+            add_product(fields, {{"xs:linux", "5.5.0", "1", "legacy"}, {"xs:main", "5.5.0", "25727", "legacy"}});
+            out["etc/xensource-inventory"] = {"etc/xensource-inventory", inventory_text(fields)};
+        }
     }
     return out;
 }
@@ -118,26 +125,32 @@ TEST(Bootloader, ExtlinuxFor2009AndGrubForModern)
     EXPECT_EQ(files->xen, "xen-3.4.2.gz");
     EXPECT_EQ(files->kernel, "vmlinuz-2.6.32");
     EXPECT_FALSE(find_boot_files({"vmlinuz-2.6.32"})) << "no Xen: cannot boot";
-    const auto a = answer("<primary-disk>sda</primary-disk><admin-interface name=\"eth0\" proto=\"dhcp\"/>");
-    const auto legacy = bootloader_config(a, LayoutEra::legacy, "dos", *files, "root-abc", 752, false);
-    EXPECT_EQ(legacy.kind, "extlinux");
+    using answerfile::BootloaderKind;
+    const auto legacy = boot_settings(BootloaderKind::unspecified, true, false, "dos", "root-abc", 752);
+    EXPECT_EQ(legacy.loader, BootLoader::extlinux);
     EXPECT_EQ(legacy.boot_code, "mbr.bin");
-    EXPECT_NE(legacy.text.find("kernel mboot.c32\n  append /boot/xen-3.4.2.gz dom0_mem=752M,max:752M "),
+    EXPECT_EQ(legacy.path, "boot/extlinux.conf");
+    const auto legacy_text = bootloader_config(legacy, *files);
+    EXPECT_NE(legacy_text.find("kernel mboot.c32\n  append /boot/xen-3.4.2.gz dom0_mem=752M,max:752M "),
               std::string::npos)
-        << legacy.text;
-    EXPECT_NE(legacy.text.find(" --- /boot/vmlinuz-2.6.32 root=LABEL=root-abc ro "), std::string::npos);
-    EXPECT_NE(legacy.text.find(" --- /boot/initrd-2.6.32.img\n"), std::string::npos) << "the three dashes";
-    const auto modern = bootloader_config(a, LayoutEra::modern, "gpt", *files, "root-abc", 2048, false);
-    EXPECT_EQ(modern.kind, "grub2");
+        << legacy_text;
+    EXPECT_NE(legacy_text.find(" --- /boot/vmlinuz-2.6.32 root=LABEL=root-abc ro "), std::string::npos);
+    EXPECT_NE(legacy_text.find(" --- /boot/initrd-2.6.32.img\n"), std::string::npos) << "the three dashes";
+    const auto modern = boot_settings(BootloaderKind::unspecified, false, false, "gpt", "root-abc", 2048);
+    EXPECT_EQ(modern.loader, BootLoader::grub2);
     EXPECT_EQ(modern.path, "boot/grub/grub.cfg");
-    EXPECT_NE(modern.text.find("multiboot2 /boot/xen-3.4.2.gz"), std::string::npos);
-    EXPECT_NE(modern.text.find("module2 /boot/initrd-2.6.32.img"), std::string::npos);
-    const auto forced = bootloader_config(answer("<primary-disk>sda</primary-disk><admin-interface name=\"eth0\" proto=\"dhcp\"/><bootloader>extlinux</bootloader><timezone>Etc/UTC</timezone>"),
-                                          LayoutEra::modern, "gpt", *files, "root-abc", 2048, false);
+    const auto modern_text = bootloader_config(modern, *files);
+    EXPECT_NE(modern_text.find("multiboot2 /boot/xen-3.4.2.gz"), std::string::npos);
+    EXPECT_NE(modern_text.find("module2 /boot/initrd-2.6.32.img"), std::string::npos);
+    EXPECT_NE(modern_text.find("search --label --set root root-abc"), std::string::npos);
+    const auto forced = boot_settings(BootloaderKind::extlinux, false, false, "gpt", "root-abc", 2048);
+    EXPECT_EQ(forced.loader, BootLoader::extlinux);
     EXPECT_EQ(forced.boot_code, "gptmbr.bin");
-    const auto uefi = bootloader_config(a, LayoutEra::legacy, "gpt", *files, "root-abc", 2048, true);
-    EXPECT_EQ(uefi.kind, "grub2") << "extlinux boots BIOS machines only";
-    EXPECT_TRUE(uefi.on_esp);
+    EXPECT_EQ(boot_settings(BootloaderKind::grub2, true, false, "dos", "root-abc", 2048).loader, BootLoader::grub2)
+        << "asked for grub on the 2009 layout";
+    const auto uefi = boot_settings(BootloaderKind::extlinux, true, true, "gpt", "root-abc", 2048);
+    EXPECT_EQ(uefi.loader, BootLoader::grub2) << "extlinux boots BIOS machines only";
+    EXPECT_TRUE(uefi.uefi);
     EXPECT_EQ(uefi.path, "EFI/xenserver/grub.cfg");
 }
 

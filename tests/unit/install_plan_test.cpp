@@ -24,7 +24,7 @@ TEST(InstallLayout, ModernOrderAndSizes)
     EXPECT_EQ(l->partitions[2].size, 18 * GiB);
     EXPECT_EQ(l->partitions[3].gpt_type, "21686148-6449-6E6F-744E-656564454649") << "BIOS boot";
     const auto& sr = l->partitions.back();
-    EXPECT_EQ(sr.role, "localsr");
+    EXPECT_EQ(sr.role, PartitionRole::local_sr);
     EXPECT_LE(sr.start + sr.size, 64 * GiB - 34 * 512) << "the backup GPT stays free";
     for (std::size_t i = 1; i < l->partitions.size(); ++i) {
         EXPECT_EQ(l->partitions[i].start, l->partitions[i - 1].start + l->partitions[i - 1].size) << "no gaps, no overlap";
@@ -34,14 +34,14 @@ TEST(InstallLayout, ModernOrderAndSizes)
 TEST(InstallLayout, OptionsAndEras)
 {
     const auto uefi = compute_layout({LayoutEra::modern, 64 * GiB, true, true, false, 0, true});
-    EXPECT_EQ(uefi->partitions[3].role, "ESP");
+    EXPECT_EQ(uefi->partitions[3].role, PartitionRole::esp);
     EXPECT_EQ(uefi->partitions[3].filesystem, "vfat");
     const auto sr_first = compute_layout({LayoutEra::modern, 64 * GiB, true, false, false, 0, false});
-    EXPECT_EQ(sr_first->partitions[2].role, "localsr") << "sr-at-end=no: SR before root";
+    EXPECT_EQ(sr_first->partitions[2].role, PartitionRole::local_sr) << "sr-at-end=no: SR before root";
     const auto no_sr = compute_layout({LayoutEra::modern, 64 * GiB, false, true, false, 0, false});
     EXPECT_EQ(no_sr->partitions.size(), 5U);
     const auto kept = compute_layout({LayoutEra::modern, 64 * GiB, true, true, true, 300 * MiB, false});
-    EXPECT_EQ(kept->partitions[0].role, "utility");
+    EXPECT_EQ(kept->partitions[0].role, PartitionRole::utility);
     EXPECT_EQ(kept->partitions[1].number, 6) << "every number shifts by one";
     EXPECT_EQ(kept->partitions[1].start, 300 * MiB);
     const auto legacy = compute_layout({LayoutEra::legacy, 16 * GB, true, true, false, 0, false});
@@ -82,7 +82,7 @@ std::string refusal(const std::variant<Plan, Refusal>& r)
 
 TEST(InstallPlan, RefusesBeforeTouchingAnything)
 {
-    const PlanOptions o{LayoutEra::modern, "test", "/dev"};
+    const PlanOptions o{};
     EXPECT_EQ(refusal(make_plan(answer("<primary-disk>sdz</primary-disk>"), disks(64 * GiB), o)),
               "disk sdz named as <primary-disk> does not exist under /dev; nothing was touched");
     EXPECT_EQ(refusal(make_plan(answer("<primary-disk>sda</primary-disk>"), disks(20 * GB), o)),
@@ -103,16 +103,24 @@ TEST(InstallPlan, RefusesBeforeTouchingAnything)
         << "reinstall replaces it";
 }
 
-TEST(InstallPlan, StepsInOrderWithTargets)
+std::vector<std::string> steps_of(const Plan& plan)
 {
+    std::vector<std::string> names;
+    for (const auto& o : plan.operations) {
+        names.emplace_back(step_name(o.operation));
+    }
+    return names;
+}
+
+TEST(InstallPlan, OperationsInOrderWithTheirTargets)
+{
+    PlanOptions o;
+    o.identities = {"i-uuid", "c-uuid", "abc123"};
     const auto r = make_plan(answer("<primary-disk>sda</primary-disk><guest-disk>sdb</guest-disk>"),
-                             disks(64 * GiB, 100 * GiB), PlanOptions{});
+                             disks(64 * GiB, 100 * GiB), o);
     ASSERT_TRUE(std::holds_alternative<Plan>(r)) << refusal(r);
     const auto& plan = std::get<Plan>(r);
-    std::vector<std::string> names;
-    for (const auto& s : plan.steps) {
-        names.push_back(s.name);
-    }
+    const auto names = steps_of(plan);
     const auto partition = std::find(names.begin(), names.end(), "partition");
     const auto fetch = std::find(names.begin(), names.end(), "fetch");
     const auto verify = std::find(names.begin(), names.end(), "verify");
@@ -120,7 +128,77 @@ TEST(InstallPlan, StepsInOrderWithTargets)
     EXPECT_TRUE(names.front() == "check" && fetch < partition && partition < verify && verify < boot)
         << "packages verified before any disk is written, bootable last: " << to_text(plan);
     EXPECT_EQ(to_json(plan)["guest_disks"][0], "sdb");
-    EXPECT_NE(to_text(plan).find("wipe sdb"), std::string::npos);
+    EXPECT_NE(to_text(plan).find("wipe sdb: old signatures cleared"), std::string::npos) << to_text(plan);
+    EXPECT_NE(to_text(plan).find("mkfs ext3 root-abc123 on sda partition 1 (root), populated from the verified tree"),
+              std::string::npos)
+        << "labels from the identities the caller drew";
+    // Nothing writes a disk before the partition table; the last write
+    // makes it bootable.
+    int first_write = -1, last_write = -1;
+    for (std::size_t i = 0; i < plan.operations.size(); ++i) {
+        if (disk_written(plan.operations[i].operation)) {
+            first_write = first_write < 0 ? static_cast<int>(i) : first_write;
+            last_write = static_cast<int>(i);
+        }
+    }
+    EXPECT_EQ(names[static_cast<std::size_t>(first_write)], "partition");
+    EXPECT_TRUE(std::holds_alternative<op::MarkBootable>(plan.operations[static_cast<std::size_t>(last_write)].operation));
+    int percent = 0;
+    for (const auto& op : plan.operations) {
+        EXPECT_GE(op.percent, percent) << "progress only moves forward";
+        percent = op.percent;
+    }
+    EXPECT_LT(percent, 100);
+}
+
+// Each decision is made once, in the planner: the SR type, the boot loader
+// and boot mode, the labels and the source locations all arrive settled in
+// the operations.
+TEST(InstallPlan, EveryDefaultIsSettledInTheOperations)
+{
+    PlanOptions o;
+    o.era = LayoutEra::legacy;
+    o.identities = {"i", "c", "xyz789"};
+    o.local_source = "/media/xcp";
+    const auto a = answer("<primary-disk>sda</primary-disk><driver-source type=\"nfs\">server:/drivers</driver-source>"
+                          "<script stage=\"filesystem-populated\" type=\"url\">http://x/s.sh</script>");
+    auto probe = disks(64 * GiB);
+    const auto r = make_plan(a, probe, o);
+    ASSERT_TRUE(std::holds_alternative<Plan>(r)) << refusal(r);
+    const auto& plan = std::get<Plan>(r);
+    EXPECT_EQ(plan.boot.loader, BootLoader::extlinux) << "2009 layout, no <bootloader>";
+    EXPECT_EQ(plan.local_sr, "lvm on /dev/sda3") << "2009: LVM";
+    std::vector<std::string> fetched;
+    bool extlinux = false, scripts = false;
+    for (const auto& planned : plan.operations) {
+        if (const auto* f = std::get_if<op::FetchSource>(&planned.operation)) {
+            fetched.push_back(std::to_string(static_cast<int>(f->use)) + " " + f->location);
+        }
+        extlinux = extlinux || std::holds_alternative<op::InstallExtlinux>(planned.operation);
+        if (const auto* s = std::get_if<op::RunScripts>(&planned.operation)) {
+            scripts = scripts || (s->stage == answerfile::ScriptStage::filesystem_populated &&
+                                  s->arguments == std::vector<std::string>{"{root}"});
+        }
+    }
+    EXPECT_EQ(fetched, (std::vector<std::string>{"0 nfs://server:/drivers", "1 http://x/", "2 nfs://server:/drivers"}))
+        << "drivers verified first, unpacked last";
+    EXPECT_TRUE(extlinux);
+    EXPECT_TRUE(scripts);
+
+    probe.uefi = true;
+    EXPECT_NE(refusal(make_plan(a, probe, o)).find("this host boots UEFI, and the 2009 layout has no EFI system"),
+              std::string::npos);
+    o.era = LayoutEra::modern;
+    const auto uefi = std::get<Plan>(make_plan(answer("<primary-disk>sda</primary-disk><bootloader>extlinux</bootloader><timezone>Etc/UTC</timezone>"),
+                                               probe, o));
+    EXPECT_EQ(uefi.boot.loader, BootLoader::grub2) << "UEFI: grub2, whatever was asked";
+    EXPECT_TRUE(uefi.boot.uefi);
+    EXPECT_TRUE(std::holds_alternative<op::PopulateEsp>(uefi.operations.back().operation)) << to_text(uefi);
+    EXPECT_EQ(refusal(make_plan(answerfile::parse("<installation><primary-disk>sda</primary-disk><source type=\"local\"/>"
+                                                  "<admin-interface name=\"eth0\" proto=\"dhcp\"/></installation>")
+                                    .model.value(),
+                                probe, PlanOptions{})),
+              "<source type=\"local\"> needs the installer's media: give --local-source DIR; nothing was touched");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "installer-agent/plan/layout.hpp"
+#include "installer-agent/layout/layout.hpp"
 
 #include "libxcp/answerfile/values.hpp"
 
@@ -19,7 +19,22 @@ constexpr std::uint64_t gpt_tail = 34 * 512;
 
 }  // namespace
 
-const PlannedPartition* by_role(const Layout& layout, std::string_view role)
+std::string_view to_string(PartitionRole role)
+{
+    switch (role) {
+    case PartitionRole::root: return "root";
+    case PartitionRole::backup: return "backup";
+    case PartitionRole::local_sr: return "localsr";
+    case PartitionRole::esp: return "ESP";
+    case PartitionRole::boot: return "boot";
+    case PartitionRole::logs: return "logs";
+    case PartitionRole::swap: return "swap";
+    case PartitionRole::utility: return "utility";
+    }
+    return "?";
+}
+
+const PlannedPartition* by_role(const Layout& layout, PartitionRole role)
 {
     for (const auto& p : layout.partitions) {
         if (p.role == role) {
@@ -54,19 +69,19 @@ std::optional<Layout> compute_layout(const LayoutRequest& r)
     const int shift = r.keep_first_partition ? 1 : 0;
     if (r.keep_first_partition) {
         at = std::max(at, (r.first_partition_end + MiB - 1) / MiB * MiB);
-        out.partitions.push_back({1, "utility", r.era == LayoutEra::modern ? esp : "", 0, 0, ""});
+        out.partitions.push_back({1, PartitionRole::utility, r.era == LayoutEra::modern ? esp : "", 0, 0, ""});
     }
-    const auto add = [&](int number, const char* role, const char* type, std::uint64_t size, const char* fs) {
+    const auto add = [&](int number, PartitionRole role, const char* type, std::uint64_t size, const char* fs) {
         out.partitions.push_back({number + shift, role, type, at, size, fs});
         at += size;
     };
     if (r.era == LayoutEra::legacy) {
         // 2009: 1 root 4 GiB (active), 2 backup 4 GiB, 3 local SR (LVM, rest).
         out.table = "dos";
-        add(1, "root", "", 4 * GiB, "ext3");
-        add(2, "backup", "", 4 * GiB, "");
+        add(1, PartitionRole::root, "", 4 * GiB, "ext3");
+        add(2, PartitionRole::backup, "", 4 * GiB, "");
         if (r.guest_storage) {
-            add(3, "localsr", "", r.disk_size - at, "lvm");
+            add(3, PartitionRole::local_sr, "", r.disk_size - at, "lvm");
         }
         return out;
     }
@@ -76,16 +91,16 @@ std::optional<Layout> compute_layout(const LayoutRequest& r)
     const auto end = r.disk_size - gpt_tail;
     const std::uint64_t fixed = 4 * GiB + 18 * GiB + 18 * GiB + 512 * MiB + 1 * GiB;
     const std::uint64_t sr_size = r.guest_storage ? (end - at - fixed) / MiB * MiB : 0;
-    add(5, "logs", linux_data, 4 * GiB, "ext3");
-    add(2, "backup", linux_data, 18 * GiB, "");
+    add(5, PartitionRole::logs, linux_data, 4 * GiB, "ext3");
+    add(2, PartitionRole::backup, linux_data, 18 * GiB, "");
     if (r.guest_storage && !r.sr_at_end) {
-        add(3, "localsr", lvm, sr_size, "lvm");
+        add(3, PartitionRole::local_sr, lvm, sr_size, "lvm");
     }
-    add(1, "root", linux_data, 18 * GiB, "ext3");
-    add(4, r.uefi ? "ESP" : "boot", r.uefi ? esp : bios_boot, 512 * MiB, r.uefi ? "vfat" : "");
-    add(6, "swap", swap, 1 * GiB, "swap");
+    add(1, PartitionRole::root, linux_data, 18 * GiB, "ext3");
+    add(4, r.uefi ? PartitionRole::esp : PartitionRole::boot, r.uefi ? esp : bios_boot, 512 * MiB, r.uefi ? "vfat" : "");
+    add(6, PartitionRole::swap, swap, 1 * GiB, "swap");
     if (r.guest_storage && r.sr_at_end) {
-        add(3, "localsr", lvm, sr_size, "lvm");
+        add(3, PartitionRole::local_sr, lvm, sr_size, "lvm");
     }
     return out;
 }

@@ -1,3 +1,5 @@
+// `xcp-installer` itself: the answerfile loaded, the disks probed, the
+// identities drawn, the plan made and printed, then executed.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -19,7 +21,7 @@ struct InstallArgs {
     bool keep_work_dir = false;
     std::string bzip2 = "auto";
     std::string network = "auto";
-    std::string boot_mode = "auto";  // auto: UEFI when /sys/firmware/efi exists  // auto: lbzip2 when on PATH; builtin: libarchive's
+    std::string boot_mode = "auto";  // auto: UEFI when /sys/firmware/efi exists
 };
 
 // The top-level options of xcp-installer (the install itself).

@@ -1,4 +1,4 @@
-#include "installer-agent/source/verify_command.hpp"
+#include "installer-agent/commands/verify_command.hpp"
 
 #include "installer-agent/source/open.hpp"
 #include "libxcp/repository/verify.hpp"

@@ -1,11 +1,14 @@
-#include "installer-agent/plan/install_command.hpp"
+#include "installer-agent/commands/install_command.hpp"
 
 #include "installer-agent/environment/kernel_cmdline.hpp"
+#include "installer-agent/configure/control_domain.hpp"
+#include "installer-agent/disk/filesystems.hpp"
 #include "installer-agent/plan/plan.hpp"
-#include "installer-agent/system/command.hpp"
 #include "installer-agent/report/progress.hpp"
-#include "installer-agent/run/carry_out.hpp"
+#include "installer-agent/run/executor.hpp"
+#include "installer-agent/run/system_adapters.hpp"
 #include "installer-agent/source/open.hpp"
+#include "installer-agent/system/command.hpp"
 #include "libxcp/answerfile/diagnostic.hpp"
 #include "libxcp/answerfile/parser.hpp"
 #include "libxcp/repository/http_source.hpp"
@@ -204,7 +207,14 @@ int run_install(const InstallArgs& args)
         probe.uefi = args.boot_mode == "uefi";
     }
     const auto [era, reason] = choose_era(a, args.layout);
-    const auto planned = make_plan(a, probe, PlanOptions{era, reason, args.dev_dir});
+    PlanOptions options;
+    options.era = era;
+    options.era_reason = reason;
+    options.dev_dir = args.dev_dir;
+    options.identities = {new_uuid(), new_uuid(), random_label_suffix(6)};
+    options.local_source = args.local_source;
+    options.syslinux_modules_dir = args.syslinux_modules_dir;
+    const auto planned = make_plan(a, probe, options);
     if (const auto* refusal = std::get_if<Refusal>(&planned)) {
         std::cerr << "xcp-installer: " << refusal->sentence << '\n';
         return 1;
@@ -225,14 +235,13 @@ int run_install(const InstallArgs& args)
         events = args.events_url;
     }
     Progress progress(std::cerr, events);
-    CarryOutOptions options;
-    options.work_dir = args.work_dir;
-    options.boot_code_dir = args.boot_code_dir;
-    options.syslinux_modules_dir = args.syslinux_modules_dir;
-    options.local_source = args.local_source;
-    options.keep_work_dir = args.keep_work_dir;
-    options.bzip2_program = bzip2_program(args.bzip2);
-    const auto result = carry_out(a, plan, probe, options, progress);
+    SystemOptions system;
+    system.work_dir = args.work_dir;
+    system.boot_code_dir = args.boot_code_dir;
+    system.keep_work_dir = args.keep_work_dir;
+    system.bzip2_program = bzip2_program(args.bzip2);
+    SystemAdapters adapters(probe, system, progress);
+    const auto result = execute(plan, adapters, progress);
     at_exit(cmdline, install_environment, std::cerr);
     return result.ok ? 0 : 1;
 }

@@ -1,4 +1,4 @@
-#include "installer-agent/source/unpack_command.hpp"
+#include "installer-agent/commands/unpack_command.hpp"
 
 #include "installer-agent/source/open.hpp"
 #include "installer-agent/unpack/root_unpacker.hpp"

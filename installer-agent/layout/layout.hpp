@@ -12,9 +12,14 @@ namespace xcp::installer {
 
 enum class LayoutEra { legacy, modern };  // 2009 (MBR: root, backup, SR) or XCP-ng 8 (GPT)
 
+// What a partition is for. The names (to_string) are also the GPT partition
+// names written to disk.
+enum class PartitionRole { root, backup, local_sr, esp, boot, logs, swap, utility };
+std::string_view to_string(PartitionRole role);
+
 struct PlannedPartition {
     int number = 0;                // partition number on the disk
-    std::string role;              // root, backup, localsr, ESP/boot, logs, swap, utility
+    PartitionRole role = PartitionRole::root;
     std::string gpt_type;          // GUID; empty on MBR
     std::uint64_t start = 0;       // bytes
     std::uint64_t size = 0;        // bytes
@@ -43,8 +48,8 @@ inline constexpr std::uint64_t GiB = 1024 * MiB;
 // "disk/by-id/x" -> "/dev/disk/by-id/x-part3".
 std::string partition_path(const std::string& disk, int number);
 
-// The layout's partition with `role` (root, logs, ESP...), or nullptr.
-const PlannedPartition* by_role(const Layout& layout, std::string_view role);
+// The layout's partition with `role`, or nullptr.
+const PlannedPartition* by_role(const Layout& layout, PartitionRole role);
 
 // The smallest primary disk each era accepts.
 std::uint64_t minimum_disk(LayoutEra era);

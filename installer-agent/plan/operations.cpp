@@ -1,0 +1,177 @@
+#include "installer-agent/plan/operations.hpp"
+
+#include "libxcp/answerfile/values.hpp"
+#include "libxcp/util/overloaded.hpp"
+
+namespace xcp::installer {
+namespace {
+
+namespace af = answerfile;
+
+std::string on_partition(const std::string& disk, const PlannedPartition& p)
+{
+    return disk + " partition " + std::to_string(p.number);
+}
+
+std::string source_text(const std::string& location)
+{
+    return location.starts_with("/") ? "local media " + location : location;
+}
+
+}  // namespace
+
+std::string_view stage_name(af::ScriptStage stage)
+{
+    switch (stage) {
+    case af::ScriptStage::installation_start: return "installation-start";
+    case af::ScriptStage::packages_installed: return "packages-installed";
+    case af::ScriptStage::filesystem_populated: return "filesystem-populated";
+    case af::ScriptStage::installation_complete: return "installation-complete";
+    }
+    return "?";
+}
+
+bool overlaps(const Target& written, const Target& kept)
+{
+    if (af::canonical_disk(written.disk) != af::canonical_disk(kept.disk)) {
+        return false;
+    }
+    if (written.partition == Target::whole_disk || kept.partition == Target::whole_disk) {
+        return true;
+    }
+    return written.partition == kept.partition;
+}
+
+std::optional<Target> disk_written(const Operation& operation)
+{
+    using T = std::optional<Target>;
+    return std::visit(util::Overloaded{
+                          [](const op::PartitionDisk& o) -> T { return Target{o.disk, Target::whole_disk}; },
+                          [](const op::WipeDisk& o) -> T { return Target{o.disk, Target::whole_disk}; },
+                          [](const op::MakeFilesystem& o) -> T { return Target{o.disk, o.partition.number}; },
+                          [](const op::PopulateEsp& o) -> T { return Target{o.disk, o.partition.number}; },
+                          [](const op::InstallExtlinux& o) -> T { return Target{o.disk, o.root.number}; },
+                          [](const op::WriteBootCode& o) -> T {
+                              return Target{o.disk, Target::table_and_boot_sector};
+                          },
+                          [](const op::MarkBootable& o) -> T { return Target{o.disk, Target::table_and_boot_sector}; },
+                          [](const auto&) -> T { return std::nullopt; },
+                      },
+                      operation);
+}
+
+std::string_view step_name(const Operation& operation)
+{
+    return std::visit(util::Overloaded{
+                          [](const op::CheckDisk&) { return "check"; },
+                          [](const op::RunScripts&) { return "scripts"; },
+                          [](const op::FetchSource& o) { return o.use == op::SourceUse::check_driver ? "driver" : "fetch"; },
+                          [](const op::WriteRootFiles&) { return "configure"; },
+                          [](const op::SetRootPassword&) { return "configure"; },
+                          [](const op::WriteInventory&) { return "configure"; },
+                          [](const op::WriteBootConfig&) { return "configure"; },
+                          [](const op::PartitionDisk&) { return "partition"; },
+                          [](const op::WipeDisk&) { return "wipe"; },
+                          [](const op::MakeFilesystem&) { return "mkfs"; },
+                          [](const op::CheckFilesystem&) { return "verify"; },
+                          [](const op::CopyLogIntoRoot&) { return "logs"; },
+                          [](const op::PopulateEsp&) { return "bootloader"; },
+                          [](const op::InstallExtlinux&) { return "bootloader"; },
+                          [](const op::WriteBootCode&) { return "bootloader"; },
+                          [](const op::MarkBootable&) { return "bootloader"; },
+                      },
+                      operation);
+}
+
+std::string describe(const Operation& operation)
+{
+    return std::visit(
+        util::Overloaded{
+            [](const op::CheckDisk& o) { return o.disk + " is the disk probed: " + o.description; },
+            [](const op::RunScripts& o) {
+                std::string text = std::string(stage_name(o.stage)) + " scripts:";
+                for (const auto& s : o.scripts) {
+                    text += " " + s.location;
+                }
+                text += o.arguments.empty() ? ", no arguments" : ", arguments";
+                for (const auto& arg : o.arguments) {
+                    text += " " + arg;
+                }
+                return text;
+            },
+            [](const op::FetchSource& o) {
+                switch (o.use) {
+                case op::SourceUse::check_driver:
+                    return "verify driver source " + source_text(o.location) + " before the main sources";
+                case op::SourceUse::main:
+                    return source_text(o.location) + ": every package hashed as it streams (MD5 or SHA-256) and "
+                                                     "unpacked into the staging tree; a bad package stops the install "
+                                                     "before any disk is written";
+                case op::SourceUse::driver:
+                    return "driver source " + source_text(o.location) + ": unpacked under the installed kernel";
+                }
+                return std::string();
+            },
+            [](const op::WriteRootFiles& o) {
+                std::string text = "write into the staging tree:";
+                for (const auto& f : o.files) {
+                    text += " " + f.path;
+                }
+                return text;
+            },
+            [](const op::SetRootPassword& o) {
+                return std::string("root password in etc/shadow (") +
+                       (o.type == af::PasswordType::hash ? "the answerfile's hash" : "hashed with SHA-512 crypt") + ")";
+            },
+            [](const op::WriteInventory& o) {
+                return "etc/xensource-inventory: installation " + o.fields.installation_uuid + ", control domain " +
+                       o.fields.control_domain_uuid + ", layout " + o.fields.partition_layout +
+                       ", the product from the unpacked repositories";
+            },
+            [](const op::WriteBootConfig& o) {
+                return std::string(to_string(o.boot.loader)) + " configuration " +
+                       (o.boot.uefi ? "EFI/xenserver/grub.cfg on the ESP" : o.boot.path) + ", root=LABEL=" +
+                       o.boot.root_label + ", dom0_mem " + std::to_string(o.boot.dom0_mem_mib) + "M";
+            },
+            [](const op::PartitionDisk& o) {
+                return o.disk + ": " + std::to_string(o.layout.partitions.size()) + " partitions, " + o.layout.table +
+                       " table";
+            },
+            [](const op::WipeDisk& o) {
+                return o.disk + ": old signatures cleared; the whole disk joins the local SR";
+            },
+            [](const op::MakeFilesystem& o) {
+                std::string text = o.type + (o.label.empty() ? "" : " " + o.label) + " on " +
+                                   on_partition(o.disk, o.partition) + " (" + std::string(to_string(o.partition.role)) +
+                                   ")";
+                if (o.contents == op::Contents::staging_root) {
+                    text += ", populated from the verified tree (mke2fs -d)";
+                } else if (o.contents == op::Contents::install_log) {
+                    text += ", with the install log";
+                }
+                return text;
+            },
+            [](const op::CheckFilesystem& o) {
+                return "e2fsck -fn on " + on_partition(o.disk, o.partition) + " (" +
+                       std::string(to_string(o.partition.role)) + ")";
+            },
+            [](const op::CopyLogIntoRoot&) {
+                return std::string("the install log into the staging tree's var/log (no logs partition)");
+            },
+            [](const op::PopulateEsp& o) {
+                return "grub.cfg and the vendor's loader onto the ESP, " + on_partition(o.disk, o.partition);
+            },
+            [](const op::InstallExtlinux& o) {
+                return "extlinux's boot sector and ldlinux.sys into /boot of " + on_partition(o.disk, o.root);
+            },
+            [](const op::WriteBootCode& o) { return "syslinux's " + o.code + " into the MBR of " + o.disk; },
+            [](const op::MarkBootable& o) {
+                return o.disk + " partition " + std::to_string(o.number) +
+                       (o.layout.table == "gpt" ? " gets the legacy BIOS bootable attribute"
+                                                : " gets the active flag");
+            },
+        },
+        operation);
+}
+
+}  // namespace xcp::installer

@@ -1,0 +1,165 @@
+// What an install does, one typed operation at a time. The planner settles
+// every decision into these; the executor hands each to its adapter and
+// reads nothing else (never the answerfile). `--dry-run` prints exactly
+// these.
+#pragma once
+
+#include "installer-agent/configure/bootloader.hpp"
+#include "installer-agent/configure/control_domain.hpp"
+#include "installer-agent/configure/inventory.hpp"
+#include "installer-agent/layout/layout.hpp"
+#include "libxcp/answerfile/model.hpp"
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace xcp::installer {
+
+std::string_view stage_name(answerfile::ScriptStage stage);
+
+namespace op {
+
+// The disk is the one probed (same device or file, same size): the executor
+// also confirms this before any operation that writes a disk.
+struct CheckDisk {
+    std::string disk;
+    std::string description;  // "size 68.7 GB, no partition table"
+};
+
+struct Script {
+    int number = 0;        // its place among the answerfile's scripts
+    std::string location;  // resolved: nfs:// added for NFS
+};
+
+// The answerfile's scripts for one stage, each fetched and run with the
+// stage's arguments; their exit codes are logged, never fatal.
+struct RunScripts {
+    answerfile::ScriptStage stage = answerfile::ScriptStage::installation_start;
+    std::vector<Script> scripts;
+    std::vector<std::string> arguments;  // "{root}" stands for the staging tree
+};
+
+enum class SourceUse {
+    check_driver,  // verified before the main sources, as the reference loads drivers first
+    main,          // verified and unpacked into the staging tree
+    driver,        // unpacked after the main sources, under the kernel they installed
+};
+
+struct FetchSource {
+    SourceUse use = SourceUse::main;
+    std::string location;   // resolved: a URL, nfs://..., or the local media's directory
+    int percent_from = 0, percent_to = 0;  // progress runs between these while it fetches
+};
+
+// Files of the new root, all known when planning.
+struct WriteRootFiles {
+    std::vector<RootFile> files;
+};
+
+struct SetRootPassword {
+    answerfile::PasswordType type = answerfile::PasswordType::plaintext;
+    Secret value;  // hashed with SHA-512 crypt when plaintext
+};
+
+// /etc/xensource-inventory; the product comes from the unpacked repositories.
+struct WriteInventory {
+    InventoryFields fields;
+};
+
+// The boot loader configuration, naming the Xen and kernel files the packages
+// put under /boot; for UEFI, /boot/efi's contents move to the ESP tree.
+struct WriteBootConfig {
+    BootSettings boot;
+    std::string syslinux_modules;  // extlinux: where mboot.c32 comes from when the packages lack it
+};
+
+struct PartitionDisk {
+    std::string disk;
+    Layout layout;
+};
+
+// Old signatures cleared: the whole disk joins the local SR.
+struct WipeDisk {
+    std::string disk;
+};
+
+enum class Contents {
+    none,
+    staging_root,  // the verified and configured tree (mke2fs -d)
+    install_log,   // the log so far
+};
+
+struct MakeFilesystem {
+    std::string disk;
+    PlannedPartition partition;
+    std::string type;  // ext3, vfat, swap
+    std::string label;
+    Contents contents = Contents::none;
+};
+
+struct CheckFilesystem {
+    std::string disk;
+    PlannedPartition partition;
+};
+
+// The install log into the staging tree's /var/log (no logs partition).
+struct CopyLogIntoRoot {};
+
+struct PopulateEsp {
+    std::string disk;
+    PlannedPartition partition;
+};
+
+struct InstallExtlinux {
+    std::string disk;
+    PlannedPartition root;
+};
+
+struct WriteBootCode {
+    std::string disk;
+    std::string code;  // mbr.bin or gptmbr.bin, from the boot code directory
+};
+
+struct MarkBootable {
+    std::string disk;
+    Layout layout;
+    int number = 0;
+};
+
+}  // namespace op
+
+using Operation =
+    std::variant<op::CheckDisk, op::RunScripts, op::FetchSource, op::WriteRootFiles, op::SetRootPassword,
+                 op::WriteInventory, op::WriteBootConfig, op::PartitionDisk, op::WipeDisk, op::MakeFilesystem,
+                 op::CheckFilesystem, op::CopyLogIntoRoot, op::PopulateEsp, op::InstallExtlinux, op::WriteBootCode,
+                 op::MarkBootable>;
+
+struct PlannedOperation {
+    int percent = 0;  // where progress stands when it starts
+    Operation operation;
+};
+
+// What an operation writes: a whole disk, one partition, or only the
+// partition table and boot sector.
+struct Target {
+    static constexpr int whole_disk = 0;
+    static constexpr int table_and_boot_sector = -1;
+    std::string disk;
+    int partition = whole_disk;
+};
+
+// True when writing `written` would write some of `kept`.
+bool overlaps(const Target& written, const Target& kept);
+
+// What the operation writes, or nullopt when it writes no disk.
+std::optional<Target> disk_written(const Operation& operation);
+
+// "partition", "mkfs", ...: the step name of progress events.
+std::string_view step_name(const Operation& operation);
+
+// One line: what the operation does to what.
+std::string describe(const Operation& operation);
+
+}  // namespace xcp::installer

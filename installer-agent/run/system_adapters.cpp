@@ -1,0 +1,295 @@
+#include "installer-agent/run/system_adapters.hpp"
+
+#include "installer-agent/configure/bootloader.hpp"
+#include "installer-agent/configure/control_domain.hpp"
+#include "installer-agent/disk/extlinux.hpp"
+#include "installer-agent/disk/filesystems.hpp"
+#include "installer-agent/disk/partition_table.hpp"
+#include "installer-agent/run/stage_scripts.hpp"
+#include "installer-agent/source/open.hpp"
+#include "installer-agent/system/command.hpp"
+#include "libxcp/checksum/password_hash.hpp"
+#include "libxcp/util/overloaded.hpp"
+
+#include <fstream>
+
+namespace xcp::installer {
+namespace {
+
+namespace af = answerfile;
+namespace fs = std::filesystem;
+
+// One failed operation: the sentence the operator reads.
+struct Failure : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+void write_file(const fs::path& root, const RootFile& f)
+{
+    const auto path = root / f.path;
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    fs::remove(path, ec);
+    if (f.symlink) {
+        fs::create_symlink(f.content, path, ec);
+        if (ec) {
+            throw Failure("cannot write " + f.path + " in the new root: " + ec.message());
+        }
+        return;
+    }
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << f.content;
+        if (!out) {
+            throw Failure("cannot write " + f.path + " in the new root");
+        }
+    }
+    fs::permissions(path, static_cast<fs::perms>(f.mode), ec);
+}
+
+std::string read_file(const fs::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void check_filesystem(const fs::path& disk, const PlannedPartition& p)
+{
+    const auto device = disk.string() + "?offset=" + std::to_string(p.start);
+    const auto r = run_command({"e2fsck", "-f", "-n", device});
+    if (!r.ok()) {
+        throw Failure("the " + std::string(to_string(p.role)) + " filesystem on " + disk.string() + " partition " +
+                      std::to_string(p.number) + " does not check clean: " + r.failure("e2fsck"));
+    }
+}
+
+}  // namespace
+
+SystemAdapters::SystemAdapters(const Probe& probe, SystemOptions options, Progress& progress)
+    : probe_(probe), options_(std::move(options)), progress_(progress)
+{
+}
+
+SystemAdapters::~SystemAdapters()
+{
+    if (prepared_ && !options_.keep_work_dir) {
+        std::error_code ec;
+        fs::remove_all(options_.work_dir, ec);
+    }
+}
+
+void SystemAdapters::prepare()
+{
+    std::error_code ec;
+    fs::create_directories(root(), ec);
+    fs::create_directories(logs(), ec);
+    if (ec) {
+        throw Failure("cannot create the work directory " + options_.work_dir.string() + ": " + ec.message());
+    }
+    prepared_ = true;
+    unpacker_.emplace(root(), options_.bzip2_program);
+}
+
+const DiskInfo& SystemAdapters::disk(const std::string& name) const
+{
+    const auto* d = probe_.disk(name);
+    if (d == nullptr) {
+        throw Failure("disk " + name + " was not probed");
+    }
+    return *d;
+}
+
+void SystemAdapters::confirm_disk(const std::string& name)
+{
+    if (const auto changed = changed_since_probe(disk(name)); !changed.empty()) {
+        throw Failure(changed);
+    }
+}
+
+std::string SystemAdapters::fetch(const op::FetchSource& o)
+{
+    std::unique_ptr<repository::Source> source;
+    try {
+        source = open_repository(o.location);
+    } catch (const repository::SourceError& e) {
+        throw Failure(std::string("source ") + e.what());
+    }
+    const bool unpack = o.use != op::SourceUse::check_driver;
+    const auto step = unpack ? "fetch" : "driver";
+    const auto done_text = unpack ? " verified, unpacked" : " verified";
+    repository::VerifyOptions options;
+    options.unpacker = unpack ? &*unpacker_ : nullptr;
+    options.stop_at_first_problem = true;
+    std::size_t packages = 0;
+    options.progress = [&](const repository::RepositoryCheck& r, const repository::PackageCheck& p, std::size_t done,
+                           std::size_t total) {
+        if (p.problem.empty()) {
+            ++packages;
+            progress_.step(o.percent_from + static_cast<int>(static_cast<std::size_t>(o.percent_to - o.percent_from) * done /
+                                                                std::max<std::size_t>(total, 1)),
+                           step,
+                           r.id + " " + p.name + " (" + std::to_string(p.actual_size) + " bytes): " + p.algorithm +
+                               done_text);
+        }
+    };
+    repository::VerifyReport report;
+    try {
+        report = repository::verify(*source, options);
+    } catch (const repository::SourceError& e) {
+        throw Failure(std::string("source ") + o.location + ": " + e.what());
+    }
+    for (const auto& r : report.repositories) {
+        if (!r.problem.empty()) {
+            throw Failure("source " + o.location + ": " + r.problem);
+        }
+        for (const auto& p : r.packages) {
+            if (!p.problem.empty()) {
+                throw Failure("package " + p.name + " (" + p.file + ") of " + r.id + " from " + o.location + ": " +
+                              p.problem);
+            }
+        }
+    }
+    return std::to_string(packages) + " package" + (packages == 1 ? "" : "s") + done_text;
+}
+
+std::string SystemAdapters::write_boot_config(const op::WriteBootConfig& o)
+{
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root() / "boot", ec)) {
+        names.push_back(e.path().filename().string());
+    }
+    const auto files = find_boot_files(names);
+    if (!files) {
+        throw Failure("the installed packages put no Xen (boot/xen*.gz) and kernel (boot/vmlinuz*) into the new "
+                      "root: the repository cannot boot a host");
+    }
+    const auto text = bootloader_config(o.boot, *files);
+    if (!o.boot.uefi) {
+        write_file(root(), {o.boot.path, text});
+        if (o.boot.loader == BootLoader::extlinux) {
+            for (const auto& name : add_syslinux_modules(o.syslinux_modules, root() / "boot")) {
+                progress_.note("xcp-installer: neither the packages nor " + o.syslinux_modules + " hold " + name +
+                               ", which " + o.boot.path + " needs to boot Xen");
+            }
+        }
+        return "Xen " + files->xen + ", kernel " + files->kernel;
+    }
+    // What the packages put under /boot/efi belongs on the ESP, which dom0
+    // mounts there; the directory stays as the mount point.
+    fs::create_directories(esp(), ec);
+    for (const auto& e : fs::directory_iterator(root() / "boot/efi", ec)) {
+        fs::rename(e.path(), esp() / e.path().filename(), ec);
+        if (ec) {
+            throw Failure("cannot move " + e.path().string() + " to the ESP tree: " + ec.message());
+        }
+    }
+    fs::create_directories(root() / "boot/efi", ec);
+    write_file(esp(), {o.boot.path, text});
+    if (!fs::exists(esp() / "EFI/xenserver/grubx64.efi")) {
+        progress_.note("xcp-installer: the packages hold no boot/efi/EFI/xenserver/grubx64.efi: the ESP gets "
+                       "grub.cfg only, and the firmware needs a loader to boot it");
+    }
+    return "Xen " + files->xen + ", kernel " + files->kernel;
+}
+
+std::string SystemAdapters::apply(const Operation& operation)
+{
+    return std::visit(
+        util::Overloaded{
+            [&](const op::CheckDisk& o) {
+                confirm_disk(o.disk);
+                return std::string();
+            },
+            [&](const op::RunScripts& o) {
+                std::vector<std::string> arguments;
+                for (const auto& a : o.arguments) {
+                    arguments.push_back(a == "{root}" ? root().string() : a);
+                }
+                const int ran = run_stage_scripts(o, arguments, options_.work_dir, progress_);
+                return std::to_string(ran) + " ran";
+            },
+            [&](const op::FetchSource& o) { return fetch(o); },
+            [&](const op::WriteRootFiles& o) {
+                for (const auto& f : o.files) {
+                    write_file(root(), f);
+                }
+                return std::string();
+            },
+            [&](const op::SetRootPassword& o) {
+                std::string hash;
+                try {
+                    hash = o.type == af::PasswordType::hash ? o.value.reveal() : checksum::sha512_crypt(o.value);
+                } catch (const std::runtime_error& e) {
+                    throw Failure(e.what());
+                }
+                write_file(root(), {"etc/shadow", with_root_hash(read_file(root() / "etc/shadow"), hash), 0600});
+                return std::string();
+            },
+            [&](const op::WriteInventory& o) {
+                auto fields = o.fields;
+                add_product(fields, unpacker_->installed());
+                write_file(root(), {"etc/xensource-inventory", inventory_text(fields)});
+                return fields.product_brand + " " + fields.product_version + " build " + fields.build_number;
+            },
+            [&](const op::WriteBootConfig& o) { return write_boot_config(o); },
+            [&](const op::PartitionDisk& o) {
+                const auto& d = disk(o.disk);
+                write_partition_table(d.path, o.layout, d.sector_size);
+                return std::string();
+            },
+            [&](const op::WipeDisk& o) {
+                const auto& d = disk(o.disk);
+                wipe_signatures(d.path, d.size);
+                return std::string();
+            },
+            [&](const op::MakeFilesystem& o) {
+                std::optional<fs::path> contents;
+                if (o.contents == op::Contents::staging_root) {
+                    contents = root();
+                } else if (o.contents == op::Contents::install_log) {
+                    std::ofstream(logs() / "xcp-installer.log") << progress_.log();
+                    contents = logs();
+                }
+                make_filesystem(disk(o.disk).path, o.partition, {o.type, o.label, contents});
+                return std::string();
+            },
+            [&](const op::CheckFilesystem& o) {
+                check_filesystem(disk(o.disk).path, o.partition);
+                return std::string("checks clean");
+            },
+            [&](const op::CopyLogIntoRoot&) {
+                write_file(root(), {"var/log/xcp-installer.log", progress_.log()});
+                return std::string();
+            },
+            [&](const op::PopulateEsp& o) {
+                populate_vfat(disk(o.disk).path, o.partition, esp());
+                return std::string();
+            },
+            [&](const op::InstallExtlinux& o) {
+                if (const auto why = extlinux_unavailable(); !why.empty()) {
+                    progress_.note("xcp-installer: extlinux's boot sector is not installed (" + why +
+                                   "): the host cannot boot from this disk until it is");
+                    return "not installed (" + why + ")";
+                }
+                install_extlinux(disk(o.disk).path, o.root, options_.work_dir / "mnt");
+                return std::string("boot sector and ldlinux.sys installed");
+            },
+            [&](const op::WriteBootCode& o) {
+                const auto code = options_.boot_code_dir / o.code;
+                if (!fs::exists(code)) {
+                    progress_.note("xcp-installer: no " + code.string() + ": the MBR boot code is not written");
+                    return std::string("not written: no ") + code.string();
+                }
+                write_boot_code(disk(o.disk).path, code);
+                return std::string();
+            },
+            [&](const op::MarkBootable& o) {
+                mark_bootable(disk(o.disk).path, o.layout, o.number);
+                return std::string();
+            },
+        },
+        operation);
+}
+
+}  // namespace xcp::installer
