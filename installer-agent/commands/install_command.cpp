@@ -12,6 +12,7 @@
 #include "libxcp/answerfile/diagnostic.hpp"
 #include "libxcp/answerfile/parser.hpp"
 #include "libxcp/repository/http_source.hpp"
+#include "libxcp/repository/manifest.hpp"
 #include "libxcp/util/text.hpp"
 
 #include <fstream>
@@ -21,6 +22,7 @@ namespace xcp::installer {
 namespace {
 
 namespace af = answerfile;
+namespace fs = std::filesystem;
 
 std::string read_cmdline(const std::string& file)
 {
@@ -86,37 +88,69 @@ void at_exit(const KernelCommandLine& k, bool install_environment, std::ostream&
     }
 }
 
+struct RepositoryFacts {
+    LayoutEra era = LayoutEra::modern;
+    std::string reason;
+    std::string version;  // "" when it could not be read
+};
+
 // The layout follows the release: a legacy repository (XS-PACKAGES) means the
-// 2009 layout, a .treeinfo one the XCP-ng 8 layout.
-std::pair<LayoutEra, std::string> choose_era(const af::Answerfile& a, const std::string& option)
+// 2009 layout, a .treeinfo one the XCP-ng 8 layout. The version is read too,
+// so that an upgrade can refuse a downgrade before touching anything.
+RepositoryFacts read_repository(const af::Answerfile& a, const std::string& option, bool need_version)
 {
+    RepositoryFacts facts;
     if (option == "legacy") {
-        return {LayoutEra::legacy, "--layout legacy"};
+        facts = {LayoutEra::legacy, "--layout legacy", ""};
+    } else if (option == "modern") {
+        facts = {LayoutEra::modern, "--layout modern", ""};
     }
-    if (option == "modern") {
-        return {LayoutEra::modern, "--layout modern"};
+    const bool forced = !facts.reason.empty();
+    if (forced && !need_version) {
+        return facts;
     }
+    const auto assumed = [&](const std::string& why) {
+        if (!forced) {
+            facts = {LayoutEra::modern, "assumed: " + why, ""};
+        }
+        return facts;
+    };
     if (a.sources.empty() || a.sources.front().type != af::SourceType::url) {
-        return {LayoutEra::modern, "assumed: the source is not a URL"};
+        return assumed("the source is not a URL");
     }
     const auto& url = a.sources.front().location;
     if (!url.starts_with("http://") && !url.starts_with("https://") && !url.starts_with("ftp://") &&
         !url.starts_with("file://")) {
-        return {LayoutEra::modern, "assumed: " + url + " is not checked before installing"};
+        return assumed(url + " is not checked before installing");
     }
     try {
         const auto source = open_repository(url);
-        if (source->read_small(".treeinfo")) {
-            return {LayoutEra::modern, ".treeinfo in the source"};
+        if (const auto text = source->read_small(".treeinfo")) {
+            if (!forced) {
+                facts = {LayoutEra::modern, ".treeinfo in the source", ""};
+            }
+            const auto parsed = repository::parse_treeinfo(*text, ".treeinfo");
+            if (const auto* info = std::get_if<repository::TreeInfo>(&parsed)) {
+                facts.version = info->product_version;
+            }
+            return facts;
         }
         for (const auto* dir : {"", "packages/", "packages.main/"}) {
-            if (source->read_small(std::string(dir) + "XS-REPOSITORY")) {
-                return {LayoutEra::legacy, "XS-REPOSITORY in the source"};
+            const auto file = std::string(dir) + "XS-REPOSITORY";
+            if (const auto text = source->read_small(file)) {
+                if (!forced) {
+                    facts = {LayoutEra::legacy, "XS-REPOSITORY in the source", ""};
+                }
+                const auto parsed = repository::parse_repository(*text, file);
+                if (const auto* info = std::get_if<repository::RepositoryInfo>(&parsed)) {
+                    facts.version = info->version;
+                }
+                return facts;
             }
         }
-        return {LayoutEra::modern, "assumed: no repository found at " + url};
+        return assumed("no repository found at " + url);
     } catch (const repository::SourceError& e) {
-        return {LayoutEra::modern, std::string("assumed: ") + e.what()};
+        return assumed(e.what());
     }
 }
 
@@ -202,14 +236,24 @@ int run_install(const InstallArgs& args)
             names.push_back((*t)->value);
         }
     }
-    auto probe = probe_disks(args.dev_dir, names);
+    // A restore without <backup-disk> looks for backups on every disk.
+    if (a.mode == af::Mode::restore && !a.backup_disk) {
+        names = list_disks(args.dev_dir);
+    }
+    auto probe = probe_disks(args.dev_dir, names, fs::temp_directory_path());
     if (args.boot_mode != "auto") {
         probe.uefi = args.boot_mode == "uefi";
     }
-    const auto [era, reason] = choose_era(a, args.layout);
+    // The version is read only where it decides something: replacing an
+    // installation that is there (no downgrade).
+    const auto* existing = a.existing_installation ? probe.disk(a.existing_installation->value) : nullptr;
+    const bool keeps = a.mode == af::Mode::upgrade || a.mode == af::Mode::reinstall;
+    const auto repository =
+        read_repository(a, args.layout, keeps && existing != nullptr && existing->installation_root() != nullptr);
     PlanOptions options;
-    options.era = era;
-    options.era_reason = reason;
+    options.era = repository.era;
+    options.era_reason = repository.reason;
+    options.new_version = repository.version;
     options.dev_dir = args.dev_dir;
     options.identities = {new_uuid(), new_uuid(), random_label_suffix(6)};
     options.local_source = args.local_source;

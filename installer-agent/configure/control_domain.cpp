@@ -220,6 +220,49 @@ std::vector<RootFile> control_domain_files(const ControlDomainInputs& in)
     if (!services.empty()) {
         files.push_back({"etc/firstboot.d/data/services.conf", services});
     }
+    files.push_back({firstboot_in_progress, ""});
+    files.push_back(fstab_file(in));
+    return files;
+}
+
+std::vector<RootFile> given_settings_files(const ControlDomainInputs& in)
+{
+    const auto& a = *in.answerfile;
+    const auto given = [&](const std::string& path) {
+        if (path == "etc/hostname" || path == "etc/sysconfig/network") {
+            return a.hostname.has_value();
+        }
+        if (path == "etc/localtime" || path == "etc/sysconfig/clock" || path == "etc/timezone") {
+            return a.timezone.has_value();
+        }
+        if (path == "etc/sysconfig/keyboard" || path == "etc/vconsole.conf") {
+            return a.keymap.has_value();
+        }
+        if (path == "etc/chrony.conf" || path == "etc/ntp.conf") {
+            return a.ntp.origin.line != 0 || !a.ntp.servers.empty();
+        }
+        if (path == "etc/resolv.conf") {
+            return !a.name_servers.empty();
+        }
+        if (path == "etc/firstboot.d/data/management.conf") {
+            return a.admin_interface.has_value();
+        }
+        if (path == "etc/firstboot.d/data/network.conf") {
+            return a.network_backend.has_value();
+        }
+        return false;
+    };
+    std::vector<RootFile> out;
+    for (auto& f : control_domain_files(in)) {
+        if (given(f.path)) {
+            out.push_back(std::move(f));
+        }
+    }
+    return out;
+}
+
+RootFile fstab_file(const ControlDomainInputs& in)
+{
     std::string fstab = "LABEL=" + in.root_label + " / ext3 defaults 1 1\n";
     if (!in.logs_label.empty()) {
         fstab += "LABEL=" + in.logs_label + " /var/log ext3 defaults 0 2\n";
@@ -230,8 +273,7 @@ std::vector<RootFile> control_domain_files(const ControlDomainInputs& in)
     if (!in.swap_label.empty()) {
         fstab += "LABEL=" + in.swap_label + " swap swap defaults 0 0\n";
     }
-    files.push_back({"etc/fstab", fstab});
-    return files;
+    return {"etc/fstab", fstab};
 }
 
 }  // namespace xcp::installer

@@ -36,6 +36,19 @@ struct ControlDomainInputs {
 // Every file but /etc/xensource-inventory, whose fields are below.
 std::vector<RootFile> control_domain_files(const ControlDomainInputs& in);
 
+// The files of the settings the answerfile gives (hostname, timezone,
+// keymap, NTP, name servers, management interface, network backend), for a
+// 2009 reinstall to apply over the settings it carried over.
+std::vector<RootFile> given_settings_files(const ControlDomainInputs& in);
+
+// etc/fstab alone: what an upgrade writes of these (it carries the rest over).
+RootFile fstab_file(const ControlDomainInputs& in);
+
+// Present until the host's first boot has run every first-boot script (the
+// xs-firstboot package ships it): an upgrade refuses an installation that
+// still has it.
+inline constexpr const char* firstboot_in_progress = "etc/firstboot.d/data/firstboot_in_progress";
+
 // The inventory, without the product (the executor adds it from what it
 // unpacked).
 InventoryFields inventory_fields(const ControlDomainInputs& in);

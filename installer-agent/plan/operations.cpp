@@ -1,5 +1,6 @@
 #include "installer-agent/plan/operations.hpp"
 
+#include "installer-agent/upgrade/carry_over.hpp"
 #include "libxcp/answerfile/values.hpp"
 #include "libxcp/util/overloaded.hpp"
 
@@ -55,6 +56,9 @@ std::optional<Target> disk_written(const Operation& operation)
                               return Target{o.disk, Target::table_and_boot_sector};
                           },
                           [](const op::MarkBootable& o) -> T { return Target{o.disk, Target::table_and_boot_sector}; },
+                          [](const op::BackupRoot& o) -> T { return Target{o.disk, o.backup.number}; },
+                          [](const op::MarkBackup& o) -> T { return Target{o.disk, o.backup.number}; },
+                          [](const op::AddLogToLogs& o) -> T { return Target{o.disk, o.logs.number}; },
                           [](const auto&) -> T { return std::nullopt; },
                       },
                       operation);
@@ -79,6 +83,12 @@ std::string_view step_name(const Operation& operation)
                           [](const op::InstallExtlinux&) { return "bootloader"; },
                           [](const op::WriteBootCode&) { return "bootloader"; },
                           [](const op::MarkBootable&) { return "bootloader"; },
+                          [](const op::BackupRoot&) { return "backup"; },
+                          [](const op::VerifyBackup&) { return "verify-backup"; },
+                          [](const op::MarkBackup&) { return "backup"; },
+                          [](const op::CarryOver&) { return "carry-over"; },
+                          [](const op::StageBackup&) { return "restore"; },
+                          [](const op::AddLogToLogs&) { return "logs"; },
                       },
                       operation);
 }
@@ -169,6 +179,33 @@ std::string describe(const Operation& operation)
                 return o.disk + " partition " + std::to_string(o.number) +
                        (o.layout.table == "gpt" ? " gets the legacy BIOS bootable attribute"
                                                 : " gets the active flag");
+            },
+            [](const op::BackupRoot& o) {
+                return o.installation + " copied onto " + on_partition(o.disk, o.backup) +
+                       " (backup): a new ext3 filesystem, the partition table saved as .xen-gpt.bin, a manifest of "
+                       "every file";
+            },
+            [](const op::VerifyBackup& o) {
+                return "read " + on_partition(o.disk, o.backup) +
+                       " back and check every file's type, size, mode, owner and SHA-256 against its manifest" +
+                       (o.against_old_root ? " and the manifest against the old root" : "") +
+                       "; any difference stops here";
+            },
+            [](const op::MarkBackup& o) {
+                return ".xen-backup-partition onto " + on_partition(o.disk, o.backup) + ", last: the backup of " +
+                       o.installation + " is complete";
+            },
+            [](const op::CarryOver& o) {
+                return "carry over from " + o.from + " what the carry-over table names (" +
+                       std::to_string(carry_over_table().size()) + " entries; absent ones skipped)" +
+                       (o.root_password ? ", and root's password hash" : "");
+            },
+            [](const op::StageBackup& o) {
+                return "the backup on " + on_partition(o.disk, o.backup) + " becomes the staging tree";
+            },
+            [](const op::AddLogToLogs& o) {
+                return "the install log added to " + on_partition(o.disk, o.logs) + " (logs) as " + o.name +
+                       ", old logs kept";
             },
         },
         operation);

@@ -128,13 +128,62 @@ struct MarkBootable {
     int number = 0;
 };
 
+// The old root copied out (modes, owners, times kept) and made into a new
+// ext3 filesystem on the backup partition, with the partition table saved
+// beside it (.xen-gpt.bin) and a manifest of every entry. The marker is
+// not written here.
+struct BackupRoot {
+    std::string disk;
+    PlannedPartition root, backup;
+    std::string installation;  // "XCP 0.1.1 build 1234 on sda (partition 1, root-a1b2c3)"
+};
+
+// The backup read back from the disk and compared, entry by entry (type,
+// size, mode, owner, SHA-256), with its manifest, and (in an upgrade) the
+// manifest with the old root as it was copied.
+struct VerifyBackup {
+    std::string disk;
+    PlannedPartition backup;
+    bool against_old_root = true;
+};
+
+// .xen-backup-partition, written last: only a verified backup is one.
+struct MarkBackup {
+    std::string disk;
+    PlannedPartition backup;
+    std::string installation;
+};
+
+// The carry-over table's entries present in the old root, copied into the
+// staging tree with mode, owner (remapped by name) and symlinks kept; and
+// root's password hash. Absent entries are skipped and logged.
+struct CarryOver {
+    std::string from;  // "the verified backup"
+    bool root_password = true;
+};
+
+// The old root's tree as the new root: a restore stages the backup.
+struct StageBackup {
+    std::string disk;
+    PlannedPartition backup;
+};
+
+// The install log added to the existing logs partition (/var/log), whose
+// old logs stay.
+struct AddLogToLogs {
+    std::string disk;
+    PlannedPartition logs;
+    std::string name;  // xcp-installer-upgrade.log
+};
+
 }  // namespace op
 
 using Operation =
     std::variant<op::CheckDisk, op::RunScripts, op::FetchSource, op::WriteRootFiles, op::SetRootPassword,
                  op::WriteInventory, op::WriteBootConfig, op::PartitionDisk, op::WipeDisk, op::MakeFilesystem,
                  op::CheckFilesystem, op::CopyLogIntoRoot, op::PopulateEsp, op::InstallExtlinux, op::WriteBootCode,
-                 op::MarkBootable>;
+                 op::MarkBootable, op::BackupRoot, op::VerifyBackup, op::MarkBackup, op::CarryOver, op::StageBackup,
+                 op::AddLogToLogs>;
 
 struct PlannedOperation {
     int percent = 0;  // where progress stands when it starts
@@ -148,6 +197,7 @@ struct Target {
     static constexpr int table_and_boot_sector = -1;
     std::string disk;
     int partition = whole_disk;
+    bool operator==(const Target&) const = default;
 };
 
 // True when writing `written` would write some of `kept`.

@@ -1,5 +1,7 @@
 #include "installer-agent/plan/plan.hpp"
 
+#include "installer-agent/plan/plan_parts.hpp"
+
 #include "libxcp/answerfile/names.hpp"
 #include "libxcp/answerfile/values.hpp"
 
@@ -9,9 +11,9 @@
 #include <set>
 
 namespace xcp::installer {
-namespace {
-
 namespace af = answerfile;
+
+namespace planning {
 
 std::string mode_name(af::Mode m)
 {
@@ -38,6 +40,8 @@ std::optional<Refusal> check_present(const Probe& probe, const std::string& name
     return std::nullopt;
 }
 
+namespace {
+
 // Where a source is read from: NFS locations get their scheme, and local
 // media is --local-source ("" when that was not given).
 std::string resolved(const af::Source& source, const std::string& local_source)
@@ -52,6 +56,70 @@ std::string resolved(const af::Source& source, const std::string& local_source)
 }
 
 }  // namespace
+
+std::string described(const DiskInfo& d)
+{
+    return (d.model.empty() ? std::string() : d.model + ", ") + (d.removable ? "removable, " : "") + "size " +
+           human_size(d.size);
+}
+
+op::RunScripts scripts_for(const af::Answerfile& a, af::ScriptStage stage, std::vector<std::string> arguments,
+                           const PlanOptions& o)
+{
+    op::RunScripts run{stage, {}, std::move(arguments)};
+    int n = 0;
+    for (const auto& script : a.scripts) {
+        ++n;
+        if (script.stage == stage) {
+            run.scripts.push_back({n, resolved(script.source, o.local_source)});
+        }
+    }
+    return run;
+}
+
+std::variant<std::vector<op::FetchSource>, Refusal> fetches_for(const af::Answerfile& a, const PlanOptions& o,
+                                                                int from, int to)
+{
+    // Driver sources are verified first, as the reference loads them first,
+    // and unpacked after the main sources, so that their modules land under
+    // the kernel those installed.
+    std::vector<op::FetchSource> fetches;
+    for (const auto& d : a.driver_sources) {
+        fetches.push_back({op::SourceUse::check_driver, resolved(d, o.local_source), 0});
+    }
+    for (const auto& src : a.sources) {
+        fetches.push_back({op::SourceUse::main, resolved(src, o.local_source), 0});
+    }
+    for (const auto& d : a.driver_sources) {
+        fetches.push_back({op::SourceUse::driver, resolved(d, o.local_source), 0});
+    }
+    for (auto& f : fetches) {
+        if (f.location.empty()) {
+            return Refusal{"<source type=\"local\"> needs the installer's media: give --local-source DIR; nothing "
+                           "was touched"};
+        }
+    }
+    const int share = (to - from) / std::max<int>(1, static_cast<int>(fetches.size()));
+    int percent = from;
+    for (auto& f : fetches) {
+        f.percent_from = percent;
+        f.percent_to = percent + share;
+        percent += share;
+    }
+    return fetches;
+}
+
+std::string esp_suffix(const std::string& label_suffix)
+{
+    auto upper = label_suffix.substr(0, 4);
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return upper;
+}
+
+}  // namespace planning
+
+using namespace planning;
 
 std::string human_size(std::uint64_t bytes)
 {
@@ -68,21 +136,7 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
     plan.era_reason = o.era_reason;
     if (a.mode == af::Mode::upgrade || a.mode == af::Mode::restore ||
         (a.mode == af::Mode::reinstall && a.existing_installation)) {
-        const auto disk = a.existing_installation ? a.existing_installation->value
-                          : a.backup_disk         ? a.backup_disk->value
-                                                  : std::string();
-        if (disk.empty()) {
-            return Refusal{"mode " + plan.mode + " needs the disk of the installation (<existing-installation>)"};
-        }
-        if (auto r = check_present(probe, disk, "the existing installation", o)) {
-            return *r;
-        }
-        if (a.mode != af::Mode::restore && probe.disk(disk)->installation_root() == nullptr) {
-            return Refusal{"disk " + disk + " holds no XCP installation (no partition labelled root-*) to " +
-                           plan.mode + "; nothing was touched"};
-        }
-        return Refusal{"mode " + plan.mode + " is not written yet: only fresh installs are planned; nothing was "
-                                             "touched"};
+        return plan_keeping(a, probe, o, std::move(plan));
     }
     if (a.raid) {
         return Refusal{"<raid device=\"" + a.raid->device + "\">: building software RAID is not written yet; "
@@ -141,9 +195,7 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
 
     const auto& ids = o.identities;
     const auto on = [&](const PartitionRole role) { return by_role(*layout, role); };
-    auto upper = ids.label_suffix.substr(0, 4);
-    std::transform(upper.begin(), upper.end(), upper.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    const auto upper = esp_suffix(ids.label_suffix);
     ControlDomainInputs inputs;
     inputs.answerfile = &a;
     inputs.era = o.era;
@@ -177,19 +229,7 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
         ops.push_back({at, std::move(operation)});
     };
     const auto scripts = [&](af::ScriptStage stage, std::vector<std::string> arguments) {
-        op::RunScripts run{stage, {}, std::move(arguments)};
-        int n = 0;
-        for (const auto& script : a.scripts) {
-            ++n;
-            if (script.stage == stage) {
-                run.scripts.push_back({n, resolved(script.source, o.local_source)});
-            }
-        }
-        return run;
-    };
-    const auto described = [](const DiskInfo& d) {
-        return (d.model.empty() ? std::string() : d.model + ", ") + (d.removable ? "removable, " : "") + "size " +
-               human_size(d.size);
+        return scripts_for(a, stage, std::move(arguments), o);
     };
     add(0, op::CheckDisk{plan.primary, described(primary) + ", " +
                                            (primary.table.empty() ? "no partition table" : primary.table + " table")});
@@ -200,30 +240,11 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
         add(1, run);
     }
 
-    // Driver sources are verified first, as the reference loads them first,
-    // and unpacked after the main sources, so that their modules land under
-    // the kernel those installed. Progress runs from 2 to 60.
-    std::vector<op::FetchSource> fetches;
-    for (const auto& d : a.driver_sources) {
-        fetches.push_back({op::SourceUse::check_driver, resolved(d, o.local_source), 0});
+    auto fetches = fetches_for(a, o, 2, 60);
+    if (auto* refusal = std::get_if<Refusal>(&fetches)) {
+        return *refusal;
     }
-    for (const auto& src : a.sources) {
-        fetches.push_back({op::SourceUse::main, resolved(src, o.local_source), 0});
-    }
-    for (const auto& d : a.driver_sources) {
-        fetches.push_back({op::SourceUse::driver, resolved(d, o.local_source), 0});
-    }
-    for (auto& f : fetches) {
-        if (f.location.empty()) {
-            return Refusal{"<source type=\"local\"> needs the installer's media: give --local-source DIR; nothing "
-                           "was touched"};
-        }
-    }
-    const int share = 58 / std::max<int>(1, static_cast<int>(fetches.size()));
-    percent = 2;
-    for (auto& f : fetches) {
-        f.percent_from = percent;
-        f.percent_to = percent + share;
+    for (auto& f : std::get<std::vector<op::FetchSource>>(fetches)) {
         add(f.percent_to, f);
     }
     if (auto run = scripts(af::ScriptStage::packages_installed, {"{root}"}); !run.scripts.empty()) {

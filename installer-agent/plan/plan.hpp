@@ -30,6 +30,9 @@ struct PlanOptions {
     std::string local_source;  // what <source type="local"> means; "" when not given
     std::string syslinux_modules_dir = "/usr/lib/syslinux/modules/bios";
     int dom0_mem_mib = 2048;
+    // The main repository's version, read before anything is touched; ""
+    // when it could not be. An upgrade or reinstall needs it (no downgrade).
+    std::string new_version;
 };
 
 struct Plan {
@@ -54,6 +57,14 @@ struct Plan {
     // last operation (or the failure) and before the last progress event:
     // the server's own report script ends the host's install with it.
     op::RunScripts completion_scripts, failure_scripts;
+    // Upgrade, reinstall and restore replace an installation's root: from
+    // which operation on, and what a failure before or after it leaves (the
+    // executor says it after INSTALL FAILED).
+    struct Replacement {
+        std::size_t from = 0;
+        std::string before, after;
+    };
+    std::optional<Replacement> replacement;
 };
 
 struct Refusal {

@@ -33,6 +33,18 @@ std::string to_text(const Plan& p)
     if (p.failure_log) {
         out += "on a failure after partitioning: " + describe(*p.failure_log) + "\n";
     }
+    if (p.replacement) {
+        out += "on a failure before operation " + std::to_string(p.replacement->from + 1) + ": " +
+               p.replacement->before + "\n";
+        out += "on a failure from operation " + std::to_string(p.replacement->from + 1) + ": " +
+               p.replacement->after + "\n";
+    }
+    for (const auto& kept : p.never_written) {
+        out += "never written: " +
+               (kept.partition == Target::whole_disk ? "disk " + kept.disk
+                                                     : kept.disk + " partition " + std::to_string(kept.partition)) +
+               "\n";
+    }
     return out;
 }
 
@@ -52,6 +64,17 @@ nlohmann::json to_json(const Plan& p)
     for (const auto& part : p.layout.partitions) {
         j["partitions"].push_back({{"number", part.number}, {"role", to_string(part.role)}, {"start", part.start},
                                    {"size", part.size}, {"type", part.gpt_type}, {"filesystem", part.filesystem}});
+    }
+    j["never_written"] = nlohmann::json::array();
+    for (const auto& kept : p.never_written) {
+        j["never_written"].push_back(
+            {{"disk", kept.disk},
+             {"partition", kept.partition == Target::whole_disk ? nlohmann::json("all") : nlohmann::json(kept.partition)}});
+    }
+    if (p.replacement) {
+        j["on_failure"] = {{"from_operation", p.replacement->from + 1},
+                           {"before", p.replacement->before},
+                           {"after", p.replacement->after}};
     }
     j["operations"] = nlohmann::json::array();
     for (const auto& o : p.operations) {

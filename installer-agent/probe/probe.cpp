@@ -1,5 +1,6 @@
 #include "installer-agent/probe/probe.hpp"
 
+#include "installer-agent/disk/ext_files.hpp"
 #include "libxcp/answerfile/values.hpp"
 #include "libxcp/util/unique_fd.hpp"
 
@@ -10,6 +11,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 
@@ -18,23 +22,71 @@ namespace {
 
 using ProbePtr = std::unique_ptr<blkid_struct_probe, decltype(&blkid_free_probe)>;
 
-// The filesystem label of a region of the disk, if any.
-std::string label_at(int fd, std::uint64_t offset, std::uint64_t size)
+struct Superblock {
+    std::string label, type;
+};
+
+// The filesystem label and type of a region of the disk, if any.
+Superblock superblock_at(int fd, std::uint64_t offset, std::uint64_t size)
 {
     ProbePtr p(blkid_new_probe(), &blkid_free_probe);
     if (!p || blkid_probe_set_device(p.get(), fd, static_cast<blkid_loff_t>(offset), static_cast<blkid_loff_t>(size)) != 0) {
         return {};
     }
     blkid_probe_enable_superblocks(p.get(), 1);
-    blkid_probe_set_superblocks_flags(p.get(), BLKID_SUBLKS_LABEL);
+    blkid_probe_set_superblocks_flags(p.get(), BLKID_SUBLKS_LABEL | BLKID_SUBLKS_TYPE);
     if (blkid_do_safeprobe(p.get()) != 0) {
         return {};
     }
-    const char* label = nullptr;
-    if (blkid_probe_lookup_value(p.get(), "LABEL", &label, nullptr) == 0 && label != nullptr) {
-        return label;
+    Superblock out;
+    const char* value = nullptr;
+    if (blkid_probe_lookup_value(p.get(), "LABEL", &value, nullptr) == 0 && value != nullptr) {
+        out.label = value;
     }
-    return {};
+    if (blkid_probe_lookup_value(p.get(), "TYPE", &value, nullptr) == 0 && value != nullptr) {
+        out.type = value;
+    }
+    return out;
+}
+
+RootFacts read_root(const ExtLocation& where, const std::filesystem::path& scratch)
+{
+    RootFacts f;
+    try {
+        f.inventory = read_ext_file(where, "/etc/xensource-inventory", scratch);
+        if (const auto data = list_ext_dir(where, "/etc/firstboot.d/data")) {
+            f.firstboot_in_progress = std::any_of(data->begin(), data->end(), [](const ExtDirEntry& e) {
+                return e.name == "firstboot_in_progress";
+            });
+        }
+        if (const auto scripts = list_ext_dir(where, "/etc/firstboot.d")) {
+            for (const auto& e : *scripts) {
+                const bool regular = (e.mode & S_IFMT) == S_IFREG;
+                if (regular && (e.mode & S_IXUSR) != 0 && !e.name.empty() && std::isdigit(static_cast<unsigned char>(e.name[0]))) {
+                    f.firstboot_scripts.push_back(e.name);
+                }
+            }
+        }
+        if (const auto states = list_ext_dir(where, "/etc/firstboot.d/state")) {
+            for (const auto& e : *states) {
+                f.firstboot_states.push_back(e.name);
+            }
+        }
+    } catch (const DiskError& e) {
+        f.error = e.what();
+    }
+    return f;
+}
+
+bool has_backup_marker(const ExtLocation& where)
+{
+    try {
+        const auto top = list_ext_dir(where, "/");
+        return top && std::any_of(top->begin(), top->end(),
+                                  [](const ExtDirEntry& e) { return e.name == ".xen-backup-partition"; });
+    } catch (const DiskError&) {
+        return false;
+    }
 }
 
 // The device the root filesystem lives on, to refuse wiping it.
@@ -111,7 +163,31 @@ std::string changed_since_probe(const DiskInfo& d)
     return {};
 }
 
-Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::string>& names)
+std::vector<std::string> list_disks(const std::filesystem::path& dev_dir)
+{
+    std::vector<std::string> names;
+    std::error_code ec;
+    if (dev_dir == "/dev") {
+        for (const auto& e : std::filesystem::directory_iterator("/sys/block", ec)) {
+            const auto name = e.path().filename().string();
+            if (!name.starts_with("loop") && !name.starts_with("ram") && !name.starts_with("zram") &&
+                !name.starts_with("sr") && !name.starts_with("dm-")) {
+                names.push_back(name);
+            }
+        }
+    } else {
+        for (const auto& e : std::filesystem::directory_iterator(dev_dir, ec)) {
+            if (e.is_regular_file(ec)) {
+                names.push_back(e.path().filename().string());
+            }
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::string>& names,
+                  const std::filesystem::path& scratch_dir)
 {
     Probe out;
     out.uefi = std::filesystem::exists("/sys/firmware/efi");
@@ -169,7 +245,31 @@ Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::s
                             if (const char* pname = blkid_partition_get_name(part)) {
                                 info.name = pname;
                             }
-                            info.label = label_at(fd.get(), info.start, info.size);
+                            if (const char* type = blkid_partition_get_type_string(part)) {
+                                info.type = type;
+                                std::transform(info.type.begin(), info.type.end(), info.type.begin(),
+                                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                            } else {
+                                char hex[8];
+                                std::snprintf(hex, sizeof hex, "0x%x", blkid_partition_get_type(part));
+                                info.type = hex;
+                            }
+                            const auto sb = superblock_at(fd.get(), info.start, info.size);
+                            info.label = sb.label;
+                            info.filesystem = sb.type;
+                            const ExtLocation where{d.path, info.start};
+                            if (info.filesystem.starts_with("ext") && info.label.starts_with("root-")) {
+                                info.root_facts = read_root(where, scratch_dir);
+                            } else if (info.filesystem.starts_with("ext")) {
+                                info.backup_marker = has_backup_marker(where);
+                                if (info.backup_marker) {
+                                    try {
+                                        info.backup_inventory =
+                                            read_ext_file(where, "/etc/xensource-inventory", scratch_dir);
+                                    } catch (const DiskError&) {
+                                    }
+                                }
+                            }
                             d.partitions.push_back(std::move(info));
                         }
                     }

@@ -10,11 +10,25 @@
 
 namespace xcp::installer {
 
+// What the probe read from a filesystem labelled root-*, without mounting it.
+struct RootFacts {
+    std::optional<std::string> inventory;  // etc/xensource-inventory
+    bool firstboot_in_progress = false;    // etc/firstboot.d/data/firstboot_in_progress
+    std::vector<std::string> firstboot_scripts;  // executable NN-* in etc/firstboot.d
+    std::vector<std::string> firstboot_states;   // what etc/firstboot.d/state holds
+    std::string error;                           // why it could not be read
+};
+
 struct PartitionInfo {
     int number = 0;
     std::uint64_t start = 0, size = 0;  // bytes
     std::string label;                  // filesystem label (root-abc, logs-abc, ...)
     std::string name;                   // GPT partition name
+    std::string type{};                 // GPT type GUID (lower case) or MBR type ("0x83")
+    std::string filesystem{};           // ext3, ext4, vfat, swap, LVM2_member, or empty
+    std::optional<RootFacts> root_facts{};  // root-* filesystems only
+    bool backup_marker = false;             // an ext filesystem holding .xen-backup-partition
+    std::optional<std::string> backup_inventory{};  // that backup's etc/xensource-inventory
 };
 
 struct DiskInfo {
@@ -49,6 +63,14 @@ std::string changed_since_probe(const DiskInfo& disk);
 
 // Probes the named disks under `dev_dir` (image files or block devices),
 // with libblkid; a name that does not resolve is recorded as not present.
-Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::string>& names);
+// The whole disks under `dev_dir`: /sys/block's (without loop, ram, zram,
+// optical and device-mapper devices) for /dev, else the image files there.
+std::vector<std::string> list_disks(const std::filesystem::path& dev_dir);
+
+// Root filesystems are read (inventory, first-boot state) and ext
+// filesystems looked at for a backup's marker, with debugfs into
+// `scratch_dir`; nothing is written.
+Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::string>& names,
+                  const std::filesystem::path& scratch_dir = "/tmp");
 
 }  // namespace xcp::installer

@@ -69,8 +69,11 @@ ExecutionResult execute(const Plan& plan, Adapters& adapters, Progress& progress
         progress.report({100, "complete", "The installation completed successfully.", std::optional<bool>(true)});
         return result;
     }
-    progress.note("INSTALL FAILED. " + result.failure +
-                  (result.disks_touched ? "; the target was not made bootable" : "; nothing was written to the disks"));
+    std::string left = result.disks_touched ? "the target was not made bootable" : "nothing was written to the disks";
+    if (plan.replacement && result.failed_at) {
+        left = *result.failed_at < plan.replacement->from ? plan.replacement->before : plan.replacement->after;
+    }
+    progress.note("INSTALL FAILED. " + result.failure + "; " + left);
     if (result.disks_touched && plan.failure_log &&
         kept_target(plan, disk_written(*plan.failure_log).value_or(Target{})) == nullptr) {
         try {

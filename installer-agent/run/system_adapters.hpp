@@ -8,6 +8,7 @@
 #include "installer-agent/report/progress.hpp"
 #include "installer-agent/run/adapters.hpp"
 #include "installer-agent/unpack/root_unpacker.hpp"
+#include "installer-agent/upgrade/backup_manifest.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -38,7 +39,14 @@ private:
     [[nodiscard]] std::filesystem::path root() const { return options_.work_dir / "root"; }
     [[nodiscard]] std::filesystem::path logs() const { return options_.work_dir / "logs"; }
     [[nodiscard]] std::filesystem::path esp() const { return options_.work_dir / "esp"; }
+    // The old root copied out for its backup; carry-over reads it.
+    [[nodiscard]] std::filesystem::path old_root() const { return options_.work_dir / "old-root"; }
     std::string fetch(const op::FetchSource& o);
+    std::string back_up(const op::BackupRoot& o);
+    std::string verify_backup(const op::VerifyBackup& o);
+    [[nodiscard]] Manifest read_backup_manifest(const std::filesystem::path& tree, const std::string& where) const;
+    std::string carry_over(const op::CarryOver& o);
+    std::string stage_backup(const op::StageBackup& o);
     std::string write_boot_config(const op::WriteBootConfig& o);
 
     const Probe& probe_;

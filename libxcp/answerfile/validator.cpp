@@ -110,6 +110,10 @@ void check_install_needs(const Answerfile& a, bool legacy, Diagnostics& out)
                 out.error(d.origin, "a reinstall over <existing-installation> keeps the guest disks as they are; "
                                     "leave <guest-disk> out");
             }
+            // The installation's settings are carried over; those the
+            // answerfile gives are applied on top (the seed's example gives
+            // a password, a keymap, a NIC and a timezone).
+            return;
         }
     } else if (!a.primary_disk) {
         out.error(root, phrase + " needs <primary-disk> naming the disk to install on");

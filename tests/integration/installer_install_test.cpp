@@ -2,6 +2,7 @@
 // legacy repository built with tar, bzip2 and md5sum and served over HTTP by
 // busybox httpd or by xcp-pxe itself. The result is read back with tools we
 // did not write: sfdisk --json, blkid, debugfs, e2fsck, md5sum.
+#include "tests/support/installer.hpp"
 #include "tests/support/namespaces.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/programs.hpp"
@@ -20,25 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string password = "Install-Pw-0451";
-const std::string kernel = "2.6.32.43-0.4.1.xs1.8.0.835.170778xen";
-
-fs::path installer_binary()
-{
-    return xcp_pxe_binary().parent_path().parent_path() / "installer-agent/xcp-installer";
-}
-
-std::string sh(const std::string& command)
-{
-    const auto r = run(command);
-    EXPECT_EQ(r.exit_code, 0) << command << ": " << r.output;
-    return r.output;
-}
-
-std::string read(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
+const std::string& kernel = test_kernel;
 
 // What a pxelinux config's `append` line hands the kernel ("" without one).
 std::string append_line(const std::string& config)
@@ -50,20 +33,6 @@ std::string append_line(const std::string& config)
     return config.substr(at + 7, config.find('\n', at) - at - 7);
 }
 
-// What an image file looked like: a refusal must leave it exactly so.
-struct ImageState {
-    std::uint64_t size = 0, blocks = 0;
-    std::int64_t mtime_ns = 0;
-    bool operator==(const ImageState&) const = default;
-};
-ImageState state_of(const fs::path& file)
-{
-    struct stat st {};
-    ::stat(file.c_str(), &st);
-    return {static_cast<std::uint64_t>(st.st_size), static_cast<std::uint64_t>(st.st_blocks),
-            st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec};
-}
-
 class InstallerInstall : public ::testing::Test {
 protected:
     void SetUp() override
@@ -72,51 +41,13 @@ protected:
                           "lbzip2", "mcopy", "md5sum", "mke2fs", "mkfs.fat", "nginx", "openssl", "python3",
                           "qemu-system-x86_64", "sfdisk", "tar", "truncate", "udhcpc"});
         // The control domain's tree, packed as the 2009 repositories were.
-        const auto content = dir_.path() / "content";
-        fs::create_directories(content / "boot");
-        fs::create_directories(content / "etc");
-        fs::create_directories(content / "lib/modules" / kernel);
-        fs::create_directories(content / "usr/bin");
-        std::ofstream(content / "boot/xen-3.4.2.gz") << "xen";
-        std::ofstream(content / ("boot/vmlinuz-" + kernel)) << "kernel";
-        std::ofstream(content / ("boot/initrd-" + kernel + ".img")) << "initrd";
-        std::ofstream(content / "etc/shadow") << "root:*:14000:0:99999:7:::\nbin:*:14000:0:99999:7:::\n";
-        std::ofstream(content / "etc/motd") << "XCP\n";
-        write_random_file(content / "usr/bin/xapi", 5 << 20, 11);
-        fs::create_symlink("xapi", content / "usr/bin/xapi-link");
-        fs::create_directories(repo_);
-        sh("tar -C " + quote(content.string()) + " -cjf " + quote((repo_ / "dom0fs.tar.bz2").string()) + " .");
-        write_random_file(repo_ / "e1000.ko", 70000, 6);
-        write_random_file(repo_ / "bnx2.fw", 3000, 7);
-        std::ofstream(repo_ / "XS-REPOSITORY") << "<repository originator=\"xcp\" name=\"main\" product=\"XCP\" "
-                                                  "version=\"0.1.1\" build=\"1234\"><description>XCP base"
-                                                  "</description></repository>\n";
-        write_packages();
+        build_legacy_repository(repo_, dir_.path() / "content", "0.1.1", "xen-3.4.2.gz", "XCP\n", 11);
         fs::create_directories(dev_);
         sh("truncate -s 64G " + quote((dev_ / "sda").string()) + " && truncate -s 8G " +
            quote((dev_ / "sdb").string()) + " " + quote((dev_ / "sdc").string()));
     }
 
-    // XS-PACKAGES in its text form, sizes from stat and sums from md5sum.
-    void write_packages() const
-    {
-        const auto d = quote(repo_.string());
-        sh("cd " + d + " && for f in dom0fs.tar.bz2 e1000.ko bnx2.fw; do set -- $(md5sum $f); "
-           "echo \"$f $(stat -c %s $f) $1\"; done > sums");
-        std::ifstream sums(repo_ / "sums");
-        std::string name, size, md5;
-        std::ofstream packages(repo_ / "XS-PACKAGES");
-        while (sums >> name >> size >> md5) {
-            if (name == "e1000.ko") {
-                packages << "e1000 " << size << " " << md5
-                         << " driver e1000.ko /lib/modules/${KERNEL_VERSION}/extra/e1000.ko\n";
-            } else if (name == "bnx2.fw") {
-                packages << "bnx2-firmware " << size << " " << md5 << " firmware bnx2.fw\n";
-            } else {
-                packages << "dom0fs " << size << " " << md5 << " tbz2 required dom0fs.tar.bz2 /\n";
-            }
-        }
-    }
+    void write_packages() const { write_legacy_packages(repo_); }
 
     void write_answerfile(const std::string& source, const std::string& primary = "sda",
                           const std::string& extra = {}) const
@@ -343,7 +274,7 @@ TEST_F(InstallerInstall, ModernLayoutWithSwapLogsAndGptNames)
                      "  <script stage=\"installation-start\" type=\"url\">" + no_shebang + "</script>\n");
     const auto r = install("--layout modern");
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_EQ(read(marks), "installation-start 0\nfilesystem-populated\ninstallation-complete 0\n");
+    EXPECT_EQ(read_text(marks), "installation-start 0\nfilesystem-populated\ninstallation-complete 0\n");
     EXPECT_NE(r.output.find("plain.sh does not start with #! (a shebang is required); skipped"), std::string::npos)
         << r.output;
     EXPECT_LT(r.output.find("driver: xs:ixgbe ixgbe (40000 bytes): md5 verified"),
@@ -429,7 +360,7 @@ TEST_F(InstallerInstall, ACorruptedPackageStopsBeforeAnyDiskIsWritten)
     EXPECT_NE(r.output.find("md5 " + expected + ", the manifest says "), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("nothing was written to the disks"), std::string::npos);
     EXPECT_EQ(state_of(dev_ / "sda"), before) << "the primary disk was not touched";
-    EXPECT_EQ(read(dir_.path() / "ran"), "installation-complete 1\n") << "scripts hear of the failure";
+    EXPECT_EQ(read_text(dir_.path() / "ran"), "installation-complete 1\n") << "scripts hear of the failure";
 
     // The manifest made to match the damaged archive: the sum verifies, the
     // archive does not unpack, with either bzip2 decoder.
@@ -449,7 +380,7 @@ TEST_F(InstallerInstall, AnNfsSourceThatCannotBeMountedIsOneSentence)
     // Nothing serves NFS on 127.0.0.1: mount fails (or mount.nfs is not
     // installed, or we are not root), and the install stops before any disk.
     write_answerfile("file://" + repo_.string());
-    auto text = read(answerfile_);
+    auto text = read_text(answerfile_);
     const auto at = text.find("<source type=\"url\">");
     text.replace(at, text.find("</source>") - at, "<source type=\"nfs\">127.0.0.1:/nonexistent");
     std::ofstream(answerfile_) << text;
@@ -497,7 +428,7 @@ TEST_F(InstallerInstall, AUtilityPartitionIsKeptAndLocalMediaInstall)
     sh("mkfs.fat -F 16 -n DELLUTILITY --offset 2048 " + sda + " 102400 >/dev/null 2>&1");
     const auto before = sh("dd if=" + sda + " bs=512 skip=2048 count=204800 status=none | md5sum");
     write_answerfile("file://" + repo_.string());
-    auto text = read(answerfile_);
+    auto text = read_text(answerfile_);
     const auto at = text.find("<source type=\"url\">");
     text.replace(at, text.find("</source>") - at, "<source type=\"local\">");
     std::ofstream(answerfile_) << text;
@@ -560,7 +491,7 @@ TEST_F(InstallerInstall, ASecondFreshInstallIsRefusedAndReinstallReplacesIt)
     EXPECT_NE(r.output.find("holds an XCP installation (partition 1, root-"), std::string::npos) << r.output;
     EXPECT_EQ(probe(1 << 20), first) << "still the first installation";
 
-    auto text = read(answerfile_);
+    auto text = read_text(answerfile_);
     text.replace(text.find("<installation>"), 14, "<installation mode=\"reinstall\">");
     std::ofstream(answerfile_) << text;
     r = install();
@@ -675,7 +606,7 @@ TEST_F(InstallerInstall, FromAnXcpPxeServerToLocalBoot)
     fs::create_directories(fake_bin);
     std::ofstream(fake_bin / "reboot") << "#!/bin/sh\ntouch " << (dir_.path() / "rebooted").string() << "\n";
     fs::permissions(fake_bin / "reboot", fs::perms::owner_all);
-    ASSERT_NE(read(cmdline).find("answerfile=http://127.0.0.1:"), std::string::npos) << config;
+    ASSERT_NE(read_text(cmdline).find("answerfile=http://127.0.0.1:"), std::string::npos) << config;
 
     const auto r = run("PATH=" + quote(fake_bin.string()) + ":$PATH " + quote(installer_binary().string()) +
                            " --cmdline " + quote(cmdline.string()) + " --dev-dir " +
@@ -740,7 +671,7 @@ TEST_F(InstallerInstall, BringsUpItsNicByDhcpFromXcpPxeAndInstalls)
                             .output;
     const auto cmdline = dir_.path() / "cmdline";
     std::ofstream(cmdline) << append_line(config) << '\n';
-    ASSERT_NE(read(cmdline).find("answerfile=http://" + server + ":8080/answerfile/"), std::string::npos) << config;
+    ASSERT_NE(read_text(cmdline).find("answerfile=http://" + server + ":8080/answerfile/"), std::string::npos) << config;
 
     const auto r = run("ip netns exec " + net.client_ns + " env PATH=/usr/sbin:/usr/bin:/sbin:/bin " +
                            quote(installer_binary().string()) + " --network on --cmdline " + quote(cmdline.string()) +

@@ -1,6 +1,7 @@
 // `xcp-installer verify` on repositories built by tools we did not write:
 // packages made with tar and bzip2, sums with md5sum and sha256sum, repodata
 // compressed with gzip.
+#include "tests/support/installer.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/programs.hpp"
 
@@ -12,18 +13,6 @@
 
 namespace xcp::test {
 namespace {
-
-std::filesystem::path installer_binary()
-{
-    return xcp_pxe_binary().parent_path().parent_path() / "installer-agent/xcp-installer";
-}
-
-std::string sh(const std::string& command)
-{
-    const auto r = run(command);
-    EXPECT_EQ(r.exit_code, 0) << command << ": " << r.output;
-    return r.output;
-}
 
 class InstallerVerify : public ::testing::Test {
 protected:

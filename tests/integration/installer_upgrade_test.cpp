@@ -1,0 +1,559 @@
+// Upgrade, reinstall and restore by xcp-installer on sparse image files: a
+// fresh install of version A, VM data in the SR partition and on a guest
+// disk, settings changed in the installed root (a file for every
+// carry-over entry), then an upgrade to version B and a restore of A. Read
+// back with tools we did not write: debugfs, e2fsck, sfdisk.
+#include "tests/support/golden.hpp"
+#include "tests/support/installer.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace xcp::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One row per entry of the carry-over table (installer-agent/upgrade/
+// carry_over.cpp): a file in the old root, and where the new root must
+// hold it, byte for byte.
+struct CarryRow {
+    const char* old_path;
+    const char* new_path;
+};
+constexpr CarryRow carry_rows[] = {
+    {"etc/xensource/ptoken", "etc/xensource/ptoken"},
+    {"etc/xensource/pool.conf", "etc/xensource/pool.conf"},
+    {"etc/xensource/xapi-ssl.pem", "etc/xensource/xapi-ssl.pem"},
+    {"etc/xensource/xapi-pool-tls.pem", "etc/xensource/xapi-pool-tls.pem"},
+    {"etc/xensource/license", "etc/xensource/license"},
+    {"etc/xensource/syslog.conf", "etc/xensource/syslog.conf"},
+    {"etc/ssh/ssh_host_rsa_key", "etc/ssh/ssh_host_rsa_key"},
+    {"root/.ssh/authorized_keys", "root/.ssh/authorized_keys"},
+    {"etc/sysconfig/network", "etc/sysconfig/network"},
+    {"etc/sysconfig/network-scripts/ifcfg-eth0", "etc/sysconfig/network-scripts/ifcfg-eth0"},
+    {"var/lib/xcp/networkd.db", "var/lib/xcp/networkd.db"},
+    {"etc/sysconfig/network-scripts/interface-rename-data/static-rules.conf",
+     "etc/sysconfig/network-scripts/interface-rename-data/static-rules.conf"},
+    {"var/lib/xcp/state.db", "var/lib/xcp/state.db"},
+    {"var/xapi/state.db", "var/xapi/state.db"},
+    {"var/opt/xapi-clusterd/db", "var/opt/xapi-clusterd/db"},
+    {"var/lib/xcp/blobs/0001", "var/lib/xcp/blobs/0001"},
+    {"var/lib/xcp/lpe-cache/entry", "var/lib/xcp/lpe-cache/entry"},
+    {"etc/firstboot.d/data/management.conf", "etc/firstboot.d/data/management.conf"},
+    {"etc/xensource-inventory", "var/tmp/.previousInventory"},
+    {"etc/resolv.conf", "etc/resolv.conf"},
+    {"etc/krb5.conf", "etc/krb5.conf"},
+    {"etc/krb5.keytab", "etc/krb5.keytab"},
+    {"var/lib/samba/secrets.tdb", "var/lib/samba/secrets.tdb"},
+    {"var/lib/pbis/db/registry.db", "var/lib/pbis/db/registry.db"},
+    {"etc/sysconfig/mkinitrd.latches", "etc/sysconfig/mkinitrd.latches"},
+    {"etc/mdadm.conf", "etc/mdadm.conf"},
+    {"etc/multipath.conf", "etc/multipath.conf.bak"},
+    {"etc/multipath/conf.d/custom-site.conf", "etc/multipath/conf.d/custom-site.conf"},
+    {"etc/locale.conf", "etc/locale.conf"},
+    {"etc/machine-id", "etc/machine-id"},
+    {"etc/vconsole.conf", "etc/vconsole.conf"},
+    {"etc/sysconfig/logrotate", "etc/sysconfig/logrotate"},
+    {"etc/sysctl.d/91-net-ipv6.conf", "etc/sysctl.d/91-net-ipv6.conf"},
+    {"var/lib/xcp/verify-certificates", "var/lib/xcp/verify-certificates"},
+    {"var/lib/xcp/verify_certificates", "var/lib/xcp/verify_certificates"},
+    {"etc/trusted-certs/ca-1.pem", "etc/trusted-certs/ca-1.pem"},
+    {"etc/stunnel/xapi-pool-ca-bundle.pem", "etc/stunnel/xapi-pool-ca-bundle.pem"},
+    {"etc/stunnel/certs-pool/host-1.pem", "etc/stunnel/certs-pool/host-1.pem"},
+    {"etc/stunnel/xapi-stunnel-ca-bundle.pem", "etc/stunnel/xapi-stunnel-ca-bundle.pem"},
+    {"etc/stunnel/certs/ca-2.pem", "etc/stunnel/certs/ca-2.pem"},
+    {"etc/nagios/nrpe.cfg", "etc/nagios/nrpe.cfg"},
+    {"etc/nrpe.d/site.cfg", "etc/nrpe.d/site.cfg"},
+    {"etc/snmp/snmp.xs.conf", "etc/snmp/snmp.xs.conf"},
+    {"etc/snmp/snmpd.xs.conf", "etc/snmp/snmpd.xs.conf"},
+    {"etc/sysconfig/snmpd", "etc/sysconfig/snmpd"},
+    {"var/lib/net-snmp/snmpd.conf", "var/lib/net-snmp/snmpd.conf"},
+    {"etc/sysconfig/iptables", "etc/sysconfig/iptables"},
+    {"etc/hostname", "etc/hostname"},
+    {"etc/hosts", "etc/hosts"},
+    {"etc/localtime", "etc/localtime"},
+    {"etc/timezone", "etc/timezone"},
+    {"etc/sysconfig/clock", "etc/sysconfig/clock"},
+    {"etc/sysconfig/keyboard", "etc/sysconfig/keyboard"},
+    {"etc/chrony.conf", "etc/chrony.conf"},
+    {"etc/ntp.conf", "etc/ntp.conf"},
+};
+
+const std::string old_hash = "$6$upgradetest$Yx0Qpp2c8kN3bq2rWbV0tJ4j8bY9yq7Cz1iLwG0a3sQeS0b1mVt6Xk4vR2nHj5uP9cF7dA8eB3gT1wZ0yU";
+
+class InstallerUpgrade : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        require_programs({"bzip2", "debugfs", "e2fsck", "mke2fs", "md5sum", "sfdisk", "tar", "truncate", "cp"});
+        build_legacy_repository(repo_a_, dir_.path() / "content-a", "0.1.1", "xen-3.4.2.gz", "XCP A\n", 11);
+        build_legacy_repository(repo_b_, dir_.path() / "content-b", "0.1.2", "xen-3.4.3.gz", "XCP B\n", 12);
+        fs::create_directories(dev_);
+        sh("truncate -s 20G " + quote(disk("sda")) + " && truncate -s 4G " + quote(disk("sdb")) + " " +
+           quote(disk("sdc")));
+    }
+
+    [[nodiscard]] std::string disk(const std::string& name) const { return (dev_ / name).string(); }
+
+    [[nodiscard]] CommandResult installer(const std::string& answerfile, const std::string& extra = {}) const
+    {
+        const auto file = dir_.path() / "answerfile.xml";
+        std::ofstream(file) << answerfile;
+        return run(quote(installer_binary().string()) + " --answerfile " + quote(file.string()) + " --dev-dir " +
+                       quote(dev_.string()) + " --work-dir " + quote((dir_.path() / "work").string()) +
+                       " --events-url none " + (extra.find("--boot-mode") == std::string::npos ? "--boot-mode bios " : "") +
+                       extra,
+                   std::chrono::seconds(300));
+    }
+
+    static std::string upgrade_answerfile(const fs::path& repo, const std::string& disk = "sda",
+                                          const std::string& mode = "upgrade")
+    {
+        return "<?xml version=\"1.0\"?>\n<installation mode=\"" + mode + "\">\n  <existing-installation>" + disk +
+               "</existing-installation>\n  <source type=\"url\">file://" + repo.string() + "</source>\n</installation>\n";
+    }
+
+    static std::string restore_answerfile(const std::string& backup_disk = {})
+    {
+        return "<?xml version=\"1.0\"?>\n<restore>" +
+               (backup_disk.empty() ? std::string() : "<backup-disk>" + backup_disk + "</backup-disk>") + "</restore>\n";
+    }
+
+    // Version A onto sda (2009 layout from a legacy repository, or the
+    // XCP-ng 8 layout from a modern one) with sdb as a guest disk.
+    void fresh_install(const fs::path& repo = {})
+    {
+        const bool modern = !repo.empty();
+        if (modern) {
+            sh("truncate -s 64G " + quote(disk("sda")));
+        }
+        const auto r = installer("<?xml version=\"1.0\"?>\n<installation>\n"
+                                 "  <primary-disk gueststorage=\"yes\">sda</primary-disk>\n"
+                                 "  <guest-disk>sdb</guest-disk>\n"
+                                 "  <root-password>Fresh-Pw-1</root-password>\n"
+                                 "  <source type=\"url\">file://" + (modern ? repo : repo_a_).string() + "</source>\n"
+                                 "  <admin-interface name=\"eth0\" proto=\"dhcp\"/>\n"
+                                 "  <timezone>Europe/London</timezone>\n"
+                                 "  <hostname>host-a</hostname>\n</installation>\n");
+        ASSERT_EQ(r.exit_code, 0) << r.output;
+        const auto t = nlohmann::json::parse(sh("sfdisk --json " + quote(disk("sda"))), nullptr, false);
+        const auto& parts = t["partitiontable"]["partitions"];
+        ASSERT_EQ(parts.size(), modern ? 6U : 3U);
+        for (const auto& p : parts) {
+            const auto node = p["node"].get<std::string>();
+            const auto number = std::stoi(node.substr(node.find_last_not_of("0123456789") + 1));
+            const auto start = p["start"].get<std::uint64_t>() * 512;
+            (number == 1 ? root_ : number == 2 ? backup_ : number == 3 ? sr_ : number == 5 ? logs_ : unused_) = start;
+            if (number == 3) {
+                sr_size_ = p["size"].get<std::uint64_t>() * 512;
+            }
+        }
+    }
+
+    [[nodiscard]] std::string spec(std::uint64_t offset, const std::string& name = "sda") const
+    {
+        return disk(name) + "?offset=" + std::to_string(offset);
+    }
+
+    // A file of the filesystem at `offset`, by debugfs; "<absent>" when it
+    // has none.
+    [[nodiscard]] std::string cat(std::uint64_t offset, const std::string& path) const
+    {
+        const auto out = dir_.path() / "dumped";
+        fs::remove(out);
+        run("debugfs -R " + quote("dump " + path + " " + out.string()) + " " + quote(spec(offset)));
+        return fs::exists(out) ? read_text(out) : std::string("<absent>");
+    }
+
+    // debugfs's "ls -p" line of `dir`/`name`: /inode/mode/uid/gid/name/size/.
+    [[nodiscard]] std::string stat_line(std::uint64_t offset, const std::string& dir, const std::string& name) const
+    {
+        std::istringstream listing(run("debugfs -R " + quote("ls -p " + dir) + " " + quote(spec(offset))).output);
+        for (std::string line; std::getline(listing, line);) {
+            std::vector<std::string> fields;
+            std::istringstream parts(line);
+            for (std::string f; std::getline(parts, f, '/');) {
+                fields.push_back(f);
+            }
+            if (fields.size() >= 6 && fields[5] == name) {
+                return line.substr(line.find('/', 1));  // without the inode number
+            }
+        }
+        return {};
+    }
+
+    // debugfs -w requests against the root filesystem, as the first boot
+    // and an operator would have changed it.
+    void write_root(const std::vector<std::string>& requests) const
+    {
+        const auto file = dir_.path() / "debugfs-requests";
+        std::ofstream out(file);
+        for (const auto& r : requests) {
+            out << r << '\n';
+        }
+        out.close();
+        sh("debugfs -w -f " + quote(file.string()) + " " + quote(spec(root_)) + " >/dev/null 2>&1");
+    }
+
+    void complete_first_boot() const { write_root({"rm /etc/firstboot.d/data/firstboot_in_progress"}); }
+
+    // A file for every carry-over row, root's password changed, and an ssh
+    // key and a keytab with their own modes and owners.
+    void change_settings()
+    {
+        std::vector<std::string> requests;
+        const auto local = dir_.path() / "settings";
+        int n = 0;
+        for (const auto& row : carry_rows) {
+            const std::string path = row.old_path;
+            if (path == "etc/xensource-inventory") {
+                continue;  // the installed one is the row's content
+            }
+            for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+                requests.push_back("mkdir /" + path.substr(0, slash));
+            }
+            requests.push_back("rm /" + path);
+            if (path == "etc/localtime") {
+                requests.push_back("symlink /etc/localtime ../usr/share/zoneinfo/Asia/Tokyo");
+                continue;
+            }
+            const auto file = local / std::to_string(++n);
+            fs::create_directories(local);
+            std::ofstream(file) << "setting " << n << " of " << path << "\n";
+            requests.push_back("write " + file.string() + " /" + path);
+        }
+        requests.push_back("sif /etc/ssh/ssh_host_rsa_key mode 0100600");
+        requests.push_back("sif /etc/krb5.keytab mode 0100640");
+        requests.push_back("sif /etc/krb5.keytab uid 7");
+        requests.push_back("sif /etc/krb5.keytab gid 9");
+        auto shadow = cat(root_, "/etc/shadow");
+        shadow = "root:" + old_hash + shadow.substr(shadow.find(':', 5));
+        std::ofstream(local / "shadow") << shadow;
+        requests.push_back("rm /etc/shadow");
+        requests.push_back("write " + (local / "shadow").string() + " /etc/shadow");
+        write_root(requests);
+        for (const auto& row : carry_rows) {
+            const std::string path = row.old_path;
+            before_[path] = path == "etc/localtime" ? stat_line(root_, "/etc", "localtime") : cat(root_, "/" + path);
+            ASSERT_NE(before_[path], "<absent>") << path;
+        }
+    }
+
+    // VM data in the SR partition and on the guest disk, and their digests.
+    void write_vm_data()
+    {
+        write_random_file(dir_.path() / "vm", 1 << 20, 31);
+        for (const auto at : {sr_ + (1ULL << 20), sr_ + (5ULL << 30)}) {
+            sh("dd if=" + quote((dir_.path() / "vm").string()) + " of=" + quote(disk("sda")) + " bs=1M seek=" +
+               std::to_string(at >> 20) + " conv=notrunc status=none");
+        }
+        sh("dd if=" + quote((dir_.path() / "vm").string()) + " of=" + quote(disk("sdb")) +
+           " bs=1M seek=3 conv=notrunc status=none");
+        sr_digest_ = sparse_digest(disk("sda"), sr_, sr_size_);
+        guest_digest_ = sparse_digest(disk("sdb"), 0, 4ULL << 30);
+    }
+
+    void expect_vm_data_untouched() const
+    {
+        EXPECT_EQ(sparse_digest(disk("sda"), sr_, sr_size_), sr_digest_) << "the SR partition is byte-identical";
+        EXPECT_EQ(sparse_digest(disk("sdb"), 0, 4ULL << 30), guest_digest_) << "the guest disk is byte-identical";
+    }
+
+    static std::string value_in(const std::string& inventory, const std::string& key)
+    {
+        const auto at = inventory.find(key + "='");
+        if (at == std::string::npos) {
+            return {};
+        }
+        const auto from = at + key.size() + 2;
+        return inventory.substr(from, inventory.find('\'', from) - from);
+    }
+
+    [[nodiscard]] std::string inventory_value(std::uint64_t offset, const std::string& key) const
+    {
+        return value_in(cat(offset, "/etc/xensource-inventory"), key);
+    }
+
+    // Where the first block of `path` in the backup filesystem is, on the disk.
+    [[nodiscard]] std::uint64_t backup_byte_of(const std::string& path) const
+    {
+        const auto block = std::stoull(run("debugfs -R " + quote("bmap " + path + " 0") + " " + quote(spec(backup_)) +
+                                           " 2>/dev/null").output);
+        const auto stats = run("debugfs -R stats " + quote(spec(backup_)) + " 2>/dev/null").output;
+        const auto at = stats.find("Block size:");
+        const auto size = std::stoull(stats.substr(stats.find_first_of("0123456789", at)));
+        return backup_ + block * size;
+    }
+
+    [[nodiscard]] std::vector<ImageState> images() const
+    {
+        return {state_of(disk("sda")), state_of(disk("sdb")), state_of(disk("sdc"))};
+    }
+
+    TempDir dir_;
+    fs::path repo_a_ = dir_.path() / "repo-a";
+    fs::path repo_b_ = dir_.path() / "repo-b";
+    fs::path dev_ = dir_.path() / "dev";
+    std::uint64_t root_ = 0, backup_ = 0, sr_ = 0, sr_size_ = 0, logs_ = 0, unused_ = 0;
+    std::string sr_digest_, guest_digest_;
+    std::map<std::string, std::string> before_;
+};
+
+TEST_F(InstallerUpgrade, UpgradeKeepsEverySettingAndVmThenRestoreBringsTheOldRootBack)
+{
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    ASSERT_NO_FATAL_FAILURE(change_settings());
+    write_vm_data();
+    const auto old_inventory = cat(root_, "/etc/xensource-inventory");
+    const auto label = inventory_value(root_, "ROOT_LABEL");
+    ASSERT_TRUE(label.starts_with("root-")) << old_inventory;
+
+    auto r = installer(upgrade_answerfile(repo_b_));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("entries match"), std::string::npos) << "the backup was verified: " << r.output;
+    EXPECT_NE(r.output.find("The installation completed successfully."), std::string::npos) << r.output;
+
+    // Version B, with the old identity.
+    EXPECT_EQ(inventory_value(root_, "PRODUCT_VERSION"), "0.1.2");
+    for (const auto* key : {"INSTALLATION_UUID", "CONTROL_DOMAIN_UUID", "ROOT_LABEL"}) {
+        EXPECT_EQ(inventory_value(root_, key), value_in(old_inventory, key)) << key;
+    }
+    EXPECT_EQ(cat(root_, "/etc/motd"), "XCP B\n");
+    EXPECT_EQ(cat(root_, "/usr/bin/xapi"), read_text(dir_.path() / "content-b/usr/bin/xapi"));
+    // Every carry-over row, identical where the table puts it.
+    for (const auto& row : carry_rows) {
+        const std::string to = row.new_path;
+        if (to == "etc/localtime") {
+            EXPECT_EQ(stat_line(root_, "/etc", "localtime"), before_[row.old_path]) << "the symlink is kept";
+            EXPECT_NE(run("debugfs -R 'stat /etc/localtime' " + quote(spec(root_))).output.find(
+                          "Fast link dest: \"../usr/share/zoneinfo/Asia/Tokyo\""),
+                      std::string::npos);
+            continue;
+        }
+        EXPECT_EQ(cat(root_, "/" + to), before_[row.old_path]) << row.old_path << " -> " << to;
+    }
+    EXPECT_NE(stat_line(root_, "/etc/ssh", "ssh_host_rsa_key").find("/100600/0/0/ssh_host_rsa_key/"), std::string::npos);
+    EXPECT_NE(stat_line(root_, "/etc", "krb5.keytab").find("/100640/7/9/krb5.keytab/"), std::string::npos)
+        << stat_line(root_, "/etc", "krb5.keytab");
+    EXPECT_TRUE(cat(root_, "/etc/shadow").starts_with("root:" + old_hash + ":")) << "root's password hash is kept";
+    EXPECT_NE(cat(root_, "/var/tmp/.previousVersion").find("PRODUCT_VERSION='0.1.1'"), std::string::npos);
+    EXPECT_EQ(cat(root_, "/etc/firstboot.d/data/host.conf"), "UPGRADE=true\n");
+    // The boot configuration points at the new root's Xen, by the same label.
+    const auto extlinux = cat(root_, "/boot/extlinux.conf");
+    EXPECT_NE(extlinux.find("append /boot/xen-3.4.3.gz "), std::string::npos) << extlinux;
+    EXPECT_NE(extlinux.find("root=LABEL=" + label), std::string::npos) << extlinux;
+    EXPECT_EQ(run("e2fsck -fn " + quote(spec(root_))).exit_code, 0);
+    // The backup: complete, verified, marked, and the old version.
+    EXPECT_NE(cat(backup_, "/.xen-backup-partition"), "<absent>");
+    EXPECT_NE(cat(backup_, "/.xen-backup-manifest").find("\tetc/motd\n"), std::string::npos);
+    EXPECT_EQ(cat(backup_, "/.xen-gpt.bin").size(), 512U) << "the MBR saved beside it";
+    EXPECT_EQ(cat(backup_, "/etc/motd"), "XCP A\n");
+    EXPECT_EQ(cat(backup_, "/etc/xensource-inventory"), old_inventory);
+    EXPECT_EQ(run("e2fsck -fn " + quote(spec(backup_))).exit_code, 0);
+    expect_vm_data_untouched();
+
+    // Restore refusals: two backups and no <backup-disk>, then one changed byte.
+    sh("cp --sparse=always " + quote(disk("sda")) + " " + quote(disk("sdd")));
+    auto states = images();
+    r = installer(restore_answerfile());
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("several backups found (sda partition 2, sdd partition 2): say which with <backup-disk>; "
+                            "nothing was touched"),
+              std::string::npos)
+        << r.output;
+    EXPECT_EQ(images(), states);
+    fs::remove(disk("sdd"));
+    const auto motd_byte = backup_byte_of("/etc/motd");
+    flip_byte(disk("sda"), motd_byte);
+    states = images();
+    r = installer(restore_answerfile("sda"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("does not match its manifest (etc/motd: SHA-256 differs)"), std::string::npos) << r.output;
+    EXPECT_EQ(images(), states) << "nothing was written";
+    EXPECT_EQ(inventory_value(root_, "PRODUCT_VERSION"), "0.1.2");
+    flip_byte(disk("sda"), motd_byte);
+
+    // The restore: version A back, booting its own Xen, the SR untouched.
+    r = installer(restore_answerfile());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(inventory_value(root_, "PRODUCT_VERSION"), "0.1.1");
+    EXPECT_EQ(cat(root_, "/etc/xensource-inventory"), old_inventory);
+    EXPECT_EQ(cat(root_, "/etc/motd"), "XCP A\n");
+    EXPECT_EQ(cat(root_, "/etc/krb5.conf"), before_["etc/krb5.conf"]);
+    EXPECT_TRUE(cat(root_, "/etc/shadow").starts_with("root:" + old_hash + ":"));
+    EXPECT_EQ(cat(root_, "/.xen-backup-manifest"), "<absent>") << "the backup's bookkeeping stays in the backup";
+    const auto restored = cat(root_, "/boot/extlinux.conf");
+    EXPECT_NE(restored.find("append /boot/xen-3.4.2.gz "), std::string::npos) << restored;
+    EXPECT_NE(restored.find("root=LABEL=" + label), std::string::npos) << restored;
+    EXPECT_EQ(run("e2fsck -fn " + quote(spec(root_))).exit_code, 0);
+    expect_vm_data_untouched();
+}
+
+TEST_F(InstallerUpgrade, RefusalsTouchNoImage)
+{
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    const auto states = images();
+    const auto refused = [&](const std::string& answerfile, const std::string& sentence, const std::string& extra = {}) {
+        const auto r = installer(answerfile, extra);
+        EXPECT_EQ(r.exit_code, 1) << r.output;
+        EXPECT_NE(r.output.find(sentence), std::string::npos) << r.output;
+        EXPECT_NE(r.output.find("nothing was touched"), std::string::npos) << r.output;
+        EXPECT_EQ(images(), states) << sentence;
+    };
+    refused(upgrade_answerfile(repo_b_), "never completed its first boot (etc/firstboot.d/data/firstboot_in_progress "
+                                         "is still there)");
+    complete_first_boot();
+    const auto after_first_boot = images();
+    const auto refused_now = [&](const std::string& answerfile, const std::string& sentence, const std::string& extra = {}) {
+        const auto r = installer(answerfile, extra);
+        EXPECT_EQ(r.exit_code, 1) << r.output;
+        EXPECT_NE(r.output.find(sentence), std::string::npos) << r.output;
+        EXPECT_EQ(images(), after_first_boot) << sentence;
+    };
+    build_legacy_repository(dir_.path() / "repo-old", dir_.path() / "content-old", "0.1.0", "xen-3.4.1.gz", "old\n", 13);
+    refused_now(upgrade_answerfile(dir_.path() / "repo-old"),
+                "the repository holds version 0.1.0, older than xcp:main 0.1.1 build 1234 on sda (partition 1, root-");
+    refused_now(upgrade_answerfile(dir_.path() / "repo-old", "sda", "reinstall"), "a downgrade is refused");
+    refused_now(upgrade_answerfile(repo_b_), "boots legacy BIOS but this host started the installer in UEFI mode",
+                "--boot-mode uefi");
+    refused_now(upgrade_answerfile(repo_b_, "sdb"), "disk sdb holds no XCP installation (no partition labelled root-*) "
+                                                    "to upgrade; nothing was touched");
+    refused_now(upgrade_answerfile(repo_b_, "sdc"), "disk sdc holds no XCP installation");
+    refused_now(restore_answerfile(), "no backup found (no partition with .xen-backup-partition)");
+    refused_now(upgrade_answerfile(repo_b_, "sda", "upgrade"), "moving between layouts is not done in place",
+                "--layout modern");
+}
+
+TEST_F(InstallerUpgrade, ReinstallKeepsTheSrAndTheIdentity)
+{
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    write_vm_data();
+    const auto uuid = inventory_value(root_, "INSTALLATION_UUID");
+    const auto shadow = cat(root_, "/etc/shadow");
+    // The seed's reinstall gives settings: those given are applied over the
+    // carried ones, the rest stay.
+    auto answerfile = upgrade_answerfile(repo_a_, "sda", "reinstall");
+    answerfile.insert(answerfile.find("</installation>"), "  <keymap>de</keymap>\n  <timezone>Asia/Tokyo</timezone>\n"
+                                                           "  <root-password>Reinstall-Pw-2</root-password>\n");
+    const auto r = installer(answerfile);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(r.output.find("Reinstall-Pw-2"), std::string::npos) << "the password is never printed";
+    EXPECT_EQ(inventory_value(root_, "PRODUCT_VERSION"), "0.1.1") << "the same version again";
+    EXPECT_EQ(inventory_value(root_, "INSTALLATION_UUID"), uuid);
+    EXPECT_EQ(cat(root_, "/etc/hostname"), "host-a\n") << "carried over";
+    EXPECT_EQ(cat(root_, "/etc/timezone"), "Asia/Tokyo\n") << "given";
+    EXPECT_EQ(cat(root_, "/etc/vconsole.conf"), "KEYMAP=de\n");
+    EXPECT_NE(cat(root_, "/etc/shadow").substr(0, 40), shadow.substr(0, 40)) << "the given password";
+    EXPECT_NE(cat(backup_, "/.xen-backup-partition"), "<absent>");
+    expect_vm_data_untouched();
+}
+
+// The proof that both disks boot: a QEMU machine without a network boots
+// the upgraded disk with its own BIOS through extlinux to mboot.c32 and the
+// new Xen, then the restored disk to the old one.
+TEST_F(InstallerUpgrade, UpgradedAndRestoredDisksBootInQemu)
+{
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "installing extlinux's boot sector needs root (a loop mount)";
+    }
+    require_programs({"qemu-system-x86_64", "extlinux"});
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    const auto boots = [&](const std::string& xen, const std::string& name) {
+        Daemon qemu({"/usr/bin/qemu-system-x86_64", "-m", "128", "-display", "none", "-nic", "none", "-no-reboot",
+                     "-monitor", "none", "-serial", "stdio", "-drive", "file=" + disk("sda") + ",format=raw,if=ide"},
+                    dir_.path() / (name + "-serial.log"));
+        EXPECT_TRUE(qemu.wait_for_log("Loading /boot/vmlinuz-" + test_kernel + "... ok", std::chrono::seconds(90)))
+            << name << ": " << qemu.log();
+        EXPECT_NE(qemu.log().find("Loading /boot/" + xen + "... ok"), std::string::npos) << name << ": " << qemu.log();
+    };
+    auto r = installer(upgrade_answerfile(repo_b_));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    boots("xen-3.4.3.gz", "upgraded");
+    r = installer(restore_answerfile());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    boots("xen-3.4.2.gz", "restored");
+}
+
+// The modern format (.treeinfo, RPMs, SHA-256) and the XCP-ng 8 layout:
+// the logs partition keeps its old logs and gets the upgrade's, swap and
+// the BIOS boot partition are left alone.
+TEST_F(InstallerUpgrade, UpgradeFromAModernRepositoryInTheXcpNg8Layout)
+{
+    require_programs({"rpmbuild", "gzip", "sha256sum"});
+    const auto modern_a = dir_.path() / "modern-a";
+    const auto modern_b = dir_.path() / "modern-b";
+    build_modern_repository(modern_a, dir_.path() / "content-ma", "8.2.1", "xen-4.13.5.gz", "XCP-ng A\n", 21);
+    build_modern_repository(modern_b, dir_.path() / "content-mb", "8.3.0", "xen-4.17.4.gz", "XCP-ng B\n", 22);
+    ASSERT_NO_FATAL_FAILURE(fresh_install(modern_a));
+    ASSERT_NE(logs_, 0U);
+    EXPECT_EQ(inventory_value(root_, "PRODUCT_VERSION"), "8.2.1");
+    complete_first_boot();
+    ASSERT_NO_FATAL_FAILURE(change_settings());
+    write_vm_data();
+    const auto old_inventory = cat(root_, "/etc/xensource-inventory");
+    const auto swap = sparse_digest(disk("sda"), 41473ULL << 20, 1ULL << 30);
+    const auto first_log = cat(logs_, "/xcp-installer.log");
+    ASSERT_NE(first_log, "<absent>");
+
+    const auto r = installer(upgrade_answerfile(modern_b));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(inventory_value(root_, "PRODUCT_VERSION"), "8.3.0");
+    EXPECT_EQ(inventory_value(root_, "INSTALLATION_UUID"), value_in(old_inventory, "INSTALLATION_UUID"));
+    EXPECT_EQ(inventory_value(root_, "CONTROL_DOMAIN_UUID"), value_in(old_inventory, "CONTROL_DOMAIN_UUID"));
+    EXPECT_EQ(cat(root_, "/etc/motd"), "XCP-ng B\n");
+    for (const auto& row : carry_rows) {
+        if (std::string(row.new_path) != "etc/localtime") {
+            EXPECT_EQ(cat(root_, "/" + std::string(row.new_path)), before_[row.old_path]) << row.old_path;
+        }
+    }
+    const auto grub = cat(root_, "/boot/grub/grub.cfg");
+    EXPECT_NE(grub.find("xen-4.17.4.gz"), std::string::npos) << grub;
+    EXPECT_NE(cat(backup_, "/.xen-backup-partition"), "<absent>");
+    EXPECT_EQ(cat(backup_, "/etc/motd"), "XCP-ng A\n");
+    EXPECT_EQ(cat(backup_, "/.xen-gpt.bin").size(), 34U * 512) << "the GPT saved beside it";
+    EXPECT_EQ(cat(logs_, "/xcp-installer.log"), first_log) << "the old logs stay";
+    EXPECT_NE(cat(logs_, "/xcp-installer-upgrade.log").find("entries match"), std::string::npos);
+    EXPECT_EQ(run("e2fsck -fn " + quote(spec(logs_))).exit_code, 0);
+    EXPECT_EQ(sparse_digest(disk("sda"), 41473ULL << 20, 1ULL << 30), swap) << "swap untouched";
+    expect_vm_data_untouched();
+}
+
+// The plans an operator reads before anything is touched: the operations
+// that run, in order, with what each keeps.
+TEST_F(InstallerUpgrade, DryRunsPrintTheOperationsThatRun)
+{
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    const auto states = images();
+    const auto dry_run = [&](const std::string& answerfile, const std::string& golden) {
+        const auto r = installer(answerfile, "--dry-run");
+        EXPECT_EQ(r.exit_code, 0) << r.output;
+        auto text = replace_all(replace_all(r.output, dev_.string(), "DEV"), dir_.path().string(), "TMP");
+        expect_golden(without_identities(text), "dry-run/" + golden, golden);
+    };
+    dry_run(upgrade_answerfile(repo_b_), "keeping-upgrade.txt");
+    auto reinstall = upgrade_answerfile(repo_a_, "sda", "reinstall");
+    reinstall.insert(reinstall.find("</installation>"),
+                     "  <keymap>us</keymap>\n  <root-password>mypassword</root-password>\n"
+                     "  <admin-interface name=\"eth0\" proto=\"dhcp\"/>\n  <timezone>Europe/London</timezone>\n");
+    dry_run(reinstall, "keeping-reinstall.txt");
+    EXPECT_EQ(images(), states) << "a dry run touches nothing";
+    ASSERT_EQ(installer(upgrade_answerfile(repo_b_)).exit_code, 0);
+    const auto upgraded = images();
+    dry_run(restore_answerfile(), "keeping-restore.txt");
+    EXPECT_EQ(images(), upgraded);
+}
+
+}  // namespace
+}  // namespace xcp::test
