@@ -48,6 +48,9 @@ std::string event_json(const ProgressEvent& e)
     if (e.success) {
         j["final"] = *e.success ? "success" : "failure";
     }
+    if (!e.disk.empty()) {
+        j["disk"] = e.disk;
+    }
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -132,7 +135,11 @@ void Progress::report(const ProgressEvent& e)
     // A server that stopped answering gets a short timeout for the rest, so
     // that reporting cannot stretch the install; the final event always tries.
     const auto timeout = server_gone_ && !e.success ? std::chrono::seconds(1) : std::chrono::seconds(10);
-    const auto [status, problem] = post_event(url_, event_json(e), timeout);
+    auto sent = e;
+    if (sent.disk.empty()) {
+        sent.disk = disk_;
+    }
+    const auto [status, problem] = post_event(url_, event_json(sent), timeout);
     if (problem.empty()) {
         ++sent_;
         server_gone_ = false;

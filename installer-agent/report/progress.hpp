@@ -16,6 +16,9 @@ struct ProgressEvent {
     std::string step;     // partition, mkfs, fetch, ...
     std::string message;  // one sentence
     std::optional<bool> success;  // set on the last event only
+    // The disk the install is on, sent with every event: the server keeps
+    // it once the install succeeds, and names it in the host's next upgrade.
+    std::string disk{};
 };
 
 // The server's events URL for an answerfile served at
@@ -40,6 +43,8 @@ public:
     {
         report({percent, std::move(step), std::move(message), std::nullopt});
     }
+    // The primary disk every later event names.
+    void set_disk(std::string disk) { disk_ = std::move(disk); }
     [[nodiscard]] int events_sent() const { return sent_; }
     // Every console line so far: the install log copied onto the new system.
     [[nodiscard]] const std::string& log() const { return log_; }
@@ -49,6 +54,7 @@ private:
     std::ostream& console_;
     std::string url_;
     std::string log_;
+    std::string disk_;
     int sent_ = 0;
     bool server_gone_ = false;  // after a failure, later events are not tried for long
 };

@@ -34,6 +34,7 @@ ExecutionResult execute(const Plan& plan, Adapters& adapters, Progress& progress
 {
     ExecutionResult result;
     std::size_t index = 0;
+    progress.set_disk(plan.primary);
     try {
         progress.step(0, "prepare", "Preparing for installation... (mode " + plan.mode + " onto " + plan.primary + ")");
         for (const auto& n : plan.notes) {

@@ -26,11 +26,18 @@ void shape_for_mode(af::Answerfile& a, const inventory::Host& host)
         a.existing_installation.reset();
         return;
     case inventory::NextMode::upgrade: {
+        // The disk the host's last install reported, not the profile's
+        // primary disk: disk names move when disks are added.
         af::Answerfile u;
         u.mode = af::Mode::upgrade;
-        u.existing_installation = a.existing_installation;
-        if (!u.existing_installation && a.primary_disk) {
-            u.existing_installation = af::Text{a.primary_disk->device, a.primary_disk->origin};
+        if (const auto it = host.vars.find("installed-disk"); it != host.vars.end()) {
+            u.existing_installation = af::Text{it->second, {}};
+        } else if (a.existing_installation) {
+            u.existing_installation = a.existing_installation;
+        } else {
+            throw RenderError("host " + host.mac + " has no installed-disk (no install of it has reported its disk) "
+                              "and its profile names no <existing-installation>: set it with `xcp-pxe host set " +
+                              host.mac + " installed-disk=DISK`");
         }
         u.sources = a.sources;
         u.driver_sources = a.driver_sources;
@@ -44,8 +51,10 @@ void shape_for_mode(af::Answerfile& a, const inventory::Host& host)
         r.mode = af::Mode::restore;
         if (const auto it = host.vars.find("backup-disk"); it != host.vars.end()) {
             r.backup_disk = af::Text{it->second, {}};
-        } else {
+        } else if (a.backup_disk) {
             r.backup_disk = a.backup_disk;
+        } else if (const auto disk = host.vars.find("installed-disk"); disk != host.vars.end()) {
+            r.backup_disk = af::Text{disk->second, {}};
         }
         r.scripts = a.scripts;
         r.origin = a.origin;

@@ -19,6 +19,13 @@ Host apply_event(Host host, const Event& event)
     host.netboot = false;
     host.next_mode = NextMode::none;
     host.token.reset();
+    const auto reported = host.vars.find("install-disk");
+    if (*event.final == Final::success && reported != host.vars.end()) {
+        host.vars["installed-disk"] = reported->second;
+    }
+    if (reported != host.vars.end()) {
+        host.vars.erase("install-disk");
+    }
     if (*event.final == Final::success) {
         host.state = HostState::installed;
         host.percent = 100;

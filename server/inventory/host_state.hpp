@@ -12,7 +12,8 @@ namespace xcp::inventory {
 // request ends: netboot off, next mode none, token gone, so that the next PXE
 // boot is a local boot and not a reinstall loop. A failure ends it too: a
 // rack of hosts must not wipe their disks again and again unattended; the
-// operator re-arms with `host reinstall`.
+// operator re-arms with `host reinstall`. The disk the install reported
+// (install-disk) becomes installed-disk on success.
 Host apply_event(Host host, const Event& event);
 
 // Its install boot config was handed out.

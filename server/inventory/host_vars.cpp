@@ -91,7 +91,13 @@ constexpr std::array rules{
     Rule{{"root-password", "root password in plain text: stored only as its SHA-512 crypt hash"}, ok},
     Rule{{"root-password-hash", "root password as a crypt(3) hash ($6$...)"}, hash},
     Rule{{"repository", "install source URL (default: this server's repository)"}, url},
-    Rule{{"backup-disk", "disk holding the backup to restore"}, disk},
+    Rule{{"backup-disk", "disk holding the backup to restore (default: installed-disk)"}, disk},
+    Rule{{"installed-disk", "disk the last successful install reported (set by xcp-installer); an upgrade or a "
+                            "restore names it"},
+         disk},
+    Rule{{"install-disk", "disk the install under way reports (set by xcp-installer); installed-disk once it "
+                          "succeeds"},
+         disk},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "server/files/path.hpp"
 #include "server/http/static_files.hpp"
 #include "server/inventory/host_state.hpp"
+#include "server/inventory/host_vars.hpp"
 #include "server/inventory/secrets.hpp"
 #include "server/service/host_admin.hpp"
 #include "server/service/host_json.hpp"
@@ -430,6 +431,17 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
             return error_json(status::bad_request, "final must be null, \"success\" or \"failure\"");
         }
     }
+    std::string disk;
+    if (body.contains("disk") && !body["disk"].is_null()) {
+        if (!body["disk"].is_string()) {
+            return error_json(status::bad_request, "disk must be a string");
+        }
+        disk = body["disk"].get<std::string>();
+        inventory::Host probe;
+        if (const auto why = inventory::set_host_value(probe, "install-disk", disk); !why.empty()) {
+            return error_json(status::bad_request, "disk: " + why);
+        }
+    }
     // A final event is never refused: it ends the install (and the token's
     // use), and losing it would leave the host installing forever.
     if (!e.final && !host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
@@ -437,6 +449,9 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
     }
     inventory::Host updated;
     inventory_.update(host->mac, [&](inventory::Host& h) {
+        if (!disk.empty()) {
+            (void)inventory::set_host_value(h, "install-disk", disk);
+        }
         h = inventory::apply_event(std::move(h), e);
         updated = h;
         return std::optional(e);

@@ -633,6 +633,34 @@ TEST_F(InstallerInstall, FromAnXcpPxeServerToLocalBoot)
     EXPECT_EQ(r.output.find(password), std::string::npos);
     EXPECT_EQ(daemon.log().find(password), std::string::npos);
     EXPECT_EQ(cat(1 << 20, "/etc/hostname"), "chain\n");
+    EXPECT_EQ(shown["settings"].value("installed-disk", ""), "sda") << "the disk the install reported";
+    EXPECT_FALSE(shown["settings"].contains("install-disk"));
+
+    // An upgrade the server asks for names that disk, and runs: the host's
+    // first boot done, the same repository again.
+    ASSERT_EQ(cli("host upgrade " + mac).exit_code, 0);
+    const auto upgrade_config = run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port) +
+                                    "/pxelinux.cfg/01-52-54-00-aa-bb-07")
+                                    .output;
+    const auto line = append_line(upgrade_config);
+    const auto at = line.find("answerfile=");
+    ASSERT_NE(at, std::string::npos) << upgrade_config;
+    const auto url = line.substr(at + 11, line.find(' ', at) - at - 11);
+    const auto answerfile = run("curl -sS --max-time 20 " + quote(url)).output;
+    EXPECT_NE(answerfile.find("<existing-installation>sda</existing-installation>"), std::string::npos) << answerfile;
+    sh("debugfs -w -R 'rm /etc/firstboot.d/data/firstboot_in_progress' " +
+       quote((dev_ / "sda").string() + "?offset=1048576") + " >/dev/null 2>&1");
+    std::ofstream(cmdline) << line << "\n";
+    const auto upgraded = run(quote(installer_binary().string()) + " --cmdline " + quote(cmdline.string()) +
+                                  " --dev-dir " + quote(dev_.string()) + " --work-dir " +
+                                  quote((dir_.path() / "work").string()) + " --boot-mode bios",
+                              std::chrono::seconds(300));
+    ASSERT_EQ(upgraded.exit_code, 0) << upgraded.output;
+    EXPECT_NE(upgraded.output.find("mode upgrade onto sda"), std::string::npos) << upgraded.output;
+    const auto after = nlohmann::json::parse(cli("host show " + mac + " --json").output, nullptr, false);
+    EXPECT_EQ(after["state"], "installed") << after.dump();
+    EXPECT_NE(after["events"].dump().find("verify-backup"), std::string::npos) << after["events"].dump();
+    EXPECT_EQ(cat(1 << 20, "/etc/hostname"), "chain\n") << "carried over";
 }
 
 // The network half of the chain, in two network namespaces the test makes:

@@ -135,11 +135,21 @@ TEST(AnswerfileRender, EachModeGetsWhatItReads)
     EXPECT_EQ(re.mode, af::Mode::reinstall);
     EXPECT_TRUE(re.primary_disk);
 
-    const auto up_r = render_answerfile(default_profile(), host(inventory::NextMode::upgrade), site());
+    // An upgrade names the disk the last install reported, never a guess.
+    auto upgrading = host(inventory::NextMode::upgrade);
+    try {
+        (void)render_answerfile(default_profile(), upgrading, site());
+        FAIL() << "an upgrade rendered without knowing its disk";
+    } catch (const RenderError& e) {
+        EXPECT_NE(std::string(e.what()).find("has no installed-disk"), std::string::npos) << e.what();
+    }
+    ASSERT_EQ(inventory::set_host_value(upgrading, "primary-disk", "sda"), "");
+    ASSERT_EQ(inventory::set_host_value(upgrading, "installed-disk", "nvme0n1"), "");
+    const auto up_r = render_answerfile(default_profile(), upgrading, site());
     auto up = parse_valid(up_r.xml);
     EXPECT_EQ(up.mode, af::Mode::upgrade);
     ASSERT_TRUE(up.existing_installation);
-    EXPECT_EQ(up.existing_installation->value, "sda");
+    EXPECT_EQ(up.existing_installation->value, "nvme0n1") << "not the profile's primary disk";
     EXPECT_FALSE(up.admin_interface) << "carried over from the existing installation";
     EXPECT_TRUE(up_r.warnings.empty());
 
@@ -148,6 +158,10 @@ TEST(AnswerfileRender, EachModeGetsWhatItReads)
     auto rs = parse_valid(render_answerfile(default_profile(), h, site()).xml);
     EXPECT_EQ(rs.mode, af::Mode::restore);
     EXPECT_EQ(rs.backup_disk->value, "sdb");
+    h.vars.erase("backup-disk");
+    ASSERT_EQ(inventory::set_host_value(h, "installed-disk", "sdc"), "");
+    EXPECT_EQ(parse_valid(render_answerfile(default_profile(), h, site()).xml).backup_disk->value, "sdc")
+        << "the backup is on the installation's disk";
 }
 
 TEST(AnswerfileRender, AnInvalidResultIsRefusedWithItsReason)

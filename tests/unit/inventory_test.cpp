@@ -53,6 +53,21 @@ TEST(HostState, FailureStopsTheLoopAndKeepsTheReason)
     EXPECT_EQ(h.next_mode, NextMode::reinstall);
 }
 
+TEST(HostState, TheDiskAnInstallReportsIsKeptOnlyWhenItSucceeds)
+{
+    auto h = installing_host();
+    h.vars["installed-disk"] = "sda";
+    h.vars["install-disk"] = "sdb";
+    const auto failed = apply_event(h, Event{0, {}, "agent", "", std::nullopt, "no", Final::failure});
+    EXPECT_EQ(failed.vars.at("installed-disk"), "sda") << "a failed install proves nothing about sdb";
+    EXPECT_FALSE(failed.vars.contains("install-disk"));
+    const auto progress = apply_event(h, Event{0, {}, "agent", "mkfs", 50, "", std::nullopt});
+    EXPECT_EQ(progress.vars.at("installed-disk"), "sda");
+    const auto done = apply_event(h, Event{0, {}, "installer", "", std::nullopt, "", Final::success});
+    EXPECT_EQ(done.vars.at("installed-disk"), "sdb");
+    EXPECT_FALSE(done.vars.contains("install-disk"));
+}
+
 TEST(HostState, BootingDoesNotResetAnInstallInProgress)
 {
     auto h = apply_event(installing_host(), Event{0, {}, "agent", "copy", 40, "", std::nullopt});

@@ -145,13 +145,22 @@ TEST_F(ServiceTest, AgentEventsAreCheckedThenRecorded)
     EXPECT_EQ(call(bh::verb::post, url, R"({"percent": 101})").status, bh::status::bad_request);
     EXPECT_EQ(call(bh::verb::post, url, R"({"final": "maybe"})").status, bh::status::bad_request);
     EXPECT_EQ(call(bh::verb::post, url, R"({"step": 5})").status, bh::status::bad_request);
-    EXPECT_EQ(call(bh::verb::post, url, R"({"step": "partition", "percent": 12, "message": "sda", "final": null})").status,
+    EXPECT_EQ(call(bh::verb::post, url, R"({"disk": 5})").status, bh::status::bad_request);
+    EXPECT_EQ(call(bh::verb::post, url, R"({"disk": "sda; reboot"})").status, bh::status::bad_request)
+        << "a disk name by its shape, as it will reach an answerfile";
+    EXPECT_EQ(call(bh::verb::post, url, R"({"disk": "../sda"})").status, bh::status::bad_request);
+    EXPECT_EQ(call(bh::verb::post, url,
+                   R"({"step": "partition", "percent": 12, "message": "sda", "final": null, "disk": "nvme0n1"})")
+                  .status,
               bh::status::ok);
     auto host = inventory_.find("52:54:00:12:34:56");
     EXPECT_EQ(host->state, inventory::HostState::installing);
     EXPECT_EQ(host->percent, 12);
+    EXPECT_EQ(host->vars.at("install-disk"), "nvme0n1");
+    EXPECT_FALSE(host->vars.contains("installed-disk")) << "not before the install succeeds";
     EXPECT_EQ(call(bh::verb::post, url, R"({"step": "done", "final": "success"})").status, bh::status::ok);
     EXPECT_EQ(inventory_.find("52:54:00:12:34:56")->state, inventory::HostState::installed);
+    EXPECT_EQ(inventory_.find("52:54:00:12:34:56")->vars.at("installed-disk"), "nvme0n1");
     EXPECT_EQ(call(bh::verb::post, url, R"({"step": "late"})").status, bh::status::not_found);
 }
 
