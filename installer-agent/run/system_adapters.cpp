@@ -2,20 +2,17 @@
 
 #include "installer-agent/configure/bootloader.hpp"
 #include "installer-agent/configure/control_domain.hpp"
+#include "installer-agent/disk/ext_files.hpp"
 #include "installer-agent/disk/extlinux.hpp"
 #include "installer-agent/disk/filesystems.hpp"
 #include "installer-agent/disk/partition_table.hpp"
 #include "installer-agent/run/stage_scripts.hpp"
 #include "installer-agent/source/open.hpp"
 #include "installer-agent/system/command.hpp"
-#include "installer-agent/disk/ext_files.hpp"
-#include "installer-agent/upgrade/carry_over.hpp"
-#include "installer-agent/upgrade/tree_scan.hpp"
+#include "installer-agent/upgrade/backup.hpp"
+#include "installer-agent/upgrade/carry_over_copy.hpp"
 #include "libxcp/checksum/password_hash.hpp"
 #include "libxcp/util/overloaded.hpp"
-
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <fstream>
 
@@ -67,15 +64,6 @@ void check_filesystem(const fs::path& disk, const PlannedPartition& p)
         throw Failure("the " + std::string(to_string(p.role)) + " filesystem on " + disk.string() + " partition " +
                       std::to_string(p.number) + " does not check clean: " + r.failure("e2fsck"));
     }
-}
-
-std::string joined(const std::vector<std::string>& parts)
-{
-    std::string out;
-    for (const auto& p : parts) {
-        out += (out.empty() ? "" : "; ") + p;
-    }
-    return out;
 }
 
 }  // namespace
@@ -211,174 +199,33 @@ std::string SystemAdapters::write_boot_config(const op::WriteBootConfig& o)
 std::string SystemAdapters::back_up(const op::BackupRoot& o)
 {
     const auto& d = disk(o.disk);
-    const auto old = old_root();
-    std::error_code ec;
-    fs::remove_all(old, ec);
-    fs::create_directories(old, ec);
-    if (ec) {
-        throw Failure("cannot create " + old.string() + ": " + ec.message());
-    }
-    extract_ext({d.path, o.root.start}, old);
-    Manifest manifest;
-    try {
-        manifest = scan_tree(old, true);
-    } catch (const std::runtime_error& e) {
-        throw Failure(std::string("the copy of the old root: ") + e.what());
-    }
-    write_file(old, {std::string(backup_manifest_name), manifest_text(manifest), 0600});
-    // The reference saves the GPT with sgdisk -b: the protective MBR, the
-    // header and the entries, 34 sectors; of an MBR, its one sector.
-    const auto sectors = d.table == "gpt" ? 34U : 1U;
-    std::ifstream in(d.path, std::ios::binary);
-    std::string table(static_cast<std::size_t>(sectors) * d.sector_size, '\0');
-    if (!in.read(table.data(), static_cast<std::streamsize>(table.size()))) {
-        throw Failure("cannot read the partition table of " + d.path.string());
-    }
-    write_file(old, {std::string(backup_table_name), table, 0600});
-    make_filesystem(d.path, o.backup, {"ext3", "", old});
-    return std::to_string(manifest.entries.size()) + " entries";
+    const auto entries = back_up_root({d.path, d.table, d.sector_size}, o.root, o.backup, old_root());
+    return std::to_string(entries) + " entries";
 }
 
 std::string SystemAdapters::verify_backup(const op::VerifyBackup& o)
 {
     const auto& d = disk(o.disk);
-    const auto where = o.disk + " partition " + std::to_string(o.backup.number);
-    const auto check = options_.work_dir / "backup-check";
-    std::error_code ec;
-    fs::remove_all(check, ec);
-    fs::create_directories(check, ec);
-    extract_ext({d.path, o.backup.start}, check);
-    const auto recorded = read_backup_manifest(check, where);
-    try {
-        const auto differences = manifest_differences(recorded, scan_tree(check, true));
-        if (!differences.empty()) {
-            throw Failure("the backup on " + where + " does not match its manifest (" + joined(differences) +
-                          "): it is not a faithful copy");
-        }
-        if (o.against_old_root) {
-            const auto against = manifest_differences(scan_tree(old_root(), true), recorded);
-            if (!against.empty()) {
-                throw Failure("the backup on " + where + " does not match the old root (" +
-                              joined(against) + ")");
-            }
-        }
-    } catch (const Failure&) {
-        throw;
-    } catch (const std::runtime_error& e) {
-        throw Failure("the backup on " + where + " cannot be read back: " + e.what());
-    }
-    fs::remove_all(check, ec);
-    return std::to_string(recorded.entries.size()) + " entries match";
-}
-
-Manifest SystemAdapters::read_backup_manifest(const fs::path& tree, const std::string& where) const
-{
-    const auto path = tree / backup_manifest_name;
-    if (!fs::exists(path)) {
-        throw Failure("the backup on " + where + " has no " + std::string(backup_manifest_name) +
-                      ": it cannot be checked, so it is not used");
-    }
-    auto parsed = parse_manifest(read_file(path));
-    if (const auto* error = std::get_if<std::string>(&parsed)) {
-        throw Failure("the backup on " + where + ": " + std::string(backup_manifest_name) + " " + *error);
-    }
-    return std::get<Manifest>(std::move(parsed));
+    const auto entries = check_backup(d.path, o.backup, o.disk + " partition " + std::to_string(o.backup.number),
+                                      options_.work_dir / "backup-check",
+                                      o.against_old_root ? std::optional(old_root()) : std::nullopt);
+    return std::to_string(entries) + " entries match";
 }
 
 std::string SystemAdapters::carry_over(const op::CarryOver& o)
 {
-    const auto old = old_root();
-    Manifest listing;
-    try {
-        listing = scan_tree(old, false);
-    } catch (const std::runtime_error& e) {
-        throw Failure(std::string("carry-over: ") + e.what());
-    }
-    const auto selection = select_carry_over(carry_over_table(), tree_types(listing));
-    const auto uids = remap_ids(read_file(old / "etc/passwd"), read_file(root() / "etc/passwd"));
-    const auto gids = remap_ids(read_file(old / "etc/group"), read_file(root() / "etc/group"));
-    const auto id = [](const std::map<unsigned, unsigned>& map, unsigned value) {
-        const auto it = map.find(value);
-        return it == map.end() ? value : it->second;
-    };
-    for (const auto& skipped : selection.skipped) {
-        progress_.note("xcp-installer: carry-over: " + skipped + ", skipped");
-    }
-    for (const auto& c : selection.copies) {
-        const auto from = old / c.from;
-        const auto to = root() / c.to;
-        struct stat st {};
-        if (::lstat(from.c_str(), &st) != 0) {
-            throw Failure("carry-over: cannot read " + c.from + " in the old root");
-        }
-        std::error_code ec;
-        fs::create_directories(to.parent_path(), ec);
-        if (S_ISDIR(st.st_mode)) {
-            if (fs::is_symlink(to, ec) || (fs::exists(to, ec) && !fs::is_directory(to, ec))) {
-                fs::remove(to, ec);
-            }
-            fs::create_directories(to, ec);
-        } else {
-            fs::remove_all(to, ec);
-            if (S_ISLNK(st.st_mode)) {
-                fs::create_symlink(fs::read_symlink(from, ec), to, ec);
-            } else if (S_ISREG(st.st_mode)) {
-                fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
-            } else {
-                progress_.note("xcp-installer: carry-over: " + c.from + " is a special file, not carried");
-                continue;
-            }
-        }
-        if (ec) {
-            throw Failure("carry-over: cannot copy " + c.from + " into the new root: " + ec.message());
-        }
-        if (::lchown(to.c_str(), id(uids, st.st_uid), id(gids, st.st_gid)) != 0 && ::geteuid() == 0) {
-            throw Failure("carry-over: cannot give " + c.to + " its owner in the new root");
-        }
-        if (!S_ISLNK(st.st_mode)) {
-            ::chmod(to.c_str(), st.st_mode & 07777);
-        }
-        progress_.note("xcp-installer: carry-over: " + c.from + (c.to == c.from ? "" : " as " + c.to));
-    }
-    std::string password;
-    if (o.root_password) {
-        const auto hash = root_hash(read_file(old / "etc/shadow"));
-        if (!hash.empty() && fs::exists(root() / "etc/shadow")) {
-            write_file(root(), {"etc/shadow", with_root_hash(read_file(root() / "etc/shadow"), hash), 0600});
-            password = ", root's password hash";
-        } else {
-            progress_.note("xcp-installer: carry-over: no root password hash in the old root, or no etc/shadow in "
-                           "the new one: the host asks for a password at first boot");
-        }
-    }
-    return std::to_string(selection.copies.size()) + " carried, " + std::to_string(selection.skipped.size()) +
-           " skipped" + password;
+    const auto r = carry_settings_over(old_root(), root(), o.root_password,
+                                       [&](const std::string& line) { progress_.note("xcp-installer: carry-over: " + line); });
+    return std::to_string(r.carried) + " carried, " + std::to_string(r.skipped) + " skipped" +
+           (r.root_password ? ", root's password hash" : "");
 }
 
 std::string SystemAdapters::stage_backup(const op::StageBackup& o)
 {
     const auto& d = disk(o.disk);
-    const auto where = o.disk + " partition " + std::to_string(o.backup.number);
-    std::error_code ec;
-    fs::remove_all(root(), ec);
-    fs::create_directories(root(), ec);
-    extract_ext({d.path, o.backup.start}, root());
-    const auto recorded = read_backup_manifest(root(), where);
-    try {
-        // What is staged is checked again: it is what the root becomes.
-        if (const auto differences = manifest_differences(recorded, scan_tree(root(), true)); !differences.empty()) {
-            throw Failure("the backup on " + where + " changed while it was read (" + joined(differences) +
-                          ")");
-        }
-    } catch (const Failure&) {
-        throw;
-    } catch (const std::runtime_error& e) {
-        throw Failure("the backup on " + where + " cannot be read: " + e.what());
-    }
-    for (const auto name : {backup_marker_name, backup_manifest_name, backup_table_name}) {
-        fs::remove(root() / name, ec);
-    }
-    return std::to_string(recorded.entries.size()) + " entries staged";
+    const auto entries = stage_backup_as_root(d.path, o.backup, o.disk + " partition " + std::to_string(o.backup.number),
+                                              root());
+    return std::to_string(entries) + " entries staged";
 }
 
 std::string SystemAdapters::apply(const Operation& operation)
@@ -479,9 +326,7 @@ std::string SystemAdapters::apply(const Operation& operation)
             [&](const op::BackupRoot& o) { return back_up(o); },
             [&](const op::VerifyBackup& o) { return verify_backup(o); },
             [&](const op::MarkBackup& o) {
-                const auto marker = options_.work_dir / backup_marker_name;
-                std::ofstream(marker) << "xcp-installer: a verified backup of " << o.installation << "\n";
-                add_ext_file({disk(o.disk).path, o.backup.start}, marker, std::string(backup_marker_name));
+                mark_backup(disk(o.disk).path, o.backup, o.installation, options_.work_dir);
                 return std::string();
             },
             [&](const op::CarryOver& o) { return carry_over(o); },

@@ -8,7 +8,6 @@
 #include "installer-agent/report/progress.hpp"
 #include "installer-agent/run/adapters.hpp"
 #include "installer-agent/unpack/root_unpacker.hpp"
-#include "installer-agent/upgrade/backup_manifest.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -44,7 +43,6 @@ private:
     std::string fetch(const op::FetchSource& o);
     std::string back_up(const op::BackupRoot& o);
     std::string verify_backup(const op::VerifyBackup& o);
-    [[nodiscard]] Manifest read_backup_manifest(const std::filesystem::path& tree, const std::string& where) const;
     std::string carry_over(const op::CarryOver& o);
     std::string stage_backup(const op::StageBackup& o);
     std::string write_boot_config(const op::WriteBootConfig& o);
