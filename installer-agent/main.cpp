@@ -1,6 +1,8 @@
 // xcp-installer: the on-host installer. It reads the answerfile, probes the
 // disks, plans (--dry-run prints the plan) and carries the plan out; `verify`
-// and `unpack` check or unpack a repository without touching a disk.
+// and `unpack` check or unpack a repository without touching a disk;
+// `backup` backs an installation up as an upgrade does first.
+#include "installer-agent/commands/backup_command.hpp"
 #include "installer-agent/commands/install_command.hpp"
 #include "installer-agent/commands/unpack_command.hpp"
 #include "installer-agent/commands/verify_command.hpp"
@@ -24,6 +26,7 @@ int main(int argc, char** argv)
     xcp::installer::add_install_options(app, install);
     xcp::installer::add_verify_command(app, exit_code);
     xcp::installer::add_unpack_command(app, exit_code);
+    xcp::installer::add_backup_command(app, exit_code);
     app.require_subcommand(0, 1);
     try {
         app.parse(argc, argv);

@@ -73,6 +73,11 @@ struct Refusal {
 
 std::variant<Plan, Refusal> make_plan(const answerfile::Answerfile& a, const Probe& probe, const PlanOptions& options);
 
+// `xcp-installer backup DISK`: the installation on `disk` backed up onto its
+// backup partition, verified and marked, as an upgrade does first; the root
+// itself is among what is never written.
+std::variant<Plan, Refusal> make_backup_plan(const Probe& probe, const std::string& disk, const PlanOptions& options);
+
 std::string to_text(const Plan& plan);
 nlohmann::json to_json(const Plan& plan);
 

@@ -229,3 +229,47 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
 }
 
 }  // namespace xcp::installer::planning
+
+namespace xcp::installer {
+
+std::variant<Plan, Refusal> make_backup_plan(const Probe& probe, const std::string& name, const PlanOptions& o)
+{
+    if (auto r = planning::check_present(probe, name, "the installation to back up", o)) {
+        return *r;
+    }
+    const auto* disk = probe.disk(name);
+    auto detected = detect_installation(*disk);
+    if (const auto* why = std::get_if<std::string>(&detected)) {
+        return Refusal{*why + " to back up; nothing was touched"};
+    }
+    const auto& e = std::get<ExistingInstallation>(detected);
+    const auto* root = by_role(e.layout, PartitionRole::root);
+    const auto* backup = by_role(e.layout, PartitionRole::backup);
+    Plan plan;
+    plan.mode = "backup";
+    plan.primary = disk->name;
+    plan.era = e.era;
+    plan.era_reason = "as installed: " + e.layout.table + " partition table";
+    plan.layout = e.layout;
+    plan.local_sr = "kept";
+    // Everything but the backup partition is kept: the root it copies too.
+    for (const auto& p : e.layout.partitions) {
+        if (p.role != PartitionRole::backup) {
+            plan.never_written.push_back({plan.primary, p.number});
+        }
+    }
+    for (const auto& d : probe.disks) {
+        if (answerfile::canonical_disk(d.name) != answerfile::canonical_disk(plan.primary)) {
+            plan.never_written.push_back({d.name, Target::whole_disk});
+        }
+    }
+    const auto installation = e.describe();
+    plan.operations.push_back(
+        {0, op::CheckDisk{plan.primary, planning::described(*disk) + ", " + e.layout.table + " table, " + installation}});
+    plan.operations.push_back({5, op::BackupRoot{plan.primary, *root, *backup, installation}});
+    plan.operations.push_back({60, op::VerifyBackup{plan.primary, *backup, true}});
+    plan.operations.push_back({95, op::MarkBackup{plan.primary, *backup, installation}});
+    return plan;
+}
+
+}  // namespace xcp::installer

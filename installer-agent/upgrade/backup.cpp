@@ -102,7 +102,11 @@ std::size_t check_backup(const fs::path& disk, const PlannedPartition& backup, c
                                  "): it is not a faithful copy");
     }
     if (old_tree) {
-        if (const auto d = manifest_differences(scanned(*old_tree, "the copy of the old root"), recorded); !d.empty()) {
+        // The manifest back_up_root made of the copy it took, not a second
+        // pass over it: the copy has not changed since, and the manifest the
+        // backup holds must be that one.
+        if (const auto d = manifest_differences(recorded_manifest(*old_tree, "the copy of the old root"), recorded);
+            !d.empty()) {
             throw std::runtime_error("the backup on " + where + " does not match the old root (" + joined(d) + ")");
         }
     }

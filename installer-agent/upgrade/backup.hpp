@@ -27,8 +27,8 @@ std::size_t back_up_root(const BackupDisk& disk, const PlannedPartition& root, c
                          const std::filesystem::path& old_tree);
 
 // Reads the backup back into `scratch` and checks it against its manifest
-// and, when given, the manifest against `old_tree` (the copy the backup was
-// made from). Returns the entries checked; throws on any difference.
+// and, when given, that manifest against the one back_up_root made of
+// `old_tree` (the copy the backup was made from). Returns the entries checked; throws on any difference.
 std::size_t check_backup(const std::filesystem::path& disk, const PlannedPartition& backup, const std::string& where,
                          const std::filesystem::path& scratch, const std::optional<std::filesystem::path>& old_tree);
 

@@ -458,6 +458,50 @@ TEST_F(InstallerUpgrade, ReinstallKeepsTheSrAndTheIdentity)
     expect_vm_data_untouched();
 }
 
+// `xcp-installer backup`: the upgrade's first steps on their own, before
+// maintenance. Only the backup partition is written; a restore from it
+// later undoes a change made since.
+TEST_F(InstallerUpgrade, ABackupOnItsOwnWritesOnlyTheBackupPartition)
+{
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    write_vm_data();
+    const auto root_digest = sparse_digest(disk("sda"), root_, backup_ - root_);
+    const auto backup = [&](const std::string& extra) {
+        return run(quote(installer_binary().string()) + " backup sda --dev-dir " + quote(dev_.string()) +
+                       " --work-dir " + quote((dir_.path() / "work").string()) + " " + extra,
+                   std::chrono::seconds(300));
+    };
+    const auto states = images();
+    auto r = backup("--dry-run");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("mode backup onto sda"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("never written: sda partition 1\n"), std::string::npos) << "the root is only read";
+    EXPECT_EQ(images(), states);
+    r = backup("");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("entries match"), std::string::npos) << r.output;
+    EXPECT_NE(cat(backup_, "/.xen-backup-partition"), "<absent>");
+    EXPECT_EQ(sparse_digest(disk("sda"), root_, backup_ - root_), root_digest) << "the root is byte-identical";
+    expect_vm_data_untouched();
+    EXPECT_EQ(backup("").exit_code, 0) << "a second backup replaces the first";
+
+    // The digest the SR is checked with sees one changed byte.
+    flip_byte(disk("sda"), sr_ + (5ULL << 30) + 4097);
+    EXPECT_NE(sparse_digest(disk("sda"), sr_, sr_size_), sr_digest_);
+    flip_byte(disk("sda"), sr_ + (5ULL << 30) + 4097);
+
+    write_root({"rm /etc/motd"});
+    ASSERT_EQ(cat(root_, "/etc/motd"), "<absent>");
+    r = installer(restore_answerfile());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(cat(root_, "/etc/motd"), "XCP A\n");
+    expect_vm_data_untouched();
+    EXPECT_EQ(run(quote(installer_binary().string()) + " backup sdc --dev-dir " + quote(dev_.string())).output.find(
+                  "xcp-installer: disk sdc holds no XCP installation (no partition labelled root-*) to back up; "
+                  "nothing was touched"),
+              0U);
+}
+
 // The proof that both disks boot: a QEMU machine without a network boots
 // the upgraded disk with its own BIOS through extlinux to mboot.c32 and the
 // new Xen, then the restored disk to the old one.

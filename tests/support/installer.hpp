@@ -26,9 +26,9 @@ struct ImageState {
 };
 ImageState state_of(const std::filesystem::path& file);
 
-// SHA-256 over the data extents of [offset, offset + length) of a sparse
-// file, each with its position (SEEK_DATA / SEEK_HOLE): a changed byte, or a
-// write into a hole, changes it; unwritten gigabytes cost nothing.
+// SHA-256 of the bytes of [offset, offset + length) of a sparse file: each
+// non-zero 4 KiB block with its position, the blocks found with SEEK_DATA,
+// so that unwritten gigabytes cost nothing. A changed byte changes it.
 std::string sparse_digest(const std::filesystem::path& file, std::uint64_t offset, std::uint64_t length);
 
 inline const std::string test_kernel = "2.6.32.43-0.4.1.xs1.8.0.835.170778xen";
