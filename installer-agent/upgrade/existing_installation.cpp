@@ -98,7 +98,7 @@ std::string ExistingInstallation::value(const std::string& key) const
 std::string ExistingInstallation::describe() const
 {
     return product + " " + version + (build.empty() ? "" : " build " + build) + " on " + disk + " (partition " +
-           std::to_string(root->number) + ", " + root_label + ")";
+           std::to_string(root_number) + ", " + root_label + ")";
 }
 
 namespace {
@@ -124,7 +124,7 @@ std::string read_layout(const DiskInfo& disk, ExistingInstallation& e)
         planned.filesystem = p.filesystem;
         e.layout.partitions.push_back(planned);
         if (*role == PartitionRole::root) {
-            e.root = &p;
+            e.root_number = p.number;
             e.root_label = p.label;
         } else if (*role == PartitionRole::logs) {
             e.logs_label = p.label;
@@ -167,7 +167,7 @@ std::variant<ExistingInstallation, std::string> detect_installation(const DiskIn
         return where + " holds no etc/xensource-inventory, so its version is unknown";
     }
     ExistingInstallation e;
-    e.root = root;
+    e.root_number = root->number;
     e.root_label = root->label;
     if (auto why = read_inventory(*facts.inventory, where, e); !why.empty()) {
         return why;
@@ -194,30 +194,32 @@ std::variant<ExistingInstallation, std::string> detect_for_restore(const DiskInf
         return why;
     }
     const bool gpt = disk.table == "gpt";
+    const PartitionInfo* root = nullptr;
     for (const auto& p : disk.partitions) {
         if (p.label.starts_with("root-") || (gpt && lower(p.name) == "root") || (!gpt && p.number == 1)) {
-            e.root = &p;
+            root = &p;
             break;
         }
     }
-    if (e.root == nullptr) {
+    if (root == nullptr) {
         return "disk " + disk.name + " has no root partition (" + (gpt ? "GPT name root" : "partition 1") +
                ") to restore into";
     }
-    e.root_label = e.root->label.starts_with("root-") ? e.root->label : e.value("ROOT_LABEL");
+    e.root_label = root->label.starts_with("root-") ? root->label : e.value("ROOT_LABEL");
     if (!e.root_label.starts_with("root-")) {
-        return "disk " + disk.name + " partition " + std::to_string(e.root->number) +
+        return "disk " + disk.name + " partition " + std::to_string(root->number) +
                " has no root-* label, and the backup's inventory names none (ROOT_LABEL)";
     }
+    e.root_number = root->number;
     if (by_role(e.layout, PartitionRole::root) == nullptr) {
-        PlannedPartition root;
-        root.number = e.root->number;
-        root.role = PartitionRole::root;
-        root.gpt_type = e.root->type;
-        root.start = e.root->start;
-        root.size = e.root->size;
-        root.filesystem = "ext3";
-        e.layout.partitions.push_back(root);
+        PlannedPartition planned;
+        planned.number = root->number;
+        planned.role = PartitionRole::root;
+        planned.gpt_type = root->type;
+        planned.start = root->start;
+        planned.size = root->size;
+        planned.filesystem = "ext3";
+        e.layout.partitions.push_back(planned);
     }
     e.first_boot_complete = true;
     return e;

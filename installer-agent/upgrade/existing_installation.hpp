@@ -19,7 +19,7 @@ std::map<std::string, std::string> parse_inventory(std::string_view text);
 
 struct ExistingInstallation {
     std::string disk;
-    const PartitionInfo* root = nullptr;  // into the probe
+    int root_number = 0;  // the root's partition
     std::string root_label, logs_label, swap_label, esp_label;
     Layout layout;  // the partitions as they are, by role
     LayoutEra era = LayoutEra::modern;
