@@ -1,5 +1,6 @@
 #include "installer-agent/commands/backup_command.hpp"
 
+#include "installer-agent/commands/plan_output.hpp"
 #include "installer-agent/plan/plan.hpp"
 #include "installer-agent/report/progress.hpp"
 #include "installer-agent/run/executor.hpp"
@@ -26,16 +27,11 @@ int run_backup(const BackupArgs& args)
     PlanOptions options;
     options.dev_dir = args.dev_dir;
     const auto planned = make_backup_plan(probe, args.disk, options);
-    if (const auto* refusal = std::get_if<Refusal>(&planned)) {
-        std::cerr << "xcp-installer: " << refusal->sentence << '\n';
+    const auto* printed = print_planned(planned, args.json);
+    if (printed == nullptr) {
         return 1;
     }
-    const auto& plan = std::get<Plan>(planned);
-    if (args.json) {
-        std::cout << to_json(plan).dump(2) << '\n';
-    } else {
-        std::cout << to_text(plan);
-    }
+    const auto& plan = *printed;
     if (args.dry_run) {
         return 0;
     }

@@ -3,6 +3,7 @@
 #include "installer-agent/environment/kernel_cmdline.hpp"
 #include "installer-agent/configure/control_domain.hpp"
 #include "installer-agent/disk/filesystems.hpp"
+#include "installer-agent/commands/plan_output.hpp"
 #include "installer-agent/plan/plan.hpp"
 #include "installer-agent/report/progress.hpp"
 #include "installer-agent/run/executor.hpp"
@@ -259,16 +260,11 @@ int run_install(const InstallArgs& args)
     options.local_source = args.local_source;
     options.syslinux_modules_dir = args.syslinux_modules_dir;
     const auto planned = make_plan(a, probe, options);
-    if (const auto* refusal = std::get_if<Refusal>(&planned)) {
-        std::cerr << "xcp-installer: " << refusal->sentence << '\n';
+    const auto* printed = print_planned(planned, args.json);
+    if (printed == nullptr) {
         return 1;
     }
-    const auto& plan = std::get<Plan>(planned);
-    if (args.json) {
-        std::cout << to_json(plan).dump(2) << '\n';
-    } else {
-        std::cout << to_text(plan);
-    }
+    const auto& plan = *printed;
     if (args.dry_run) {
         return 0;
     }
