@@ -3,6 +3,8 @@
 #include "server/cli/dhcp_options.hpp"
 #include "server/cli/exit_codes.hpp"
 #include "server/cli/host_command.hpp"
+#include "server/cli/image_command.hpp"
+#include "server/cli/release_command.hpp"
 #include "server/cli/serve_command.hpp"
 #include "libxcp/version.hpp"
 
@@ -22,6 +24,8 @@ int main(int argc, char** argv)
     xcp::cli::add_host_command(app, exit_code);
     xcp::cli::add_profile_command(app, exit_code);
     xcp::cli::add_dhcp_command(app, exit_code);
+    xcp::cli::add_release_commands(app, exit_code);
+    xcp::cli::add_image_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

@@ -314,6 +314,19 @@ std::variant<TreeInfo, ManifestError> parse_treeinfo(std::string_view text, std:
             if (key == "product_version") t.product_version = value;
         } else if (section == "build" && key == "number") {
             t.build = value;
+        } else if (section == "checksums") {
+            const auto colon = value.find(':');
+            TreeInfoChecksum sum{std::string(key), lower(value.substr(0, colon == std::string::npos ? 0 : colon)),
+                                 lower(value.substr(colon == std::string::npos ? 0 : colon + 1)), number};
+            const std::size_t hex_size = sum.algorithm == "sha256" ? 64 : sum.algorithm == "md5" ? 32 : 0;
+            if (hex_size == 0 || sum.hex.size() != hex_size ||
+                sum.hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+                return error(file, number, "checksum of " + sum.path + " is not sha256:HEX or md5:HEX");
+            }
+            if (!safe_relative_path(sum.path)) {
+                return error(file, number, "checksum for '" + sum.path + "': not a path inside the medium");
+            }
+            t.checksums.push_back(std::move(sum));
         }
     }
     if (t.product_version.empty() && t.platform_version.empty()) {

@@ -51,9 +51,15 @@ std::variant<RepositoryInfo, ManifestError> parse_repository(std::string_view te
 // XML (`<packages><package ...>file</package>`) or one line per package.
 std::variant<std::vector<Package>, ManifestError> parse_packages(std::string_view text, std::string_view file);
 
-// .treeinfo, the modern repository's identity.
+// .treeinfo, the modern repository's identity, and the sums its
+// [checksums] section gives for files of the medium (`path = sha256:HEX`).
+struct TreeInfoChecksum {
+    std::string path, algorithm, hex;  // algorithm: sha256 or md5; hex lower-case
+    int line = 0;
+};
 struct TreeInfo {
     std::string platform_name, platform_version, product_name, product_version, build;
+    std::vector<TreeInfoChecksum> checksums;
 };
 std::variant<TreeInfo, ManifestError> parse_treeinfo(std::string_view text, std::string_view file);
 

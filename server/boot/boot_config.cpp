@@ -75,7 +75,7 @@ bool boots_installer(const std::optional<inventory::Host>& host)
 }
 
 std::string BootTemplates::host_config(Loader loader, const std::optional<inventory::Host>& host, const Site& site,
-                                       UnknownHosts unknown) const
+                                       UnknownHosts unknown, const inventory::Release* release) const
 {
     if (!host) {
         if (loader == Loader::pxelinux && unknown == UnknownHosts::menu) {
@@ -93,7 +93,7 @@ std::string BootTemplates::host_config(Loader loader, const std::optional<invent
     case Loader::grub: t = install ? &grub_install_ : &grub_local_; break;
     case Loader::ipxe: t = install ? &ipxe_install_ : &ipxe_local_; break;
     }
-    return t->render(boot_values(*host, site));
+    return t->render(boot_values(*host, site, release));
 }
 
 std::string BootTemplates::generic_config(Loader loader, const Site& site, UnknownHosts unknown) const

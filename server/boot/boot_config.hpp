@@ -5,6 +5,7 @@
 #include "server/boot/site.hpp"
 #include "server/boot/template.hpp"
 #include "server/inventory/host.hpp"
+#include "server/inventory/release.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -38,8 +39,10 @@ public:
     explicit BootTemplates(const std::filesystem::path& dir);
 
     // The config for a host (nullopt: unknown to the inventory).
+    // `release`: the host's release as recorded, when it is.
     [[nodiscard]] std::string host_config(Loader loader, const std::optional<inventory::Host>& host,
-                                          const Site& site, UnknownHosts unknown) const;
+                                          const Site& site, UnknownHosts unknown,
+                                          const inventory::Release* release = nullptr) const;
     // pxelinux.cfg/default, the grub chooser, the iPXE chooser.
     [[nodiscard]] std::string generic_config(Loader loader, const Site& site, UnknownHosts unknown) const;
 

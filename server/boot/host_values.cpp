@@ -57,12 +57,15 @@ const std::vector<std::string>& boot_placeholders()
 {
     static const std::vector<std::string> names{"mac",   "hostname", "server",   "http-url",  "answerfile-url",
                                                 "xen",   "kernel",   "image",    "xen-url",   "kernel-url",
-                                                "image-url", "mode"};
+                                                "image-url", "mode", "plain-kernel"};
     return names;
 }
 
-BootFiles boot_files_for(const inventory::Host& host, const Site& site)
+BootFiles boot_files_for(const inventory::Host& host, const Site& site, const inventory::Release* release)
 {
+    if (release != nullptr && release->name == host.release) {
+        return {release->xen, release->kernel, release->image};
+    }
     if (host.release.empty()) {
         return {site.xen, site.kernel, site.image};
     }
@@ -103,9 +106,9 @@ TemplateValues profile_values(const inventory::Host& host, const Site& site)
     return v;
 }
 
-TemplateValues boot_values(const inventory::Host& host, const Site& site)
+TemplateValues boot_values(const inventory::Host& host, const Site& site, const inventory::Release* release)
 {
-    const auto files = boot_files_for(host, site);
+    const auto files = boot_files_for(host, site, release);
     TemplateValues v;
     v["mac"] = host.mac;
     v["hostname"] = host.hostname;
@@ -119,6 +122,7 @@ TemplateValues boot_values(const inventory::Host& host, const Site& site)
     v["xen-url"] = site.http_url + "/boot/" + files.xen;
     v["kernel-url"] = site.http_url + "/boot/" + files.kernel;
     v["image-url"] = site.http_url + "/boot/" + files.image;
+    v["plain-kernel"] = files.xen.empty();
     v["mode"] = std::string(to_string(host.next_mode));
     return v;
 }

@@ -5,6 +5,7 @@
 #include "server/boot/site.hpp"
 #include "server/boot/template.hpp"
 #include "server/inventory/host.hpp"
+#include "server/inventory/release.hpp"
 
 #include <string>
 #include <vector>
@@ -17,17 +18,18 @@ const std::vector<std::string>& profile_placeholders();
 const std::vector<std::string>& boot_placeholders();
 
 struct BootFiles {
-    std::string xen, kernel, image;  // relative to the TFTP root
+    std::string xen, kernel, image;  // relative to the TFTP root; xen empty: a plain kernel boots the image
 };
 
-// The host's release picks `releases/<release>/...`; otherwise the site's.
-BootFiles boot_files_for(const inventory::Host& host, const Site& site);
+// The host's release, as recorded (`release` null: none recorded, so
+// `releases/<release>/...` by convention); otherwise the site's.
+BootFiles boot_files_for(const inventory::Host& host, const Site& site, const inventory::Release* release = nullptr);
 
 std::string answerfile_url(const Site& site, const std::string& token);
 std::string report_url(const Site& site, const std::string& token);
 std::string report_script_url(const Site& site, const std::string& token);
 
 TemplateValues profile_values(const inventory::Host& host, const Site& site);
-TemplateValues boot_values(const inventory::Host& host, const Site& site);
+TemplateValues boot_values(const inventory::Host& host, const Site& site, const inventory::Release* release = nullptr);
 
 }  // namespace xcp::boot

@@ -16,7 +16,7 @@ std::string where(const std::string& file, const toml::source_region& source)
 
 }  // namespace
 
-void apply_config_file(CLI::App& command, const std::string& file)
+void apply_config_file(CLI::App& command, const std::string& file, bool only_known)
 {
     toml::table table;
     try {
@@ -34,6 +34,9 @@ void apply_config_file(CLI::App& command, const std::string& file)
     for (const auto& [key, node] : table) {
         const std::string name(key.str());
         auto* opt = command.get_option_no_throw("--" + name);
+        if (only_known && opt == nullptr) {
+            continue;
+        }
         if (opt == nullptr || name == "config" || name == "help") {
             std::vector<std::string_view> candidates(names.begin(), names.end());
             const auto near = util::closest(name, candidates, 3);

@@ -11,6 +11,8 @@ namespace xcp::cli {
 // and applies each to the option not already given on the command line:
 // flags override the file. Throws CLI::ValidationError with the file, line
 // and key of anything it cannot use.
-void apply_config_file(CLI::App& command, const std::string& file);
+// `only_known`: keys the command lacks are passed over instead (a command
+// that shares serve's file and reads only a few of its settings).
+void apply_config_file(CLI::App& command, const std::string& file, bool only_known = false);
 
 }  // namespace xcp::cli

@@ -59,12 +59,25 @@ std::string ip_or_host(std::string_view v) { return net::is_ip(v) || net::is_hos
 // command lines: a strict shape, so that none can add a line or an argument.
 constexpr std::string_view name_shape = "letters, digits, '.', '_' and '-', at most 64, not starting with '.'";
 
+}  // namespace
+
 bool is_name(std::string_view v)
 {
     return !v.empty() && v.size() <= 64 && v.front() != '.' && std::all_of(v.begin(), v.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
     });
 }
+
+std::string name_problem(std::string_view what, std::string_view value)
+{
+    if (is_name(value)) {
+        return {};
+    }
+    return std::string(what) + " '" + util::printable(value, 80) + "' is not a " + std::string(what) + " name (" +
+           std::string(name_shape) + ")";
+}
+
+namespace {
 
 struct Rule {
     HostSetting setting;

@@ -24,6 +24,12 @@ std::span<const HostSetting> host_settings();
 // refused, as one sentence.
 std::string set_host_value(Host& host, std::string_view key, std::string_view value);
 
+// Profile and release names become paths and reach boot configs: letters,
+// digits, '.', '_' and '-', at most 64, not starting with '.'.
+bool is_name(std::string_view value);
+// Empty, or why VALUE is not a WHAT ("release", "profile") name.
+std::string name_problem(std::string_view what, std::string_view value);
+
 // "KEY=VALUE" split at the first '='; empty key when there is none.
 std::pair<std::string, std::string> split_assignment(std::string_view text);
 

@@ -12,8 +12,8 @@
 namespace xcp::inventory {
 namespace {
 
-// 1: hosts, events, leases. 2: events.repeats.
-constexpr int schema_version = 2;
+// 1: hosts, events, leases. 2: events.repeats. 3: releases.
+constexpr int schema_version = 3;
 
 constexpr const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS hosts (
@@ -50,7 +50,55 @@ CREATE TABLE IF NOT EXISTS leases (
   expires INTEGER NOT NULL,
   state   TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS releases (
+  name       TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL,
+  product    TEXT NOT NULL DEFAULT '',
+  version    TEXT NOT NULL DEFAULT '',
+  build      TEXT NOT NULL DEFAULT '',
+  era        TEXT NOT NULL DEFAULT '',
+  xen        TEXT NOT NULL DEFAULT '',
+  kernel     TEXT NOT NULL,
+  image      TEXT NOT NULL,
+  efi        INTEGER NOT NULL DEFAULT 0,
+  repository TEXT NOT NULL DEFAULT '',
+  identity   TEXT NOT NULL DEFAULT '',
+  digest     TEXT NOT NULL,
+  checksums  TEXT NOT NULL DEFAULT '{}',
+  imported   TEXT NOT NULL
+);
 )sql";
+
+constexpr const char* release_columns =
+    "name, kind, product, version, build, era, xen, kernel, image, efi, repository, identity, digest, checksums, imported";
+
+Release read_release(const Statement& s)
+{
+    Release r;
+    r.name = s.text(0);
+    r.kind = s.text(1);
+    r.product = s.text(2);
+    r.version = s.text(3);
+    r.build = s.text(4);
+    r.era = s.text(5);
+    r.xen = s.text(6);
+    r.kernel = s.text(7);
+    r.image = s.text(8);
+    r.efi = s.integer(9) != 0;
+    r.repository = s.text(10);
+    r.identity = s.text(11);
+    r.digest = s.text(12);
+    const auto sums = nlohmann::json::parse(s.text(13), nullptr, false);
+    if (sums.is_object()) {
+        for (const auto& [path, sum] : sums.items()) {
+            if (sum.is_string()) {
+                r.checksums[path] = sum.get<std::string>();
+            }
+        }
+    }
+    r.imported = s.text(14);
+    return r;
+}
 
 constexpr const char* host_columns =
     "mac, hostname, profile, vars, next_mode, netboot, state, percent, step, reason, release, token, created, updated";
@@ -318,6 +366,82 @@ std::vector<Event> Inventory::events(std::string_view mac, std::size_t limit)
         out.push_back(std::move(e));
     }
     return out;
+}
+
+void Inventory::put_release(const Release& r)
+{
+    nlohmann::json sums = nlohmann::json::object();
+    for (const auto& [path, sum] : r.checksums) {
+        sums[path] = sum;
+    }
+    Transaction t(db_);
+    Statement s(db_, std::string("INSERT OR REPLACE INTO releases (") + release_columns +
+                         ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
+    s.bind(1, r.name)
+        .bind(2, r.kind)
+        .bind(3, r.product)
+        .bind(4, r.version)
+        .bind(5, r.build)
+        .bind(6, r.era)
+        .bind(7, r.xen)
+        .bind(8, r.kernel)
+        .bind(9, r.image)
+        .bind(10, std::int64_t{r.efi ? 1 : 0})
+        .bind(11, r.repository)
+        .bind(12, r.identity)
+        .bind(13, r.digest)
+        .bind(14, sums.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        .bind(15, r.imported.empty() ? now_utc() : r.imported)
+        .run();
+    t.commit();
+}
+
+std::optional<Release> Inventory::find_release(std::string_view name)
+{
+    Statement s(db_, std::string("SELECT ") + release_columns + " FROM releases WHERE name=?1");
+    s.bind(1, name);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    return read_release(s);
+}
+
+std::vector<Release> Inventory::releases()
+{
+    Statement s(db_, std::string("SELECT ") + release_columns + " FROM releases ORDER BY name");
+    std::vector<Release> out;
+    while (s.step()) {
+        out.push_back(read_release(s));
+    }
+    return out;
+}
+
+bool Inventory::remove_release(std::string_view name)
+{
+    Transaction t(db_);
+    Statement users(db_, "SELECT mac FROM hosts WHERE release=?1 ORDER BY mac");
+    users.bind(1, name);
+    std::vector<std::string> macs;
+    while (users.step()) {
+        macs.push_back(users.text(0));
+    }
+    if (!macs.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < macs.size() && i < 5; ++i) {
+            list += (i ? ", " : "") + macs[i];
+        }
+        if (macs.size() > 5) {
+            list += " and " + std::to_string(macs.size() - 5) + " more";
+        }
+        throw InventoryError("release " + std::string(name) + " is set on " + std::to_string(macs.size()) + " host" +
+                             (macs.size() == 1 ? "" : "s") + " (" + list +
+                             "); give them another release with `host set MAC release=NAME` first");
+    }
+    Statement s(db_, "DELETE FROM releases WHERE name=?1");
+    s.bind(1, name).run();
+    const bool removed = sqlite3_changes(db_.handle()) > 0;
+    t.commit();
+    return removed;
 }
 
 std::map<HostState, std::size_t> Inventory::count_by_state()

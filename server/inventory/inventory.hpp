@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/inventory/host.hpp"
+#include "server/inventory/release.hpp"
 #include "server/inventory/sqlite.hpp"
 
 #include <filesystem>
@@ -52,6 +53,14 @@ public:
     // The IPv4 address (dotted) our DHCP offered or leased to this MAC.
     [[nodiscard]] std::optional<std::string> lease_of(std::string_view mac);
     void forget_lease(std::uint32_t ip);
+
+    // Releases: one row each, replaced whole by a new import of the same name.
+    void put_release(const Release& release);
+    [[nodiscard]] std::optional<Release> find_release(std::string_view name);
+    [[nodiscard]] std::vector<Release> releases();
+    // Throws InventoryError, naming the hosts, while any host is set to it;
+    // false when there is no such release.
+    bool remove_release(std::string_view name);
 
     [[nodiscard]] const std::filesystem::path& file() const { return db_.file(); }
 

@@ -145,6 +145,7 @@ std::string ProvisioningService::host_boot_config(boot::Loader loader, const std
                                                   const boost::asio::ip::address& client)
 {
     auto host = inventory_.find(mac);
+    const auto release = host && !host->release.empty() ? inventory_.find_release(host->release) : std::nullopt;
     if (boot::boots_installer(host)) {
         const char* loader_name = loader == boot::Loader::pxelinux ? "pxelinux" : loader == boot::Loader::grub ? "grub" : "iPXE";
         inventory_.update(mac, [&](inventory::Host& h) {
@@ -157,9 +158,9 @@ std::string ProvisioningService::host_boot_config(boot::Loader loader, const std
         });
         // A missing boot file is the operator's to fix; the host still gets
         // its config, and the log says what will fail.
-        const auto files = boot::boot_files_for(*host, settings_.site);
+        const auto files = boot::boot_files_for(*host, settings_.site, release ? &*release : nullptr);
         for (const auto& f : {files.xen, files.kernel, files.image}) {
-            if (std::holds_alternative<files::OpenRefused>(tftp_root_.open(f))) {
+            if (!f.empty() && std::holds_alternative<files::OpenRefused>(tftp_root_.open(f))) {
                 spdlog::warn("host {}: boot file {} is missing under the TFTP root {}", mac, f,
                              tftp_root_.path().string());
             }
@@ -167,7 +168,7 @@ std::string ProvisioningService::host_boot_config(boot::Loader loader, const std
         spdlog::info("host {}: {} config for its {} served to {}", mac, loader_name, to_string(host->next_mode),
                      client.to_string());
     }
-    return templates_->host_config(loader, host, settings_.site, settings_.unknown_hosts);
+    return templates_->host_config(loader, host, settings_.site, settings_.unknown_hosts, release ? &*release : nullptr);
 }
 
 std::optional<std::string> ProvisioningService::generated_tftp_file(std::string_view path,

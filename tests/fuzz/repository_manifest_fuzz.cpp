@@ -19,7 +19,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
         }
     }
-    (void)parse_treeinfo(text, ".treeinfo");
+    if (const auto info = parse_treeinfo(text, ".treeinfo"); std::holds_alternative<TreeInfo>(info)) {
+        for (const auto& sum : std::get<TreeInfo>(info).checksums) {
+            // Import compares these with files it copied: inside the medium.
+            if (!safe_relative_path(sum.path) || (sum.hex.size() != 64 && sum.hex.size() != 32)) {
+                std::abort();
+            }
+        }
+    }
     (void)parse_repomd(text, "repomd.xml");
     if (const auto primary = parse_primary(text, "primary.xml"); std::holds_alternative<std::vector<RpmPackage>>(primary)) {
         for (const auto& p : std::get<std::vector<RpmPackage>>(primary)) {

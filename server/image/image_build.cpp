@@ -1,0 +1,308 @@
+#include "server/image/image_build.hpp"
+
+#include "server/image/image_layout.hpp"
+#include "server/image/init_script.hpp"
+#include "server/image/kernel_modules.hpp"
+#include "server/image/shared_libraries.hpp"
+#include "libxcp/util/text.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+
+namespace xcp::image {
+namespace fs = std::filesystem;
+namespace {
+
+using Kind = ImageEntry::Kind;
+
+std::string read_file(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+fs::path find_program(const std::string& name, const std::string& search_path)
+{
+    for (const auto dir : util::split(search_path, ':')) {
+        const auto candidate = fs::path(std::string(dir)) / name;
+        if (::access(candidate.c_str(), X_OK) == 0 && fs::is_regular_file(candidate)) {
+            return candidate;
+        }
+    }
+    return {};
+}
+
+// A host path into the image: each link of a chain as a link, the file it
+// ends at as a file. Returns the file's host path.
+fs::path add_host_path(const fs::path& host, unsigned mode, std::vector<ImageEntry>& entries)
+{
+    fs::path at = host;
+    for (int hops = 0; hops < 16; ++hops) {
+        std::error_code ec;
+        if (!fs::is_symlink(at, ec)) {
+            break;
+        }
+        const auto target = fs::read_symlink(at, ec).string();
+        // A link whose directory is itself a link (/lib -> usr/lib) is
+        // resolved from the directory's real place.
+        const auto dir = fs::canonical(at.parent_path(), ec);
+        entries.push_back({Kind::symlink, image_path(dir / at.filename()), {}, image_link_target(target), 0777});
+        at = target.starts_with("/") ? fs::path(target) : dir / target;
+    }
+    std::error_code ec;
+    const auto real = fs::canonical(at, ec);
+    if (ec) {
+        throw ImageError(host.string() + " cannot be resolved: " + ec.message());
+    }
+    entries.push_back({Kind::file, image_path(real), real, {}, mode});
+    return real;
+}
+
+// `busybox --list-full`: the applets' paths ("usr/bin/awk"), each a link to
+// busybox unless the image has a real program there.
+std::vector<std::string> busybox_applets(const fs::path& busybox)
+{
+    const auto command = "'" + busybox.string() + "' --list-full";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+    if (!pipe) {
+        throw ImageError("cannot run " + command);
+    }
+    std::vector<std::string> out;
+    std::array<char, 512> line{};
+    while (std::fgets(line.data(), line.size(), pipe.get()) != nullptr) {
+        const auto text = util::trim(line.data());
+        if (!text.empty()) {
+            out.emplace_back(text);
+        }
+    }
+    return out;
+}
+
+// The installer without its debug sections (a build's is mostly DWARF):
+// objcopy when binutils is there, else the file as it is.
+fs::path stripped_installer(const fs::path& installer, const fs::path& scratch, std::ostream& log)
+{
+    const auto out = scratch / "xcp-installer";
+    std::vector<std::string> argv{"objcopy", "--strip-debug", installer.string(), out.string()};
+    std::vector<char*> args;
+    for (auto& a : argv) {
+        args.push_back(a.data());
+    }
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    int status = 0;
+    if (::posix_spawnp(&pid, "objcopy", nullptr, nullptr, args.data(), environ) == 0 && ::waitpid(pid, &status, 0) == pid &&
+        WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        return out;
+    }
+    log << "image: objcopy could not strip " << installer.string() << "; it goes in with its debug sections\n";
+    return installer;
+}
+
+struct KernelPart {
+    std::string version;
+    fs::path vmlinuz;
+    std::vector<ImageEntry> entries;
+    std::string module_list;
+    std::size_t modules = 0;
+    std::vector<std::string> builtin, missing;
+};
+
+KernelPart kernel_part(const ImageRequest& request, const fs::path& scratch, std::ostream& log)
+{
+    KernelPart part;
+    if (request.kernel_package.empty()) {
+        log << "image: no --kernel-package: the image holds no kernel modules (a kernel must have its drivers built in)\n";
+        return part;
+    }
+    fs::path root = request.kernel_package;
+    const bool deb = fs::is_regular_file(request.kernel_package);
+    if (deb) {
+        log << "image: reading " << request.kernel_package.string() << "\n";
+        root = scratch;
+        unpack_from_deb(request.kernel_package, scratch, [](const std::string& path) {
+            const auto name = fs::path(path).filename().string();
+            return (path.starts_with("boot/vmlinuz-")) ||
+                   ((path.starts_with("lib/modules/") || path.starts_with("usr/lib/modules/")) &&
+                    (name == "modules.dep" || name == "modules.builtin"));
+        });
+    }
+    const auto kernel = find_kernel(root);
+    part.version = kernel.version;
+    part.vmlinuz = kernel.vmlinuz;
+    const auto index = parse_modules_dep(read_file(kernel.modules / "modules.dep"),
+                                         read_file(kernel.modules / "modules.builtin"));
+    if (const auto* why = std::get_if<std::string>(&index)) {
+        throw ImageError(kernel.modules.string() + ": " + *why);
+    }
+    auto wanted = default_modules();
+    wanted.insert(wanted.end(), request.extra_modules.begin(), request.extra_modules.end());
+    const auto selection = select_modules(std::get<ModuleIndex>(index), wanted);
+    part.builtin = selection.builtin;
+    part.missing = selection.missing;
+    for (const auto& name : selection.missing) {
+        const bool asked = std::find(request.extra_modules.begin(), request.extra_modules.end(), name) !=
+                           request.extra_modules.end();
+        if (asked) {
+            throw ImageError("--modules " + name + ": kernel " + kernel.version + " has no such module");
+        }
+    }
+    if (deb) {
+        const std::set<std::string> chosen(selection.load_order.begin(), selection.load_order.end());
+        const auto prefix = kernel.modules.lexically_relative(scratch).generic_string() + "/";
+        unpack_from_deb(request.kernel_package, scratch, [&](const std::string& path) {
+            return path.starts_with(prefix) && chosen.contains(path.substr(prefix.size()));
+        });
+    }
+    for (const auto& module : selection.load_order) {
+        const auto host = kernel.modules / module;
+        if (!fs::is_regular_file(host)) {
+            throw ImageError("modules.dep names " + module + ", which is not in " + kernel.modules.string());
+        }
+        const bool compressed = !module.ends_with(".ko");
+        part.entries.push_back(
+            {Kind::file, module_image_path(kernel.version, module), host, {}, 0644, 0, 0, compressed});
+    }
+    part.modules = selection.load_order.size();
+    part.module_list = module_list(kernel.version, selection.load_order);
+    return part;
+}
+
+}  // namespace
+
+const std::vector<ImageProgram>& image_programs()
+{
+    static const std::vector<ImageProgram> programs{
+        {"busybox", "busybox"},     {"mke2fs", "e2fsprogs"},   {"e2fsck", "e2fsprogs"}, {"debugfs", "e2fsprogs"},
+        {"mkfs.fat", "dosfstools"}, {"mcopy", "mtools"},       {"extlinux", "extlinux"}, {"lbzip2", "lbzip2"},
+        {"ip", "iproute2"},         {"mount", "mount"},        {"umount", "mount"},
+    };
+    return programs;
+}
+
+ImageSummary build_image(const ImageRequest& request, std::ostream& log)
+{
+    std::error_code ec;
+    if (!fs::is_regular_file(request.installer) || ::access(request.installer.c_str(), X_OK) != 0) {
+        throw ImageError("xcp-installer is not at " + request.installer.string() + " (give it with --installer)");
+    }
+    fs::create_directories(request.output, ec);
+    if (!fs::is_directory(request.output)) {
+        throw ImageError("cannot create the output folder " + request.output.string());
+    }
+    char scratch_template[] = "/tmp/xcp-image-XXXXXX";
+    if (::mkdtemp(scratch_template) == nullptr) {
+        throw ImageError("cannot create a scratch folder in /tmp");
+    }
+    const fs::path scratch = scratch_template;
+    struct Cleanup {
+        fs::path dir;
+        ~Cleanup()
+        {
+            std::error_code e;
+            fs::remove_all(dir, e);
+        }
+    } cleanup{scratch};
+    std::vector<ImageEntry> entries = base_entries(init_script());
+    std::vector<fs::path> programs;
+    // The installer where /init runs it.
+    const auto installer = stripped_installer(fs::canonical(request.installer), scratch, log);
+    entries.push_back({Kind::file, "usr/sbin/xcp-installer", installer, {}, 0755});
+    programs.push_back(installer);
+    fs::path busybox;
+    for (const auto& p : image_programs()) {
+        const auto found = find_program(p.name, request.search_path);
+        if (found.empty()) {
+            throw ImageError(std::string("the image needs ") + p.name + " (Debian package " + p.package +
+                             "), which is not in " + request.search_path);
+        }
+        const auto real = add_host_path(found, 0755, entries);
+        programs.push_back(real);
+        if (std::string_view(p.name) == "busybox") {
+            busybox = real;
+        }
+    }
+    // udhcpc is busybox's; Debian's script configures what it leased.
+    for (const auto& [file, mode] : std::vector<std::pair<fs::path, unsigned>>{
+             {"/etc/udhcpc/default.script", 0755},
+             {"/usr/lib/syslinux/mbr/mbr.bin", 0644},
+             {"/usr/lib/syslinux/mbr/gptmbr.bin", 0644},
+             {"/usr/lib/syslinux/modules/bios/mboot.c32", 0644},
+             {"/usr/lib/syslinux/modules/bios/libcom32.c32", 0644},
+             {"/usr/lib/syslinux/modules/bios/ldlinux.c32", 0644},
+             {"/etc/mke2fs.conf", 0644},
+             {"/etc/ssl/certs/ca-certificates.crt", 0644}}) {
+        if (fs::exists(file, ec)) {
+            add_host_path(file, mode, entries);
+        } else if (file.filename() != "ca-certificates.crt") {
+            throw ImageError("the image needs " + file.string() + ", which is not on this machine");
+        }
+    }
+    log << "image: finding the shared libraries of " << programs.size() << " programs\n";
+    const auto closure = shared_library_closure(programs, loader_directories(request.ld_so_conf));
+    if (!closure.missing.empty()) {
+        throw ImageError(closure.missing.front());
+    }
+    std::size_t libraries = 0;
+    for (const auto& file : closure.files) {
+        if (std::find(programs.begin(), programs.end(), file) == programs.end()) {
+            add_host_path(file, 0755, entries);
+            ++libraries;
+        }
+    }
+    std::set<std::string> taken;
+    for (const auto& e : entries) {
+        taken.insert(e.path);
+    }
+    for (const auto& applet : busybox_applets(busybox)) {
+        const auto path = image_path("/" + applet);
+        if (!taken.contains(path)) {
+            entries.push_back({Kind::symlink, path, {}, "/" + image_path(busybox), 0777});
+        }
+    }
+    const auto kernel_scratch = scratch / "kernel";
+    fs::create_directories(kernel_scratch);
+    auto kernel = kernel_part(request, kernel_scratch, log);
+    entries.insert(entries.end(), kernel.entries.begin(), kernel.entries.end());
+    entries.push_back({Kind::text, "etc/xcp-modules", {}, kernel.module_list, 0644});
+    const auto tree = complete_tree(std::move(entries));
+
+    ImageSummary summary;
+    summary.image = request.output / "install.img";
+    const auto temporary = request.output / ".install.img.new";
+    log << "image: writing " << summary.image.string() << " (" << tree.size() << " entries, "
+        << (request.compression == Compression::zstd ? "zstd" : "gzip") << ")\n";
+    write_initramfs(temporary, tree, request.compression);
+    fs::rename(temporary, summary.image, ec);
+    if (ec) {
+        throw ImageError("cannot rename " + temporary.string() + " to " + summary.image.string() + ": " + ec.message());
+    }
+    if (!kernel.vmlinuz.empty()) {
+        summary.kernel = request.output / "vmlinuz";
+        fs::copy_file(kernel.vmlinuz, summary.kernel, fs::copy_options::overwrite_existing, ec);
+        if (ec) {
+            throw ImageError("cannot copy the kernel to " + summary.kernel.string() + ": " + ec.message());
+        }
+    }
+    summary.kernel_version = kernel.version;
+    summary.image_bytes = fs::file_size(summary.image);
+    summary.files = tree.size();
+    summary.libraries = libraries;
+    summary.modules = kernel.modules;
+    summary.builtin_modules = kernel.builtin;
+    summary.missing_modules = kernel.missing;
+    return summary;
+}
+
+}  // namespace xcp::image
