@@ -77,14 +77,15 @@ std::string describe(const af::Diagnostics& diagnostics, const std::string& name
 
 }  // namespace
 
-RenderedAnswerfile render_answerfile(const Template& profile, const inventory::Host& host, const Site& site)
+RenderedAnswerfile render_answerfile(const Template& profile, const inventory::Host& host, const Site& site,
+                                     const inventory::Release* release)
 {
     if (!host.token) {
         throw RenderError("host " + host.mac + " is not marked for installation");
     }
     std::string text;
     try {
-        text = profile.render(profile_values(host, site));
+        text = profile.render(profile_values(host, site, release));
     } catch (const TemplateError& e) {
         throw RenderError(e.what());
     }

@@ -3,6 +3,7 @@
 #include "server/boot/site.hpp"
 #include "server/boot/template.hpp"
 #include "server/inventory/host.hpp"
+#include "server/inventory/release.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -26,6 +27,8 @@ struct RenderedAnswerfile {
 // hashed and the report script that tells this server the outcome. What is
 // served is the writer's output of the validated model, never the raw text.
 // Throws RenderError with every reason when the result is not valid.
-RenderedAnswerfile render_answerfile(const Template& profile, const inventory::Host& host, const Site& site);
+// `release`: the host's release as recorded, when it is.
+RenderedAnswerfile render_answerfile(const Template& profile, const inventory::Host& host, const Site& site,
+                                     const inventory::Release* release = nullptr);
 
 }  // namespace xcp::boot

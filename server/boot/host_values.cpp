@@ -80,7 +80,21 @@ std::string report_script_url(const Site& site, const std::string& token)
     return site.http_url + "/api/v1/report-script/" + token;
 }
 
-TemplateValues profile_values(const inventory::Host& host, const Site& site)
+std::string repository_url(const inventory::Host& host, const Site& site, const inventory::Release* release)
+{
+    if (const auto it = host.vars.find("repository"); it != host.vars.end()) {
+        return it->second;
+    }
+    if (host.release.empty()) {
+        return site.repository_url;
+    }
+    if (release != nullptr && release->name == host.release && release->repository.find("://") != std::string::npos) {
+        return release->repository;
+    }
+    return site.http_url + "/releases/" + host.release + "/";
+}
+
+TemplateValues profile_values(const inventory::Host& host, const Site& site, const inventory::Release* release)
 {
     TemplateValues v;
     v["mac"] = host.mac;
@@ -88,9 +102,7 @@ TemplateValues profile_values(const inventory::Host& host, const Site& site)
     v["server"] = site.server;
     v["http-url"] = site.http_url;
     v["mode"] = std::string(to_string(host.next_mode));
-    const auto release_repo = host.release.empty() ? site.repository_url
-                                                   : site.http_url + "/releases/" + host.release + "/";
-    v["repository-url"] = var(host, "repository", release_repo);
+    v["repository-url"] = repository_url(host, site, release);
     for (const auto& key : host_scalars) {
         v[key] = var(host, key);
     }

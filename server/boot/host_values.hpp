@@ -29,7 +29,13 @@ std::string answerfile_url(const Site& site, const std::string& token);
 std::string report_url(const Site& site, const std::string& token);
 std::string report_script_url(const Site& site, const std::string& token);
 
-TemplateValues profile_values(const inventory::Host& host, const Site& site);
+// `release`: the host's release as recorded; a repository it names by URL
+// (add-agent --repository URL) is the host's install source.
+TemplateValues profile_values(const inventory::Host& host, const Site& site, const inventory::Release* release = nullptr);
+
+// Where a host's packages come from: its `repository` setting, its release's
+// repository (served here, or a URL), or the site's.
+std::string repository_url(const inventory::Host& host, const Site& site, const inventory::Release* release = nullptr);
 TemplateValues boot_values(const inventory::Host& host, const Site& site, const inventory::Release* release = nullptr);
 
 }  // namespace xcp::boot

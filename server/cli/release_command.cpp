@@ -264,7 +264,9 @@ void add_release_commands(CLI::App& app, int& exit_code)
         cmd->add_option("--image", args->image, "The install image (image build's install.img)")->required();
         cmd->add_option("--kernel", args->kernel, "The Linux kernel that boots it (dom0's under Xen)")->required();
         cmd->add_option("--xen", args->xen, "Xen (xen.gz); without it the image boots under the plain kernel");
-        cmd->add_option("--repository", args->repository, "The install repository: a folder or an ISO holding one")
+        cmd->add_option("--repository", args->repository,
+                        "The install repository: a folder or an ISO holding one (copied and served here), or an "
+                        "http(s):// or ftp:// URL hosts install from (verified from here)")
             ->required();
         cmd->add_flag("--replace", args->replace, "Replace a release of that name made from other files");
         add_roots(*cmd, *args);

@@ -3,25 +3,17 @@
 #include "server/inventory/host_vars.hpp"
 #include "server/release/media_layout.hpp"
 #include "libxcp/checksum/digest.hpp"
+#include "libxcp/repository/ftp_source.hpp"
+#include "libxcp/repository/http_source.hpp"
 #include "libxcp/repository/manifest.hpp"
 #include "libxcp/repository/verify.hpp"
 
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 
 namespace xcp::release {
 namespace fs = std::filesystem;
 namespace {
-
-std::string read_text(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 std::string size_text(std::uint64_t bytes)
 {
@@ -36,16 +28,36 @@ std::string size_text(std::uint64_t bytes)
 
 struct RepositoryFacts {
     std::string product, version, build, identity;
+    Era era = Era::modern;
 };
 
-// The repository in `dir` (the staged copy: what will be served), checked
-// package by package as an install checks it, and the .treeinfo's own sums
-// against what was copied. Throws ReleaseError naming the file and both sums.
-RepositoryFacts verify_staged(const fs::path& dir, const RepositoryLayout& layout,
-                              const std::map<std::string, std::string>& sums, ImportProgress& progress)
+// The sum of a file of the source: from what was copied when it was
+// (`sums`), else read again.
+std::string sum_of(repository::Source& source, const std::map<std::string, std::string>& sums, const std::string& path,
+                   const std::string& algorithm)
 {
-    progress.phase("verifying the repository");
-    repository::DirectorySource source(dir);
+    if (algorithm == "sha256") {
+        if (const auto it = sums.find(path); it != sums.end()) {
+            return it->second;
+        }
+    }
+    checksum::Digest digest(algorithm == "sha256" ? checksum::Algorithm::sha256 : checksum::Algorithm::md5);
+    try {
+        source.stream(path, [&](std::span<const std::byte> chunk) { digest.update(chunk); });
+    } catch (const repository::SourceError&) {
+        throw ReleaseError(".treeinfo names " + path + ", which is not in " + source.describe());
+    }
+    return digest.hex();
+}
+
+// The repository of `source` (the staged copy: what will be served; or a URL
+// hosts will install from), checked package by package as an install checks
+// it, and the .treeinfo's own sums. Throws ReleaseError naming the file and
+// both sums.
+RepositoryFacts verify_source(repository::Source& source, const std::map<std::string, std::string>& sums,
+                              ImportProgress& progress)
+{
+    progress.phase("verifying the repository in " + source.describe());
     const auto report = repository::verify(
         source, [&](const repository::RepositoryCheck& r, const repository::PackageCheck& p, std::size_t done,
                     std::size_t total) {
@@ -64,15 +76,16 @@ RepositoryFacts verify_staged(const fs::path& dir, const RepositoryLayout& layou
         }
     }
     if (report.repositories.empty()) {
-        throw ReleaseError("no repository could be verified in " + dir.string());
+        throw ReleaseError("no repository could be verified in " + source.describe());
     }
     RepositoryFacts facts;
     const auto& main = report.repositories.front();
     facts.version = main.version;
     facts.build = main.build;
     facts.identity = main.identity;
-    if (layout.era == Era::modern) {
-        const auto parsed = repository::parse_treeinfo(read_text(dir / ".treeinfo"), ".treeinfo");
+    facts.era = main.format == "modern" ? Era::modern : Era::legacy;
+    if (facts.era == Era::modern) {
+        const auto parsed = repository::parse_treeinfo(source.read_small(".treeinfo").value_or(""), ".treeinfo");
         if (const auto* e = std::get_if<repository::ManifestError>(&parsed)) {
             throw ReleaseError(e->text());
         }
@@ -81,26 +94,19 @@ RepositoryFacts verify_staged(const fs::path& dir, const RepositoryLayout& layou
         facts.version = info.product_version.empty() ? info.platform_version : info.product_version;
         facts.build = info.build;
         for (const auto& sum : info.checksums) {
-            const auto it = sums.find(sum.path);
-            if (it == sums.end()) {
-                throw ReleaseError(".treeinfo line " + std::to_string(sum.line) + " names " + sum.path +
-                                   ", which is not on the medium");
-            }
-            const auto actual = sum.algorithm == "sha256"
-                                    ? it->second
-                                    : checksum::hex_of_file(checksum::Algorithm::md5, dir / sum.path);
+            const auto actual = sum_of(source, sums, sum.path, sum.algorithm);
             if (actual != sum.hex) {
                 throw ReleaseError(sum.path + " does not match .treeinfo: " + sum.algorithm + " " + actual +
                                    ", .treeinfo says " + sum.hex);
             }
         }
         if (facts.identity.empty()) {
-            facts.identity = sums.at("repodata/repomd.xml");
+            facts.identity = checksum::hex_of(checksum::Algorithm::sha256,
+                                              source.read_small("repodata/repomd.xml").value_or(""));
         }
     } else {
-        const auto dir_of = layout.repositories.front();
-        const auto info = repository::parse_repository(
-            read_text(dir / dir_of / "XS-REPOSITORY"), (dir_of.empty() ? "" : dir_of + "/") + "XS-REPOSITORY");
+        const auto file = (main.path.empty() ? "" : main.path + "/") + "XS-REPOSITORY";
+        const auto info = repository::parse_repository(source.read_small(file).value_or(""), file);
         if (const auto* r = std::get_if<repository::RepositoryInfo>(&info)) {
             facts.product = r->product;
         }
@@ -214,6 +220,22 @@ bool same_as_recorded(const std::optional<inventory::Release>& existing, const s
     return false;
 }
 
+// A repository by URL, as the installer would read it.
+std::unique_ptr<repository::Source> open_remote(const std::string& url)
+{
+    try {
+        if (url.starts_with("http://") || url.starts_with("https://")) {
+            return std::make_unique<repository::HttpSource>(url);
+        }
+        if (url.starts_with("ftp://")) {
+            return std::make_unique<repository::FtpSource>(url);
+        }
+    } catch (const repository::SourceError& e) {
+        throw ReleaseError(std::string("--repository ") + e.what());
+    }
+    throw ReleaseError("--repository " + url + ": an http://, https:// or ftp:// URL, a folder or an ISO");
+}
+
 std::vector<MediumFile> list_medium(Medium& medium, ImportProgress& progress)
 {
     progress.phase("reading " + medium.describe());
@@ -276,7 +298,8 @@ ImportResult import_medium(const ImportRequest& request, const ReleaseRoots& roo
     Staging http(roots.http_dir(request.name));
     Staging tftp(roots.tftp_dir(request.name));
     const auto medium_sums = copy_out(*medium, files, http.path(), progress);
-    const auto facts = verify_staged(http.path(), {layout.era, layout.repositories}, medium_sums, progress);
+    repository::DirectorySource staged(http.path());
+    const auto facts = verify_source(staged, medium_sums, progress);
 
     std::map<std::string, std::string> checksums;
     for (const auto& [path, sum] : medium_sums) {
@@ -327,16 +350,26 @@ ImportResult add_agent_release(const AgentRequest& request, const ReleaseRoots& 
         throw ReleaseError(request.xen.string() + " is not a file");
     }
     ReleaseLock lock(roots.state_dir, request.name);
-    const auto medium = Medium::open(request.repository);
-    const auto files = list_medium(*medium, progress);
-    const auto layout = recognised<RepositoryLayout>(*medium, recognise_repository(paths_of(files)));
-
     ImportResult result;
-    result.skipped = medium->skipped();
     Staging http(roots.http_dir(request.name));
     Staging tftp(roots.tftp_dir(request.name));
-    const auto repository_sums = copy_out(*medium, files, http.path(), progress);
-    const auto facts = verify_staged(http.path(), layout, repository_sums, progress);
+    std::map<std::string, std::string> repository_sums;
+    RepositoryFacts facts;
+    const bool remote = request.repository.find("://") != std::string::npos;
+    if (remote) {
+        // Hosts install from the URL itself: it is verified from here, and
+        // nothing of it is copied.
+        const auto source = open_remote(request.repository);
+        facts = verify_source(*source, {}, progress);
+    } else {
+        const auto medium = Medium::open(request.repository);
+        const auto files = list_medium(*medium, progress);
+        recognised<RepositoryLayout>(*medium, recognise_repository(paths_of(files)));
+        result.skipped = medium->skipped();
+        repository_sums = copy_out(*medium, files, http.path(), progress);
+        repository::DirectorySource staged(http.path());
+        facts = verify_source(staged, repository_sums, progress);
+    }
 
     std::map<std::string, std::string> checksums;
     for (const auto& [path, sum] : repository_sums) {
@@ -359,10 +392,14 @@ ImportResult add_agent_release(const AgentRequest& request, const ReleaseRoots& 
     r.product = facts.product;
     r.version = facts.version;
     r.build = facts.build;
-    r.era = std::string(to_string(layout.era));
-    r.repository = base;
+    r.era = std::string(to_string(facts.era));
+    r.repository = remote ? request.repository : base;
     r.identity = facts.identity;
-    r.digest = digest_of(checksums);
+    auto identified = checksums;
+    if (remote) {
+        identified["repository " + request.repository] = facts.identity;
+    }
+    r.digest = digest_of(identified);
     r.checksums = std::move(checksums);
 
     settle(result, request.replace, roots, loaders, {}, {tftp, http}, inventory, progress);

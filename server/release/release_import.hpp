@@ -52,7 +52,7 @@ ImportResult import_medium(const ImportRequest& request, const ReleaseRoots& roo
 struct AgentRequest {
     std::string name;
     std::filesystem::path image, kernel, xen;  // xen empty: the image boots under a plain kernel
-    std::filesystem::path repository;          // a folder or an ISO holding a repository
+    std::string repository;  // a folder or an ISO holding a repository (copied), or an http(s):// or ftp:// URL
     bool replace = false;
 };
 ImportResult add_agent_release(const AgentRequest& request, const ReleaseRoots& roots, const LoaderSources& loaders,

@@ -52,9 +52,9 @@ bool looks_like_token(std::string_view s)
 
 // Everything an answerfile is made from, in one string: the profile's text
 // and the host's fields that templates and shaping read.
-std::string render_inputs(const inventory::Host& h, const std::string& profile_text)
+std::string render_inputs(const inventory::Host& h, const std::string& profile_text, const std::string& repository)
 {
-    std::string out = profile_text;
+    std::string out = profile_text + '\0' + repository;
     for (const auto* field : {&h.mac, &h.hostname, &h.profile, &h.release}) {
         out += '\0';
         out += *field;
@@ -300,11 +300,13 @@ http::Reply ProvisioningService::answerfile(std::string_view token, const http::
     }
     try {
         auto text = profiles_.text(host->profile);
-        const auto inputs = render_inputs(*host, text);
+        const auto release = host->release.empty() ? std::nullopt : inventory_.find_release(host->release);
+        const auto* recorded = release ? &*release : nullptr;
+        const auto inputs = render_inputs(*host, text, boot::repository_url(*host, settings_.site, recorded));
         auto& cached = answerfile_cache_[*host->token];
         if (cached.inputs != inputs) {
             auto rendered = boot::render_answerfile(profiles_.from_text(host->profile, std::move(text)), *host,
-                                                    settings_.site);
+                                                    settings_.site, recorded);
             for (const auto& w : rendered.warnings) {
                 spdlog::warn("host {}: {}", host->mac, w);
             }

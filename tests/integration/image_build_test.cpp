@@ -289,5 +289,39 @@ TEST_F(AgentRelease, AHostSetToItIsServedTheImageAndItsConfigs)
     EXPECT_FALSE(fs::exists(tftp_ / "releases/broken"));
 }
 
+// --repository URL: verified over HTTP from here (the daemon serves it), not
+// copied; the host's answerfile names the URL.
+TEST_F(AgentRelease, ARepositoryByUrlIsVerifiedAndNamedInTheAnswerfile)
+{
+    require_programs({"tar", "bzip2", "md5sum"});
+    write_random_file(dir_.path() / "install.img", 100000, 2);
+    write_random_file(dir_.path() / "vmlinuz", 100000, 3);
+    build_legacy_repository(http_ / "mirror", dir_.path() / "content", "0.1.2", "xen-3.4.2.gz", "XCP", 5);
+    const auto add = [&](const std::string& name) {
+        return run(quote(xcp_pxe_binary().string()) + " release add-agent --name " + name + " --image " +
+                   quote((dir_.path() / "install.img").string()) + " --kernel " +
+                   quote((dir_.path() / "vmlinuz").string()) + " --repository " + http("/mirror/") + " --state-dir " +
+                   quote(state_.string()) + " --tftp-root " + quote(tftp_.string()) + " --http-root " +
+                   quote(http_.string()));
+    };
+    auto r = add("remote");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("release remote: XCP 0.1.2 build 1234"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(http_ / "releases/remote/XS-PACKAGES"));
+    const auto shown = nlohmann::json::parse(cli("release show remote --json").output, nullptr, false);
+    EXPECT_EQ(shown["repository"], http("/mirror/"));
+    ASSERT_EQ(cli("host set " + mac + " release=remote").exit_code, 0);
+    const auto token = field(pxelinux_config(), "answerfile/", " ");
+    const auto answerfile = run("curl -sS --max-time 20 " + http("/answerfile/" + token)).output;
+    EXPECT_NE(answerfile.find(">" + http("/mirror/") + "<"), std::string::npos) << answerfile;
+    // A package that no longer matches its manifest, over HTTP: refused.
+    flip_byte(http_ / "mirror/e1000.ko", 10);
+    r = add("remote2");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("e1000.ko does not match its manifest: md5 "), std::string::npos) << r.output;
+    EXPECT_NE(cli("release list --json").output.find("remote"), std::string::npos);
+    EXPECT_EQ(cli("release list --json").output.find("remote2"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace xcp::test
