@@ -54,7 +54,7 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "pxelinux, syslinux-common")
 # `image build` carries these into the install image.
-set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "xcp-installer, busybox, e2fsprogs, dosfstools, mtools, extlinux, lbzip2, iproute2, udhcpc, binutils")
+set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "xcp-installer, busybox, e2fsprogs, dosfstools, mtools, extlinux, lbzip2, iproute2, udhcpc, binutils, kmod")
 set(CPACK_DEBIAN_SERVER_DESCRIPTION "network installs of Xen / XCP-ng hosts
 xcp-pxe serves a whole PXE boot from one daemon: a DHCP helper (proxyDHCP by
 default, full DHCP where asked), TFTP, and HTTP (install repositories, a

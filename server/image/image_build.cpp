@@ -119,6 +119,47 @@ struct KernelPart {
     std::vector<std::string> builtin, missing;
 };
 
+// modules.dep: the package's own, or what `depmod -n` computes from its
+// modules (Debian's packages ship none: their postinst runs depmod). -n
+// writes nothing into the tree; modules.dep comes first, up to the first
+// comment line.
+std::string modules_dep_of(const KernelTree& kernel, std::ostream& log)
+{
+    if (fs::exists(kernel.modules / "modules.dep")) {
+        return read_file(kernel.modules / "modules.dep");
+    }
+    // ROOT/lib/modules/VERSION or ROOT/usr/lib/modules/VERSION
+    auto root = kernel.modules.parent_path().parent_path().parent_path();
+    if (root.filename() == "usr") {
+        root = root.parent_path();
+    }
+    std::string command = "depmod -n -b '" + root.string() + "'";
+    if (!kernel.system_map.empty()) {
+        command += " -F '" + kernel.system_map.string() + "'";
+    }
+    command += " '" + kernel.version + "' 2>/dev/null";
+    log << "image: the package has no modules.dep; depmod computes it\n";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+    if (!pipe) {
+        throw ImageError("cannot run depmod (Debian package kmod)");
+    }
+    std::string out;
+    std::array<char, 4096> line{};
+    bool done = false;
+    while (std::fgets(line.data(), line.size(), pipe.get()) != nullptr) {
+        done = done || line[0] == '#';
+        if (!done) {
+            out += line.data();
+        }
+    }
+    const int status = ::pclose(pipe.release());
+    if (status != 0 || out.empty()) {
+        throw ImageError("depmod could not compute the dependencies of kernel " + kernel.version +
+                         " (is Debian's kmod installed?)");
+    }
+    return out;
+}
+
 KernelPart kernel_part(const ImageRequest& request, const fs::path& scratch, std::ostream& log)
 {
     KernelPart part;
@@ -127,22 +168,19 @@ KernelPart kernel_part(const ImageRequest& request, const fs::path& scratch, std
         return part;
     }
     fs::path root = request.kernel_package;
-    const bool deb = fs::is_regular_file(request.kernel_package);
-    if (deb) {
+    if (fs::is_regular_file(request.kernel_package)) {
         log << "image: reading " << request.kernel_package.string() << "\n";
         root = scratch;
         unpack_from_deb(request.kernel_package, scratch, [](const std::string& path) {
-            const auto name = fs::path(path).filename().string();
-            return (path.starts_with("boot/vmlinuz-")) ||
-                   ((path.starts_with("lib/modules/") || path.starts_with("usr/lib/modules/")) &&
-                    (name == "modules.dep" || name == "modules.builtin"));
+            return path.starts_with("boot/vmlinuz-") || path.starts_with("boot/System.map-") ||
+                   path.starts_with("lib/modules/") || path.starts_with("usr/lib/modules/");
         });
     }
     const auto kernel = find_kernel(root);
     part.version = kernel.version;
     part.vmlinuz = kernel.vmlinuz;
-    const auto index = parse_modules_dep(read_file(kernel.modules / "modules.dep"),
-                                         read_file(kernel.modules / "modules.builtin"));
+    const auto builtin = kernel.modules / "modules.builtin";
+    const auto index = parse_modules_dep(modules_dep_of(kernel, log), fs::exists(builtin) ? read_file(builtin) : "");
     if (const auto* why = std::get_if<std::string>(&index)) {
         throw ImageError(kernel.modules.string() + ": " + *why);
     }
@@ -151,19 +189,10 @@ KernelPart kernel_part(const ImageRequest& request, const fs::path& scratch, std
     const auto selection = select_modules(std::get<ModuleIndex>(index), wanted);
     part.builtin = selection.builtin;
     part.missing = selection.missing;
-    for (const auto& name : selection.missing) {
-        const bool asked = std::find(request.extra_modules.begin(), request.extra_modules.end(), name) !=
-                           request.extra_modules.end();
-        if (asked) {
+    for (const auto& name : request.extra_modules) {
+        if (std::find(selection.missing.begin(), selection.missing.end(), module_name(name)) != selection.missing.end()) {
             throw ImageError("--modules " + name + ": kernel " + kernel.version + " has no such module");
         }
-    }
-    if (deb) {
-        const std::set<std::string> chosen(selection.load_order.begin(), selection.load_order.end());
-        const auto prefix = kernel.modules.lexically_relative(scratch).generic_string() + "/";
-        unpack_from_deb(request.kernel_package, scratch, [&](const std::string& path) {
-            return path.starts_with(prefix) && chosen.contains(path.substr(prefix.size()));
-        });
     }
     for (const auto& module : selection.load_order) {
         const auto host = kernel.modules / module;
@@ -176,6 +205,8 @@ KernelPart kernel_part(const ImageRequest& request, const fs::path& scratch, std
     }
     part.modules = selection.load_order.size();
     part.module_list = module_list(kernel.version, selection.load_order);
+    part.entries.push_back({Kind::text, "usr/lib/modules/" + kernel.version + "/modules.dep", {},
+                            image_modules_dep(selection.load_order, std::get<ModuleIndex>(index).depends), 0644});
     return part;
 }
 

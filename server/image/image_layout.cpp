@@ -80,15 +80,39 @@ std::vector<ImageEntry> complete_tree(std::vector<ImageEntry> entries)
     return out;
 }
 
-std::string module_image_path(const std::string& kernel_version, const std::string& module)
+namespace {
+
+std::string plain(std::string path)
 {
-    auto path = module;
     for (const std::string suffix : {".xz", ".zst", ".gz"}) {
         if (path.ends_with(".ko" + suffix)) {
             path.resize(path.size() - suffix.size());
         }
     }
-    return "usr/lib/modules/" + kernel_version + "/" + path;
+    return path;
+}
+
+}  // namespace
+
+std::string module_image_path(const std::string& kernel_version, const std::string& module)
+{
+    return "usr/lib/modules/" + kernel_version + "/" + plain(module);
+}
+
+std::string image_modules_dep(const std::vector<std::string>& load_order,
+                              const std::map<std::string, std::vector<std::string>>& depends)
+{
+    std::string out;
+    for (const auto& m : load_order) {
+        out += plain(m) + ":";
+        if (const auto it = depends.find(m); it != depends.end()) {
+            for (const auto& d : it->second) {
+                out += " " + plain(d);
+            }
+        }
+        out += "\n";
+    }
+    return out;
 }
 
 std::string module_list(const std::string& kernel_version, const std::vector<std::string>& load_order)

@@ -7,6 +7,7 @@
 #include "server/image/initramfs.hpp"
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ std::vector<ImageEntry> complete_tree(std::vector<ImageEntry> entries);
 
 // /etc/xcp-modules: the modules' image paths, one a line, in load order.
 std::string module_list(const std::string& kernel_version, const std::vector<std::string>& load_order);
+// lib/modules/VERSION/modules.dep for the modules the image carries, named
+// as stored (plain .ko), so that busybox's modprobe finds what the kernel
+// asks for (request_module) among them.
+std::string image_modules_dep(const std::vector<std::string>& load_order,
+                              const std::map<std::string, std::vector<std::string>>& depends);
+
 // A module's path in the image: compressed ones are stored plain (.ko).
 std::string module_image_path(const std::string& kernel_version, const std::string& module);
 

@@ -108,6 +108,9 @@ ModuleSelection select_modules(const ModuleIndex& index, const std::vector<std::
 const std::vector<std::string>& default_modules()
 {
     static const std::vector<std::string> names{
+        // first: libcrc32c (bnx2x, btrfs...) and ext4 ask the crypto API for
+        // crc32c when they load, a dependency modules.dep does not list
+        "crc32c_generic",
         // virtual machines
         "virtio_pci", "virtio_net", "virtio_blk", "virtio_scsi",
         // NICs

@@ -40,22 +40,29 @@ KernelTree find_kernel(const fs::path& root)
     std::error_code ec;
     for (const auto* base : {"lib/modules", "usr/lib/modules"}) {
         for (const auto& entry : fs::directory_iterator(root / base, ec)) {
-            if (entry.is_directory() && fs::exists(entry.path() / "modules.dep")) {
-                if (!k.version.empty() && k.version != entry.path().filename().string()) {
-                    throw ImageError(root.string() + " holds the modules of two kernels (" + k.version + " and " +
-                                     entry.path().filename().string() + ")");
-                }
-                k.version = entry.path().filename().string();
-                k.modules = entry.path();
+            // A package's tree holds kernel/ and modules.order; modules.dep
+            // only once depmod ran (Debian's postinst runs it).
+            const auto dir = entry.path();
+            if (!entry.is_directory() || !(fs::exists(dir / "kernel") || fs::exists(dir / "modules.dep"))) {
+                continue;
             }
+            if (!k.version.empty() && k.version != dir.filename().string()) {
+                throw ImageError(root.string() + " holds the modules of two kernels (" + k.version + " and " +
+                                 dir.filename().string() + ")");
+            }
+            k.version = dir.filename().string();
+            k.modules = dir;
         }
     }
     if (k.version.empty()) {
-        throw ImageError(root.string() + " holds no lib/modules/VERSION/modules.dep: not an unpacked kernel package");
+        throw ImageError(root.string() + " holds no lib/modules/VERSION/kernel/: not a kernel package");
     }
     k.vmlinuz = root / "boot" / ("vmlinuz-" + k.version);
     if (!fs::is_regular_file(k.vmlinuz, ec)) {
         throw ImageError(root.string() + " has modules for " + k.version + " but no boot/vmlinuz-" + k.version);
+    }
+    if (const auto map = root / "boot" / ("System.map-" + k.version); fs::is_regular_file(map, ec)) {
+        k.system_map = map;
     }
     return k;
 }

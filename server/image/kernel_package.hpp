@@ -1,7 +1,6 @@
 // A Linux kernel and its modules for the install image, from a Debian kernel
 // package: a .deb read with libarchive (never installed), or a folder it was
-// unpacked into. Only the kernel, modules.dep and the modules asked for are
-// taken out of a .deb.
+// unpacked into.
 #pragma once
 
 #include <filesystem>
@@ -20,10 +19,11 @@ struct KernelTree {
     std::string version;                  // 6.1.0-27-amd64
     std::filesystem::path vmlinuz;        // boot/vmlinuz-VERSION
     std::filesystem::path modules;        // lib/modules/VERSION (or usr/lib/...)
+    std::filesystem::path system_map;     // boot/System.map-VERSION, when there
 };
 
-// A folder holding boot/vmlinuz-* and lib/modules/* (or usr/lib/modules/*),
-// one version. Throws ImageError saying what is missing.
+// A folder holding boot/vmlinuz-* and lib/modules/*/kernel/ (or under
+// usr/lib/modules), one version. Throws ImageError saying what is missing.
 KernelTree find_kernel(const std::filesystem::path& root);
 
 // Unpacks from DEB's data archive into `into` the files whose path (as in
