@@ -90,10 +90,6 @@ public:
             }
             out.push_back({path, static_cast<std::uint64_t>(archive_entry_size(e))});
         });
-        sizes_.clear();
-        for (const auto& f : out) {
-            sizes_[f.path] = f.size;
-        }
         return out;
     }
 
@@ -175,7 +171,6 @@ private:
     }
 
     fs::path file_;
-    std::map<std::string, std::uint64_t> sizes_;
     std::map<std::string, std::string> hardlinks_;
 };
 

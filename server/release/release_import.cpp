@@ -114,6 +114,20 @@ RepositoryFacts verify_source(repository::Source& source, const std::map<std::st
     return facts;
 }
 
+// What every release records of its repository.
+inventory::Release release_record(const std::string& name, const char* kind, const RepositoryFacts& facts)
+{
+    inventory::Release r;
+    r.name = name;
+    r.kind = kind;
+    r.product = facts.product;
+    r.version = facts.version;
+    r.build = facts.build;
+    r.era = std::string(to_string(facts.era));
+    r.identity = facts.identity;
+    return r;
+}
+
 // Copies what the medium's list has into `into`, telling progress.
 std::map<std::string, std::string> copy_out(Medium& medium, const std::vector<MediumFile>& files, const fs::path& into,
                                             ImportProgress& progress)
@@ -317,19 +331,13 @@ ImportResult import_medium(const ImportRequest& request, const ReleaseRoots& roo
     }
 
     auto& r = result.release;
-    r.name = request.name;
-    r.kind = "media";
-    r.product = facts.product;
-    r.version = facts.version;
-    r.build = facts.build;
-    r.era = std::string(to_string(layout.era));
+    r = release_record(request.name, "media", facts);
     const auto base = "releases/" + request.name + "/";
     r.xen = base + layout.xen;
     r.kernel = base + layout.kernel;
     r.image = base + layout.image;
     r.efi = !layout.efi_files.empty();
     r.repository = base;
-    r.identity = facts.identity;
     r.digest = digest_of(medium_sums);
     r.checksums = std::move(checksums);
 
@@ -376,6 +384,7 @@ ImportResult add_agent_release(const AgentRequest& request, const ReleaseRoots& 
         checksums["http/" + path] = sum;
     }
     auto& r = result.release;
+    r = release_record(request.name, "agent", facts);
     const auto base = "releases/" + request.name + "/";
     const auto boot = [&](const fs::path& from, const std::string& to) {
         checksums["tftp/" + to] = copy_hashed(from, tftp.path() / to);
@@ -387,14 +396,7 @@ ImportResult add_agent_release(const AgentRequest& request, const ReleaseRoots& 
     if (!request.xen.empty()) {
         r.xen = boot(request.xen, "boot/xen.gz");
     }
-    r.name = request.name;
-    r.kind = "agent";
-    r.product = facts.product;
-    r.version = facts.version;
-    r.build = facts.build;
-    r.era = std::string(to_string(facts.era));
     r.repository = remote ? request.repository : base;
-    r.identity = facts.identity;
     auto identified = checksums;
     if (remote) {
         identified["repository " + request.repository] = facts.identity;

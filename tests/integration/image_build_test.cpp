@@ -65,7 +65,7 @@ class ImageBuild : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        require_programs({"cpio", "chroot", "dpkg-deb", "xz", "zstd", "gzip", "truncate", "cmp", "busybox", "objcopy"});
+        require_programs({"cpio", "chroot", "mount", "umount", "dpkg-deb", "xz", "zstd", "gzip", "truncate", "cmp", "busybox", "objcopy"});
     }
 
     CommandResult build(const std::string& args) const
@@ -133,7 +133,14 @@ TEST_F(ImageBuild, TheImageCarriesTheInstallerItsToolsLibrariesAndModules)
                  quote((dir_.path() / "ext4.ko").string()) + " && echo same"),
               "same\n");
 
-    // Every library is in the image: the installer runs inside it alone.
+    // Every library is in the image: the installer runs inside it alone,
+    // with /proc as /init mounts it (a sanitizer build reads it too).
+    fs::create_directories(tree / "proc");
+    sh("mount -t proc proc " + quote((tree / "proc").string()));
+    struct Unmount {
+        fs::path proc;
+        ~Unmount() { run("umount " + quote(proc.string())); }
+    } unmount{tree / "proc"};
     const auto help = run("chroot " + quote(tree.string()) + " /usr/sbin/xcp-installer --help");
     EXPECT_EQ(help.exit_code, 0) << help.output;
     EXPECT_NE(help.output.find("xcp-installer: installs"), std::string::npos) << help.output;

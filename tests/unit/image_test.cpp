@@ -139,6 +139,9 @@ TEST(ImageLayout, HostPathsGoIntoAUsrMergedTree)
               "usr/lib/modules/6.1.0-27-amd64/kernel/fs/ext4/ext4.ko");
     EXPECT_EQ(module_list("6.1", {"kernel/a.ko.zst", "kernel/b.ko"}),
               "/usr/lib/modules/6.1/kernel/a.ko\n/usr/lib/modules/6.1/kernel/b.ko\n");
+    // The image's own modules.dep names the modules as stored, plain.
+    EXPECT_EQ(image_modules_dep({"kernel/b.ko", "kernel/a.ko.zst"}, {{"kernel/a.ko.zst", {"kernel/b.ko"}}}),
+              "kernel/b.ko:\nkernel/a.ko: kernel/b.ko\n");
 }
 
 TEST(ImageLayout, EveryParentComesBeforeItsChildrenEachPathOnce)
