@@ -1,5 +1,6 @@
 #include "server/image/image_build.hpp"
 
+#include "server/image/file_bytes.hpp"
 #include "server/image/image_layout.hpp"
 #include "server/image/init_script.hpp"
 #include "server/image/kernel_modules.hpp"
@@ -24,13 +25,6 @@ namespace {
 
 using Kind = ImageEntry::Kind;
 
-std::string read_file(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 fs::path find_program(const std::string& name, const std::string& search_path)
 {
@@ -126,7 +120,7 @@ struct KernelPart {
 std::string modules_dep_of(const KernelTree& kernel, std::ostream& log)
 {
     if (fs::exists(kernel.modules / "modules.dep")) {
-        return read_file(kernel.modules / "modules.dep");
+        return file_bytes(kernel.modules / "modules.dep");
     }
     // ROOT/lib/modules/VERSION or ROOT/usr/lib/modules/VERSION
     auto root = kernel.modules.parent_path().parent_path().parent_path();
@@ -180,7 +174,7 @@ KernelPart kernel_part(const ImageRequest& request, const fs::path& scratch, std
     part.version = kernel.version;
     part.vmlinuz = kernel.vmlinuz;
     const auto builtin = kernel.modules / "modules.builtin";
-    const auto index = parse_modules_dep(modules_dep_of(kernel, log), fs::exists(builtin) ? read_file(builtin) : "");
+    const auto index = parse_modules_dep(modules_dep_of(kernel, log), fs::exists(builtin) ? file_bytes(builtin) : "");
     if (const auto* why = std::get_if<std::string>(&index)) {
         throw ImageError(kernel.modules.string() + ": " + *why);
     }

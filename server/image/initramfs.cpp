@@ -1,5 +1,6 @@
 #include "server/image/initramfs.hpp"
 
+#include "server/image/file_bytes.hpp"
 #include "server/image/kernel_package.hpp"
 
 #include <archive.h>
@@ -22,16 +23,6 @@ struct EntryFree {
     void operator()(archive_entry* e) const { archive_entry_free(e); }
 };
 
-std::string read_file(const std::filesystem::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        throw ImageError("cannot read " + file.string());
-    }
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 // A compressed module's plain bytes (libarchive's raw format reads through
 // any filter it knows).
@@ -105,7 +96,7 @@ void write_initramfs(const std::filesystem::path& output, const std::vector<Imag
             break;
         case ImageEntry::Kind::file:
             archive_entry_set_filetype(e.get(), AE_IFREG);
-            bytes = item.decompress ? decompressed(item.source) : read_file(item.source);
+            bytes = item.decompress ? decompressed(item.source) : file_bytes(item.source);
             break;
         }
         archive_entry_set_perm(e.get(), item.mode);

@@ -1,11 +1,13 @@
 #include "server/image/shared_libraries.hpp"
 
+#include "server/image/file_bytes.hpp"
 #include "server/image/elf_dependencies.hpp"
 #include "libxcp/util/text.hpp"
 
 #include <glob.h>
 
 #include <deque>
+#include <map>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -15,16 +17,6 @@ namespace xcp::image {
 namespace fs = std::filesystem;
 namespace {
 
-std::string read_file(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error("cannot read " + file.string());
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 void read_conf(const fs::path& file, std::vector<fs::path>& out, int depth)
 {
@@ -121,6 +113,20 @@ Closure shared_library_closure(const std::vector<fs::path>& programs, const std:
     Closure out;
     std::set<fs::path> seen;
     std::deque<fs::path> queue;
+    // Each file is read and parsed once: libc alone is asked for by nearly
+    // every other library.
+    std::map<fs::path, std::variant<ElfDependencies, std::string>> parsed_files;
+    const auto parse = [&](const fs::path& file) -> const std::variant<ElfDependencies, std::string>& {
+        auto it = parsed_files.find(file);
+        if (it == parsed_files.end()) {
+            const auto bytes = file_bytes(file);
+            it = parsed_files
+                     .emplace(file, bytes.starts_with("#!") ? std::variant<ElfDependencies, std::string>(ElfDependencies{})
+                                                             : read_elf_dependencies(bytes))
+                     .first;
+        }
+        return it->second;
+    };
     const auto add = [&](const fs::path& file) {
         if (seen.insert(file).second) {
             out.files.push_back(file);
@@ -133,11 +139,9 @@ Closure shared_library_closure(const std::vector<fs::path>& programs, const std:
     while (!queue.empty()) {
         const auto object = queue.front();
         queue.pop_front();
-        const auto bytes = read_file(object);
-        if (bytes.starts_with("#!")) {
-            continue;  // a script: its interpreter is the caller's business
-        }
-        const auto parsed = read_elf_dependencies(bytes);
+        // A script parses as needing nothing: its interpreter is the
+        // caller's business.
+        const auto& parsed = parse(object);
         if (const auto* why = std::get_if<std::string>(&parsed)) {
             throw std::runtime_error(object.string() + ": " + *why);
         }
@@ -169,7 +173,7 @@ Closure shared_library_closure(const std::vector<fs::path>& programs, const std:
                 }
                 // A library of another class or machine is passed over, as
                 // the loader passes it over.
-                if (std::holds_alternative<std::string>(read_elf_dependencies(read_file(candidate)))) {
+                if (std::holds_alternative<std::string>(parse(candidate))) {
                     continue;
                 }
                 add(candidate);
