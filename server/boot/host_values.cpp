@@ -64,13 +64,13 @@ const std::vector<std::string>& boot_placeholders()
 BootFiles boot_files_for(const inventory::Host& host, const Site& site, const inventory::Release* release)
 {
     if (release != nullptr && release->name == host.release) {
-        return {release->xen, release->kernel, release->image};
+        return {release->xen, release->kernel, release->image, inventory::multiboot_xen(*release)};
     }
     if (host.release.empty()) {
-        return {site.xen, site.kernel, site.image};
+        return {site.xen, site.kernel, site.image, site.xen};
     }
     const auto base = "releases/" + host.release + "/";
-    return {base + "boot/xen.gz", base + "boot/vmlinuz", base + "install.img"};
+    return {base + "boot/xen.gz", base + "boot/vmlinuz", base + "install.img", base + "boot/xen.gz"};
 }
 
 std::string answerfile_url(const Site& site, const std::string& token) { return site.http_url + "/answerfile/" + token; }
@@ -131,7 +131,7 @@ TemplateValues boot_values(const inventory::Host& host, const Site& site, const 
     v["kernel"] = files.kernel;
     v["image"] = files.image;
     // iPXE fetches over HTTP: the TFTP root is served under /boot/ too.
-    v["xen-url"] = site.http_url + "/boot/" + files.xen;
+    v["xen-url"] = site.http_url + "/boot/" + files.xen_multiboot;
     v["kernel-url"] = site.http_url + "/boot/" + files.kernel;
     v["image-url"] = site.http_url + "/boot/" + files.image;
     v["plain-kernel"] = files.xen.empty();

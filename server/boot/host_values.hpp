@@ -19,6 +19,9 @@ const std::vector<std::string>& boot_placeholders();
 
 struct BootFiles {
     std::string xen, kernel, image;  // relative to the TFTP root; xen empty: a plain kernel boots the image
+    // Xen as iPXE can load it: an ELF multiboot image, not gzip (iPXE stops
+    // with "Exec format error"). The release's decompressed copy, else xen.
+    std::string xen_multiboot;
 };
 
 // The host's release, as recorded (`release` null: none recorded, so

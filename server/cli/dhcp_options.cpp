@@ -35,6 +35,12 @@ void add_dhcp_options(CLI::App& cmd, DhcpArgs& a)
     cmd.add_option("--dhcp-efi-loader", a.efi_loader,
                    "Boot file for x86-64 UEFI clients (TFTP path; HTTP-boot clients get it as a URL)")
         ->capture_default_str();
+    cmd.add_option("--dhcp-ipxe", a.ipxe,
+                   "What an iPXE client (a NIC's iPXE ROM, or iPXE chained) gets: script (HTTP-URL/ipxe, the "
+                   "host's iPXE script) or loader (the BIOS or UEFI loader, as any PXE ROM: pxelinux.0 reads "
+                   "pxelinux.cfg/ by TFTP)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"script", "loader"}));
     cmd.add_option("--dhcp-netboot-off", a.netboot_off,
                    "What a host with netboot off gets: ignore (no PXE answer) or local (the loader, which then "
                    "boots the local disk)")

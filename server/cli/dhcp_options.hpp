@@ -25,6 +25,7 @@ struct DhcpArgs {
     std::string bios_loader = "pxelinux.0";
     std::string efi_loader = "EFI/xenserver/grubx64.efi";
     std::string netboot_off = "local";
+    std::string ipxe = "script";
 };
 
 void add_dhcp_options(CLI::App& command, DhcpArgs& args);

@@ -54,7 +54,8 @@ nlohmann::json release_json(const inventory::Release& r, bool with_checksums)
 {
     nlohmann::json j{{"name", r.name},         {"kind", r.kind},   {"product", r.product},
                      {"version", r.version},   {"build", r.build}, {"era", r.era},
-                     {"xen", r.xen},           {"kernel", r.kernel}, {"image", r.image},
+                     {"xen", r.xen},           {"xen-multiboot", inventory::multiboot_xen(r)},
+                     {"kernel", r.kernel},     {"image", r.image},
                      {"efi", r.efi},           {"repository", r.repository}, {"identity", r.identity},
                      {"digest", r.digest},     {"imported", r.imported}};
     if (with_checksums) {
@@ -155,7 +156,9 @@ int show_release(const ReleaseArgs& a)
     std::cout << "name:        " << r->name << "\nkind:        " << r->kind << "\nproduct:     "
               << (r->product.empty() ? "-" : r->product) << "\nversion:     " << r->version << "\nbuild:       "
               << (r->build.empty() ? "-" : r->build) << "\nera:         " << r->era << "\nxen:         "
-              << (r->xen.empty() ? "- (a plain kernel)" : r->xen) << "\nkernel:      " << r->kernel
+              << (r->xen.empty() ? "- (a plain kernel)" : r->xen)
+              << (inventory::multiboot_xen(*r) != r->xen ? " (iPXE: " + inventory::multiboot_xen(*r) + ")" : "")
+              << "\nkernel:      " << r->kernel
               << "\nimage:       " << r->image << "\nuefi:        " << (r->efi ? "EFI/xenserver/" : "no")
               << "\nrepository:  /" << r->repository << "\nidentity:    " << r->identity << "\ndigest:      "
               << r->digest << "\nimported:    " << r->imported << "\nfiles:       " << r->checksums.size() << '\n';
@@ -229,7 +232,8 @@ void add_release_commands(CLI::App& app, int& exit_code)
         cmd->add_flag("--replace", args->replace, "Replace a release of that name imported from another medium");
         add_roots(*cmd, *args);
         add_loader_options(*cmd, *args);
-        cmd->footer("Boot files go to TFTP-ROOT/releases/NAME/{boot/xen.gz,boot/vmlinuz,install.img,EFI/xenserver/}, "
+        cmd->footer("Boot files go to TFTP-ROOT/releases/NAME/{boot/xen.gz,boot/vmlinuz,install.img,EFI/xenserver/} "
+                    "(and boot/xen, Xen decompressed for iPXE), "
                     "the medium's tree (its repository) to HTTP-ROOT/releases/NAME/. Every package is checked "
                     "against its manifest (MD5 or SHA-256) and the .treeinfo's sums before anything is placed.");
         on_run(cmd, args, exit_code, import_release);

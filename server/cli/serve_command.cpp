@@ -408,6 +408,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
             boot_settings.bios_loader = args.dhcp.bios_loader;
             boot_settings.efi_loader = args.dhcp.efi_loader;
             boot_settings.netboot_off = dhcp->netboot_off;
+            boot_settings.ipxe_script = args.dhcp.ipxe == "script";
             decider = std::make_unique<service::DhcpBootDecider>(boot_settings, *dhcp_inventory);
             leases = std::make_unique<service::InventoryLeaseStore>(*dhcp_inventory);
             dhcp_server = std::make_unique<dhcp::Server>(dhcp_io, dhcp->server, *decider, leases.get());

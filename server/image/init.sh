@@ -80,6 +80,21 @@ wait_for_devices() {
     say "no network interface appeared in 10 s"
 }
 
+# /dev/console is only the last console= of the command line (tty0 in the
+# vendor's "console=hvc0 console=tty0"): what this script and the installer
+# say goes to every active console, so a serial console sees it too.
+mirror_consoles() {
+    [ -n "$XCP_INIT_DRY" ] && return 0
+    set --
+    for c in $(cat /sys/class/tty/console/active 2>/dev/null); do
+        [ -c "/dev/$c" ] && set -- "$@" "/dev/$c"
+    done
+    [ $# -gt 1 ] || return 0
+    mkfifo /run/console-mirror 2>/dev/null || return 0
+    tee "$@" < /run/console-mirror > /dev/null &
+    exec > /run/console-mirror 2>&1
+}
+
 finish() {
     case "$1" in
         reboot) say "rebooting"; step sync; step reboot -f ;;
@@ -95,6 +110,7 @@ main() {
     if [ -z "$XCP_INIT_DRY" ]; then
         mount_kernel_filesystems
         exec </dev/console >/dev/console 2>&1
+        mirror_consoles
     fi
     load_modules
     wait_for_devices

@@ -23,4 +23,24 @@ struct Release {
     std::string imported;            // ISO 8601 UTC
 };
 
+// Where a release's Xen is decompressed for iPXE: beside a gzipped xen,
+// without the .gz (import and add-agent write it).
+inline std::string unpacked_xen_path(const std::string& xen)
+{
+    return xen.ends_with(".gz") ? xen.substr(0, xen.size() - 3) : std::string();
+}
+
+// The Xen that iPXE loads: the decompressed copy when the release records
+// one (releases imported before it was made have none), else xen itself.
+inline std::string multiboot_xen(const Release& r)
+{
+    const auto unpacked = unpacked_xen_path(r.xen);
+    const auto base = "releases/" + r.name + "/";
+    if (!unpacked.empty() && unpacked.starts_with(base) &&
+        r.checksums.contains("tftp/" + unpacked.substr(base.size()))) {
+        return unpacked;
+    }
+    return r.xen;
+}
+
 }  // namespace xcp::inventory

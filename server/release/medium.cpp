@@ -262,6 +262,34 @@ std::string copy_hashed(const fs::path& from, const fs::path& to)
     return out.finish();
 }
 
+std::string gunzip_hashed(const fs::path& from, const fs::path& to)
+{
+    ArchivePtr a(archive_read_new());
+    archive_read_support_filter_gzip(a.get());
+    archive_read_support_format_raw(a.get());
+    archive_entry* e = nullptr;
+    if (archive_read_open_filename(a.get(), from.c_str(), chunk) != ARCHIVE_OK ||
+        archive_read_next_header(a.get(), &e) != ARCHIVE_OK) {
+        throw ReleaseError("cannot read " + from.string() + " as gzip: " + archive_error_string(a.get()));
+    }
+    if (archive_filter_code(a.get(), 0) != ARCHIVE_FILTER_GZIP) {
+        throw ReleaseError(from.string() + " is not gzip-compressed");
+    }
+    HashedWriter out(to);
+    std::vector<char> buffer(chunk);
+    for (;;) {
+        const auto n = archive_read_data(a.get(), buffer.data(), buffer.size());
+        if (n < 0) {
+            throw ReleaseError("cannot decompress " + from.string() + ": " + archive_error_string(a.get()));
+        }
+        if (n == 0) {
+            break;
+        }
+        out.write(buffer.data(), static_cast<std::size_t>(n));
+    }
+    return out.finish();
+}
+
 std::unique_ptr<Medium> Medium::open(const fs::path& path)
 {
     std::error_code ec;

@@ -50,4 +50,9 @@ protected:
 // new (O_EXCL). Throws ReleaseError naming both files.
 std::string copy_hashed(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// The same for a gzip file written out decompressed (libarchive's gzip
+// filter): iPXE cannot load a gzipped Xen, pxelinux's mboot.c32 can.
+// Returns the SHA-256 of what was written.
+std::string gunzip_hashed(const std::filesystem::path& from, const std::filesystem::path& to);
+
 }  // namespace xcp::release

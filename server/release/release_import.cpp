@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <fstream>
 
 namespace xcp::release {
 namespace fs = std::filesystem;
@@ -266,6 +267,24 @@ Layout recognised(const Medium& medium, std::variant<Layout, std::string> found)
     return std::get<Layout>(std::move(found));
 }
 
+bool is_gzip(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    char magic[2] = {};
+    return in.read(magic, 2) && magic[0] == '\x1f' && magic[1] == '\x8b';
+}
+
+// Beside a gzipped Xen in the staged TFTP folder, its decompressed copy
+// (inventory::multiboot_xen): what iPXE loads.
+void add_unpacked_xen(const std::string& xen, const fs::path& staged_tftp, std::map<std::string, std::string>& checksums)
+{
+    const auto unpacked = inventory::unpacked_xen_path(xen);
+    if (unpacked.empty() || checksums.contains("tftp/" + unpacked) || !is_gzip(staged_tftp / xen)) {
+        return;
+    }
+    checksums["tftp/" + unpacked] = gunzip_hashed(staged_tftp / xen, staged_tftp / unpacked);
+}
+
 struct Staged {
     Staging& tftp;
     Staging& http;
@@ -329,6 +348,8 @@ ImportResult import_medium(const ImportRequest& request, const ReleaseRoots& roo
         }
         checksums["tftp/" + file] = sum;
     }
+
+    add_unpacked_xen(layout.xen, tftp.path(), checksums);
 
     auto& r = result.release;
     r = release_record(request.name, "media", facts);
@@ -394,7 +415,12 @@ ImportResult add_agent_release(const AgentRequest& request, const ReleaseRoots& 
     r.image = boot(request.image, "install.img");
     r.kernel = boot(request.kernel, "boot/vmlinuz");
     if (!request.xen.empty()) {
-        r.xen = boot(request.xen, "boot/xen.gz");
+        if (is_gzip(request.xen)) {
+            r.xen = boot(request.xen, "boot/xen.gz");
+            add_unpacked_xen("boot/xen.gz", tftp.path(), checksums);
+        } else {
+            r.xen = boot(request.xen, "boot/xen");  // an ELF already: every loader takes it
+        }
     }
     r.repository = remote ? request.repository : base;
     auto identified = checksums;

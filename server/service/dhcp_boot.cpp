@@ -12,7 +12,8 @@ std::optional<dhcp::BootOffer> DhcpBootDecider::decide(const dhcp::Mac& mac, con
     }
     const auto& http = settings_.site.http_url;
     // iPXE already runs: a script, or it would load iPXE again forever.
-    if (client.ipxe) {
+    // (pxelinux.0 is no iPXE, so the loader is safe too.)
+    if (client.ipxe && settings_.ipxe_script) {
         return dhcp::BootOffer{http + "/ipxe", settings_.next_server};
     }
     switch (client.arch) {

@@ -21,6 +21,8 @@ struct DhcpBootSettings {
     std::string bios_loader = "pxelinux.0";
     std::string efi_loader = "EFI/xenserver/grubx64.efi";  // the vendor grub (install.md)
     NetbootOff netboot_off = NetbootOff::local;
+    // iPXE gets HTTP-URL/ipxe (false: the loader, as any PXE ROM would).
+    bool ipxe_script = true;
 };
 
 class DhcpBootDecider final : public dhcp::BootDecider {

@@ -40,7 +40,10 @@ protected:
     static void boot_files(const fs::path& dir)
     {
         fs::create_directories(dir / "boot/pxelinux");
-        write_random_file(dir / "boot/xen.gz", 200000, 11);
+        // Xen gzipped, as on every medium; its plain form kept beside the medium.
+        const auto plain_xen = dir.parent_path() / (dir.filename().string() + "-xen");
+        write_random_file(plain_xen, 200000, 11);
+        sh("gzip -n -c " + quote(plain_xen.string()) + " > " + quote((dir / "boot/xen.gz").string()));
         write_random_file(dir / "boot/vmlinuz", 300000, 12);
         write_random_file(dir / "install.img", 2 << 20, 13);
         std::ofstream(dir / "boot/pxelinux/pxelinux.cfg") << "default xe\n";
@@ -117,6 +120,11 @@ TEST_F(ReleaseImport, ALegacyIsoIsPlacedVerifiedAndRecorded)
     EXPECT_EQ(list[0]["build"], "1234");
     EXPECT_EQ(list[0]["product"], "XCP");
     EXPECT_EQ(list[0]["xen"], "releases/xcp-0.1.1/boot/xen.gz");
+    // Beside it, Xen decompressed: what iPXE loads.
+    EXPECT_EQ(list[0]["xen-multiboot"], "releases/xcp-0.1.1/boot/xen");
+    EXPECT_EQ(sh("cmp " + quote((tftp_ / "releases/xcp-0.1.1/boot/xen").string()) + " " +
+                 quote((dir_.path() / "xcp-xen").string()) + " && echo same"),
+              "same\n");
     EXPECT_EQ(list[0]["image"], "releases/xcp-0.1.1/install.img");
     const auto shown = nlohmann::json::parse(xcp("release show xcp-0.1.1 --json").output, nullptr, false);
     EXPECT_EQ(shown["checksums"]["tftp/install.img"],

@@ -145,9 +145,14 @@ void build_modern_repository(const fs::path& repo, const fs::path& content, cons
 }
 
 void build_legacy_repository(const fs::path& repo, const fs::path& content, const std::string& version,
-                             const std::string& xen, const std::string& motd, unsigned seed)
+                             const std::string& xen, const std::string& motd, unsigned seed,
+                             const std::vector<std::pair<std::string, fs::path>>& extra)
 {
     write_content(content, xen, motd, seed);
+    for (const auto& [in_tree, file] : extra) {
+        fs::create_directories((content / in_tree).parent_path());
+        fs::copy_file(file, content / in_tree, fs::copy_options::overwrite_existing);
+    }
     fs::create_directories(repo);
     sh("tar -C " + quote(content.string()) + " -cjf " + quote((repo / "dom0fs.tar.bz2").string()) + " .");
     write_random_file(repo / "e1000.ko", 70000, 6);

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace xcp::test {
 
@@ -37,9 +39,12 @@ inline const std::string test_kernel = "2.6.32.43-0.4.1.xs1.8.0.835.170778xen";
 // domain: the kernel above, `xen` as boot/<xen>, etc/motd holding `motd`,
 // a 5 MiB usr/bin/xapi from `seed`, a driver and a firmware file. The tree
 // it packed is left in `content`.
+// `extra`: files copied into the tree before it is packed (path in the
+// tree, file), such as a real Xen and kernel for a disk that must boot.
 void build_legacy_repository(const std::filesystem::path& repo, const std::filesystem::path& content,
                              const std::string& version, const std::string& xen, const std::string& motd,
-                             unsigned seed);
+                             unsigned seed,
+                             const std::vector<std::pair<std::string, std::filesystem::path>>& extra = {});
 
 // The same control domain as an XCP-ng 8 repository: one RPM built by
 // rpmbuild, .treeinfo with `version`, repodata with SHA-256 sums.

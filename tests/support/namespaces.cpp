@@ -43,6 +43,35 @@ NamespacePair::NamespacePair(const std::string& tag, const std::string& client_m
     }
 }
 
+std::string NamespacePair::add_bridged_tap()
+{
+    const auto id = client_if.substr(2);
+    const auto bridge = "xb" + id;
+    const auto tap = "xt" + id;
+    std::vector<std::string> setup;
+    if (!std::filesystem::exists("/dev/net/tun")) {
+        setup.push_back("mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 0666 /dev/net/tun");
+    }
+    const auto in = "ip -n " + client_ns + " ";
+    setup.insert(setup.end(), {
+        in + "link add " + bridge + " type bridge forward_delay 0 stp_state 0",
+        in + "link set " + client_if + " master " + bridge,
+        in + "tuntap add dev " + tap + " mode tap",
+        in + "link set " + tap + " master " + bridge,
+        in + "link set " + client_if + " up",
+        in + "link set " + tap + " up",
+        in + "link set " + bridge + " up",
+    });
+    for (const auto& command : setup) {
+        const auto r = run(command);
+        if (r.exit_code != 0) {
+            error_ = command + ": " + r.output;
+            return {};
+        }
+    }
+    return tap;
+}
+
 NamespacePair::~NamespacePair()
 {
     run("ip netns del " + server_ns);

@@ -21,6 +21,11 @@ public:
     // Empty when both sides are up; else the command that failed and why.
     [[nodiscard]] const std::string& error() const { return error_; }
 
+    // Makes the client side a LAN for a virtual machine: a bridge holding
+    // the veth's end and a tap device (QEMU's -netdev tap,ifname=...).
+    // Returns the tap's name, or empty with error() set.
+    std::string add_bridged_tap();
+
     std::string server_ns, client_ns;
     std::string server_if, client_if;
     static constexpr const char* server_address = "10.77.0.1";

@@ -237,6 +237,28 @@ TEST(BootConfig, InstallUntilSuccessThenLocalBoot)
               std::string::npos);
 }
 
+TEST(BootConfig, IpxeLoadsTheReleasesDecompressedXenAndTheOthersTheGzip)
+{
+    inventory::Release r;
+    r.name = "8.3";
+    r.xen = "releases/8.3/boot/xen.gz";
+    r.kernel = "releases/8.3/boot/vmlinuz";
+    r.image = "releases/8.3/install.img";
+    auto h = host();
+    h.release = "8.3";
+    // Imported before the decompressed copy was made: the gzip for all.
+    EXPECT_EQ(inventory::multiboot_xen(r), "releases/8.3/boot/xen.gz");
+    r.checksums["tftp/boot/xen"] = std::string(64, 'a');
+    EXPECT_EQ(inventory::multiboot_xen(r), "releases/8.3/boot/xen");
+    const auto values = boot_values(h, site(), &r);
+    EXPECT_EQ(values.at("xen-url"), TemplateValue(std::string("http://192.0.2.10:8080/boot/releases/8.3/boot/xen")));
+    EXPECT_EQ(values.at("xen"), TemplateValue(std::string("releases/8.3/boot/xen.gz")));
+    // A Xen that is not gzipped has no copy.
+    r.xen = "releases/8.3/boot/xen";
+    EXPECT_EQ(inventory::multiboot_xen(r), "releases/8.3/boot/xen");
+    EXPECT_EQ(inventory::unpacked_xen_path("releases/8.3/boot/xen"), "");
+}
+
 TEST(BootConfig, UnknownHostsGetTheConfiguredDefault)
 {
     const BootTemplates t(test::source_dir() / "pxe-templates");

@@ -1,6 +1,7 @@
 // The product behind HTTP and TFTP, called as the servers call it: requests
 // in, replies out, with a real inventory file and real roots.
 #include "server/boot/site.hpp"
+#include "server/service/dhcp_boot.hpp"
 #include "server/service/host_admin.hpp"
 #include "server/service/provisioning_service.hpp"
 #include "tests/support/process.hpp"
@@ -231,6 +232,28 @@ TEST_F(ServiceTest, MetricsCountHostsByState)
     const auto r = call(bh::verb::get, "/metrics");
     EXPECT_NE(r.body.find("xcp_hosts{state=\"new\"} 1"), std::string::npos) << r.body;
     EXPECT_NE(r.body.find("xcp_hosts{state=\"booting\"} 1"), std::string::npos) << r.body;
+}
+
+}  // namespace
+}  // namespace xcp::service
+
+namespace xcp::service {
+namespace {
+
+TEST(DhcpBootDecider, IpxeGetsItsScriptOrTheLoaderAsAnyPxeRom)
+{
+    test::TempDir dir;
+    inventory::Inventory inventory(dir.path() / "state");
+    DhcpBootSettings s;
+    s.site.http_url = "http://192.0.2.10:8080";
+    const dhcp::Mac mac{0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+    dhcp::PxeClient ipxe;
+    ipxe.ipxe = true;
+    EXPECT_EQ(DhcpBootDecider(s, inventory).decide(mac, ipxe)->file, "http://192.0.2.10:8080/ipxe");
+    s.ipxe_script = false;
+    EXPECT_EQ(DhcpBootDecider(s, inventory).decide(mac, ipxe)->file, "pxelinux.0");
+    ipxe.arch = dhcp::ClientArch::efi_x64;
+    EXPECT_EQ(DhcpBootDecider(s, inventory).decide(mac, ipxe)->file, "EFI/xenserver/grubx64.efi");
 }
 
 }  // namespace

@@ -1,0 +1,334 @@
+// The whole chain, as a rack would see it. Two network namespaces this test
+// makes: xcp-pxe serves full DHCP, TFTP and HTTP on one side; on the other a
+// bridge holds a tap, and a QEMU machine with an empty disk and two guest
+// disks boots from its own NIC ROM (Debian's iPXE). It gets Xen (Debian's
+// xen-hypervisor-4.17, fetched with apt-get download, never installed), a
+// Debian kernel as dom0 and our install image; xcp-installer installs a
+// release whose control domain carries that same Xen and kernel, reports,
+// and reboots. The next boot gets local boot and starts Xen and the
+// installed dom0 from the disk. Then an upgrade to a newer version, with
+// data in the SR partition and on the guest disks that must not change.
+//
+// Nothing reaches the root namespace or a real interface. Run once, not
+// under the sanitizers (the name holds "Qemu"); label e2e.
+#include "tests/support/debian_packages.hpp"
+#include "tests/support/installer.hpp"
+#include "tests/support/namespaces.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace xcp::test {
+namespace {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+const std::string vm_mac = "52:54:00:e2:e0:01";
+
+std::string tail(const std::string& text, std::size_t bytes)
+{
+    return text.substr(text.size() > bytes ? text.size() - bytes : 0);
+}
+
+// Wall time between the milestones a test passes, printed at its end.
+class Phases {
+public:
+    void mark(const std::string& name)
+    {
+        const auto now = Clock::now();
+        lines_ += "  " + name + ": " +
+                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - last_).count() / 100 / 10.0) +
+                  " s\n";
+        last_ = now;
+    }
+    ~Phases() { std::cout << "phase wall times (TCG):\n" << lines_ << std::flush; }
+    Phases() = default;
+    Phases(const Phases&) = delete;
+    Phases& operator=(const Phases&) = delete;
+
+private:
+    Clock::time_point last_ = Clock::now();
+    std::string lines_;
+};
+
+class EndToEndQemu : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        require_programs({"qemu-system-x86_64", "ip", "dpkg-deb", "sfdisk", "debugfs", "tar", "bzip2", "md5sum",
+                          "truncate", "curl", "dd", "cmp"});
+        if (::geteuid() != 0) {
+            GTEST_SKIP() << "network namespaces and a tap need root; CI runs this as root";
+        }
+        net_ = std::make_unique<NamespacePair>("e2e", "52:54:00:e2:e0:fe", "");
+        ASSERT_EQ(net_->error(), "");
+        tap_ = net_->add_bridged_tap();
+        ASSERT_EQ(net_->error(), "");
+    }
+
+    void TearDown() override
+    {
+        if (HasFailure() && server_) {
+            std::cout << "server log (tail):\n" << tail(server_->log(), 6000) << '\n';
+        }
+        server_.reset();
+        net_.reset();
+    }
+
+    [[nodiscard]] CommandResult xcp(const std::string& args, std::chrono::seconds limit = std::chrono::seconds(60)) const
+    {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --state-dir " + quote(state_.string()), limit);
+    }
+
+    [[nodiscard]] std::string roots() const
+    {
+        return " --tftp-root " + quote(tftp_.string()) + " --http-root " + quote(http_.string());
+    }
+
+    void start_server()
+    {
+        const auto command = "exec ip netns exec " + net_->server_ns + " " + quote(xcp_pxe_binary().string()) +
+                             " serve --state-dir " + quote(state_.string()) + roots() + " --interface " +
+                             net_->server_if + " --http-port 8080 --dhcp full --dhcp-range 10.77.0.100,10.77.0.110";
+        server_ = std::make_unique<Daemon>(std::vector<std::string>{"/bin/sh", "-c", command}, dir_.path() / "server.log");
+        ASSERT_TRUE(server_->wait_for_log("full DHCP on ", std::chrono::seconds(30))) << server_->log();
+    }
+
+    // One power-on of the VM: network first, then the disk, as a rack's
+    // BIOS is set. It runs until it powers off or reboots (-no-reboot).
+    [[nodiscard]] std::unique_ptr<Daemon> power_on(const std::string& name) const
+    {
+        const auto sercon = dir_.path() / "sercon-port";
+        if (!fs::exists(sercon)) {
+            // SeaBIOS mirrors the ROM's text to this port (0x3f8).
+            std::ofstream(sercon, std::ios::binary) << std::string("\xf8\x03", 2);
+        }
+        std::string argv = "exec ip netns exec " + net_->client_ns +
+                           " qemu-system-x86_64 -accel tcg -m 3072 -smp 1 -display none -monitor none -no-reboot"
+                           " -serial stdio -boot order=nc -fw_cfg name=etc/sercon-port,file=" +
+                           quote(sercon.string()) + " -netdev tap,id=n0,ifname=" + tap_ +
+                           ",script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=" + vm_mac;
+        for (const auto* disk : {"disk.img", "guest1.img", "guest2.img"}) {
+            argv += " -drive " + quote("file=" + (dir_.path() / disk).string() + ",format=raw,if=virtio");
+        }
+        return std::make_unique<Daemon>(std::vector<std::string>{"/bin/sh", "-c", argv},
+                                        dir_.path() / (name + "-serial.log"));
+    }
+
+    // Waits for `text` on the VM's console; a miss fails the test with the
+    // tails of the console and of the server's log.
+    void expect_console(const Daemon& vm, const std::string& text, std::chrono::seconds limit) const
+    {
+        ASSERT_TRUE(vm.wait_for_log(text, limit))
+            << "waited " << limit.count() << " s for \"" << text << "\"\nserial console (tail):\n"
+            << tail(vm.log(), 6000);
+    }
+
+    static void wait_for_exit(Daemon& vm)
+    {
+        for (int i = 0; i < 600 && vm.running(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        EXPECT_FALSE(vm.running()) << tail(vm.log(), 3000);
+    }
+
+    [[nodiscard]] nlohmann::json host() const
+    {
+        return nlohmann::json::parse(xcp("host show " + vm_mac + " --json").output, nullptr, false);
+    }
+
+    // Where partition `number` of the primary disk starts, in bytes.
+    [[nodiscard]] std::uint64_t partition_offset(int number) const
+    {
+        const auto table = nlohmann::json::parse(sh("sfdisk --json " + quote((dir_.path() / "disk.img").string())),
+                                                 nullptr, false);
+        for (const auto& p : table["partitiontable"]["partitions"]) {
+            if (p["node"].get<std::string>().ends_with(std::to_string(number))) {
+                return p["start"].get<std::uint64_t>() * 512;
+            }
+        }
+        ADD_FAILURE() << "no partition " << number << ": " << table.dump();
+        return 0;
+    }
+
+    [[nodiscard]] std::string ext_file(int partition, const std::string& path) const
+    {
+        return run("debugfs -R " + quote("cat " + path) + " " +
+                   quote((dir_.path() / "disk.img").string() + "?offset=" + std::to_string(partition_offset(partition))) +
+                   " 2>/dev/null")
+            .output;
+    }
+
+    TempDir dir_;
+    fs::path state_ = dir_.path() / "state";
+    fs::path tftp_ = dir_.path() / "tftp";
+    fs::path http_ = dir_.path() / "http";
+    std::unique_ptr<NamespacePair> net_;
+    std::string tap_;
+    std::unique_ptr<Daemon> server_;
+};
+
+TEST_F(EndToEndQemu, TheRomInstallsXenFromXcpPxeTheDiskBootsAndAnUpgradeKeepsTheVmData)
+{
+    Phases phases;
+    // What Debian ships: Xen and a kernel, unpacked, never installed.
+    const auto unpacked = dir_.path() / "debs";
+    sh("dpkg-deb -x " + quote(debian_package("xen-hypervisor-4.17-amd64").string()) + " " + quote(unpacked.string()));
+    const auto kernel_deb = debian_package("linux-image-amd64");
+    sh("dpkg-deb -x " + quote(kernel_deb.string()) + " " + quote(unpacked.string()));
+    const auto xen = unpacked / "boot/xen-4.17-amd64.gz";
+    ASSERT_TRUE(fs::is_regular_file(xen));
+    fs::path kernel;
+    for (const auto& e : fs::directory_iterator(unpacked / "boot")) {
+        if (e.path().filename().string().starts_with("vmlinuz-")) {
+            kernel = e.path();
+        }
+    }
+    ASSERT_FALSE(kernel.empty());
+    const auto kernel_version = kernel.filename().string().substr(8);
+
+    // The install image, and two releases whose control domain carries
+    // that Xen and kernel: 0.1.1 to install, 0.1.2 to upgrade to.
+    const auto image = dir_.path() / "image";
+    const auto built = run(quote(xcp_pxe_binary().string()) + " image build --output " + quote(image.string()) +
+                               " --installer " + quote(installer_binary().string()) + " --kernel-package " +
+                               quote(kernel_deb.string()),
+                           std::chrono::seconds(300));
+    ASSERT_EQ(built.exit_code, 0) << built.output;
+    const std::vector<std::pair<std::string, fs::path>> boot_files{{"boot/xen-4.17-amd64.gz", xen},
+                                                                   {"boot/" + kernel.filename().string(), kernel}};
+    for (const auto* version : {"0.1.1", "0.1.2"}) {
+        const std::string v = version;
+        build_legacy_repository(dir_.path() / ("repo-" + v), dir_.path() / ("content-" + v), v, "xen-4.17-amd64.gz",
+                                "XCP e2e " + v, 9, boot_files);
+        const auto added = xcp("release add-agent --name xcp-" + v + " --image " +
+                                   quote((image / "install.img").string()) + " --kernel " +
+                                   quote((image / "vmlinuz").string()) + " --xen " + quote(xen.string()) +
+                                   " --repository " + quote((dir_.path() / ("repo-" + v)).string()) + roots(),
+                               std::chrono::seconds(120));
+        ASSERT_EQ(added.exit_code, 0) << added.output;
+    }
+    ASSERT_EQ(xcp("host add " + vm_mac + " --hostname e2e-host --set root-password=Sup3r-Secret-Pw").exit_code, 0);
+    ASSERT_EQ(xcp("host set " + vm_mac + " release=xcp-0.1.1 primary-disk=vda guest-disks=vdb,vdc").exit_code, 0);
+    sh("truncate -s 24G " + quote((dir_.path() / "disk.img").string()));
+    sh("truncate -s 2G " + quote((dir_.path() / "guest1.img").string()));
+    sh("truncate -s 2G " + quote((dir_.path() / "guest2.img").string()));
+    start_server();
+    phases.mark("preparation (image build, releases, server)");
+
+    // The first power-on: DHCP from xcp-pxe, iPXE's script, Xen
+    // decompressed, dom0 and the image by HTTP; the install.
+    {
+        const auto vm = power_on("install");
+        expect_console(*vm, "iPXE", std::chrono::seconds(60));
+        expect_console(*vm, "http://10.77.0.1:8080/ipxe", std::chrono::seconds(120));
+        phases.mark("DHCP (firmware, iPXE, its IPv6 wait and the lease)");
+        expect_console(*vm, "(XEN) Xen version 4.17", std::chrono::seconds(180));
+        phases.mark("loader: iPXE script, Xen, dom0 kernel and install image by HTTP");
+        expect_console(*vm, "Linux version " + kernel_version.substr(0, kernel_version.find("-amd64")),
+                       std::chrono::seconds(120));
+        expect_console(*vm, "xcp-init: running", std::chrono::seconds(180));
+        phases.mark("kernel and image: Xen, dom0 boot, modules");
+        expect_console(*vm, "xcp-installer: network up on", std::chrono::seconds(120));
+        // The first step of the plan: the answerfile was fetched and read.
+        expect_console(*vm, "[  0%] ", std::chrono::seconds(120));
+        phases.mark("answerfile: network up (udhcpc), fetched by its token, planned");
+        expect_console(*vm, "xcp-init: the install succeeded", std::chrono::seconds(900));
+        phases.mark("install and report");
+        wait_for_exit(*vm);
+        const auto serial = vm->log();
+        EXPECT_EQ(serial.find("Exec format error"), std::string::npos) << tail(serial, 3000);
+        EXPECT_EQ(serial.find("xcp-init: could not load"), std::string::npos) << tail(serial, 3000);
+    }
+    // The server: installed, with its events and the disk it reported;
+    // local boot from now on.
+    auto shown = host();
+    EXPECT_EQ(shown["state"], "installed") << shown.dump();
+    EXPECT_EQ(shown["settings"].value("installed-disk", ""), "vda") << shown.dump();
+    const auto events = shown["events"].dump();
+    EXPECT_NE(events.find("iPXE install config served"), std::string::npos) << events;
+    EXPECT_NE(events.find("answerfile"), std::string::npos) << events;
+    EXPECT_NE(run("ip netns exec " + net_->server_ns + " curl -sS --max-time 20 http://10.77.0.1:8080/ipxe/" + vm_mac)
+                  .output.find("exit"),
+              std::string::npos);
+    // The disks, read with sfdisk and debugfs: MBR, root, backup, SR.
+    const auto table = nlohmann::json::parse(sh("sfdisk --json " + quote((dir_.path() / "disk.img").string())),
+                                             nullptr, false);
+    ASSERT_TRUE(table.is_object());
+    EXPECT_EQ(table["partitiontable"]["label"], "dos");
+    EXPECT_EQ(table["partitiontable"]["partitions"].size(), 3U) << table.dump();
+    EXPECT_EQ(ext_file(1, "/etc/motd"), "XCP e2e 0.1.1");
+    EXPECT_EQ(ext_file(1, "/etc/hostname"), "e2e-host\n");
+    const auto inventory_before = ext_file(1, "/etc/xensource-inventory");
+    EXPECT_NE(inventory_before.find("INSTALLATION_UUID="), std::string::npos) << inventory_before;
+    const auto installed_xen = dir_.path() / "installed-xen.gz";
+    run("debugfs -R " + quote("dump /boot/xen-4.17-amd64.gz " + installed_xen.string()) + " " +
+        quote((dir_.path() / "disk.img").string() + "?offset=" + std::to_string(partition_offset(1))));
+    EXPECT_EQ(run("cmp " + quote(xen.string()) + " " + quote(installed_xen.string())).exit_code, 0);
+    const auto extlinux = ext_file(1, "/boot/extlinux.conf");
+    EXPECT_NE(extlinux.find("append /boot/xen-4.17-amd64.gz "), std::string::npos) << extlinux;
+    EXPECT_NE(extlinux.find("--- /boot/" + kernel.filename().string() + " root=LABEL="), std::string::npos) << extlinux;
+
+    // The second power-on: iPXE gets local boot and exits; the BIOS boots
+    // the disk: extlinux, mboot.c32, Xen, the installed dom0 kernel.
+    {
+        const auto vm = power_on("local");
+        expect_console(*vm, "(XEN) Xen version 4.17", std::chrono::seconds(240));
+        expect_console(*vm, "Kernel command line: root=LABEL=", std::chrono::seconds(180));
+        phases.mark("local boot: iPXE exits, extlinux, Xen, the installed dom0");
+        const auto serial = vm->log();
+        EXPECT_EQ(serial.find("answerfile="), std::string::npos) << "an install was booted again";
+        EXPECT_NE(serial.find("SYSLINUX 6"), std::string::npos) << tail(serial, 3000);
+    }
+    EXPECT_EQ(host()["state"], "installed");
+
+    // VM data: in the SR partition and on both guest disks.
+    const auto sr = partition_offset(3);
+    const auto disk = dir_.path() / "disk.img";
+    for (const auto& [file, offset] : std::vector<std::pair<fs::path, std::uint64_t>>{
+             {disk, sr + (64ULL << 20)}, {dir_.path() / "guest1.img", 1ULL << 20}, {dir_.path() / "guest2.img", 0}}) {
+        write_random_file(dir_.path() / "marker", 4ULL << 20, 77);
+        sh("dd if=" + quote((dir_.path() / "marker").string()) + " of=" + quote(file.string()) +
+           " bs=1M seek=" + std::to_string(offset >> 20) + " conv=notrunc status=none");
+    }
+    const auto sr_before = sparse_digest(disk, sr, fs::file_size(disk) - sr);
+    const auto guest1_before = sparse_digest(dir_.path() / "guest1.img", 0, 2ULL << 30);
+    const auto guest2_before = sparse_digest(dir_.path() / "guest2.img", 0, 2ULL << 30);
+
+    // The upgrade: marked through the CLI, booted, run.
+    ASSERT_EQ(xcp("host set " + vm_mac + " release=xcp-0.1.2").exit_code, 0);
+    const auto upgrade = xcp("host upgrade " + vm_mac);
+    ASSERT_EQ(upgrade.exit_code, 0) << upgrade.output;
+    {
+        const auto vm = power_on("upgrade");
+        expect_console(*vm, "xcp-init: the install succeeded", std::chrono::seconds(1200));
+        phases.mark("upgrade: netboot, backup, install, carry-over, report");
+        wait_for_exit(*vm);
+    }
+    shown = host();
+    EXPECT_EQ(shown["state"], "installed") << shown.dump();
+    EXPECT_EQ(ext_file(1, "/etc/motd"), "XCP e2e 0.1.2");
+    EXPECT_EQ(ext_file(2, "/etc/motd"), "XCP e2e 0.1.1") << "the backup partition holds the old root";
+    EXPECT_EQ(ext_file(1, "/etc/hostname"), "e2e-host\n");
+    const auto inventory_after = ext_file(1, "/etc/xensource-inventory");
+    const auto uuid = [](const std::string& inventory) {
+        const auto at = inventory.find("INSTALLATION_UUID=");
+        return at == std::string::npos ? std::string() : inventory.substr(at, inventory.find('\n', at) - at);
+    };
+    EXPECT_EQ(uuid(inventory_after), uuid(inventory_before)) << inventory_after;
+    EXPECT_EQ(ext_file(1, "/var/tmp/.previousInventory"), inventory_before);
+    EXPECT_EQ(sparse_digest(disk, sr, fs::file_size(disk) - sr), sr_before) << "the SR partition changed";
+    EXPECT_EQ(sparse_digest(dir_.path() / "guest1.img", 0, 2ULL << 30), guest1_before) << "guest disk 1 changed";
+    EXPECT_EQ(sparse_digest(dir_.path() / "guest2.img", 0, 2ULL << 30), guest2_before) << "guest disk 2 changed";
+}
+
+}  // namespace
+}  // namespace xcp::test
