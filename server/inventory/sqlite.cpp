@@ -12,21 +12,28 @@ namespace {
 // its -wal and -shm files with the database's own mode, so the database is
 // made 0600 before SQLite first touches it (an empty file is an empty
 // database), and files an older version left readable are closed.
+//
+// An existing database is changed by path only, never opened here: closing
+// any descriptor of the file drops every POSIX lock this process holds on
+// it, including those of a connection already open (the DHCP helper's
+// inventory is a second one). Another process then takes itself for the
+// last user, checkpoints and deletes the WAL under us, and our writes from
+// then on are seen by nobody else (found by the e2e test: the CLI stopped
+// seeing the server's events).
 void make_private(const std::filesystem::path& file)
 {
-    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        return;  // SQLite's open says why, with the file's name
-    }
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) {
-        (void)::fchmod(fd, 0600);
+    if (::lstat(file.c_str(), &st) != 0) {
+        const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            ::close(fd);  // new: nobody holds a lock on it yet
+        }
+        return;  // otherwise SQLite's open says why, with the file's name
     }
-    ::close(fd);
-    for (const char* suffix : {"-wal", "-shm"}) {
-        const auto side = file.string() + suffix;
-        if (::stat(side.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) {
-            (void)::chmod(side.c_str(), 0600);
+    for (const auto& path : {file.string(), file.string() + "-wal", file.string() + "-shm"}) {
+        if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0 &&
+            st.st_uid == ::geteuid()) {
+            (void)::chmod(path.c_str(), 0600);
         }
     }
 }

@@ -94,6 +94,29 @@ protected:
     std::unique_ptr<Daemon> daemon_;
 };
 
+// serve holds two connections to the inventory (the DHCP helper has its
+// own). Opening the database file once more in that process and closing it
+// dropped both connections' POSIX locks; the CLI, closing after a write,
+// then took itself for the last user and deleted the WAL, and nothing the
+// server wrote afterwards reached the CLI.
+TEST_F(DhcpNetwork, TheCliSeesWhatTheServerWritesWhileDhcpRuns)
+{
+    start("--dhcp full --dhcp-probe 0 --dhcp-range 10.77.0.100,10.77.0.110");
+    const auto cli = [&](const std::string& args) {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --state-dir " + quote(state()));
+    };
+    ASSERT_EQ(cli("host add 52:54:00:aa:00:01").exit_code, 0);
+    ASSERT_EQ(cli("host show 52:54:00:aa:00:01").exit_code, 0);
+    for (int boot = 1; boot <= 2; ++boot) {
+        const auto script = client("curl -sS --max-time 10 http://10.77.0.1:8080/ipxe/52:54:00:aa:00:01");
+        ASSERT_NE(script.output.find("#!ipxe"), std::string::npos) << script.output;
+        const auto shown = cli("host show 52:54:00:aa:00:01 --json").output;
+        EXPECT_NE(shown.find("iPXE install config served"), std::string::npos) << "boot " << boot << ": " << shown;
+        EXPECT_NE(shown.find("\"state\": \"booting\""), std::string::npos) << shown;
+        ASSERT_EQ(cli("host reinstall 52:54:00:aa:00:01").exit_code, 0);
+    }
+}
+
 TEST_F(DhcpNetwork, FullModeLeasesFromTheRangeAndHonoursReservations)
 {
     ASSERT_EQ(run(quote(xcp_pxe_binary().string()) + " host add 52:54:00:aa:00:02 --set ip=10.77.0.50 --state-dir " +

@@ -93,18 +93,64 @@ protected:
         return " --tftp-root " + quote(tftp_.string()) + " --http-root " + quote(http_.string());
     }
 
-    void start_server()
+    void start_server(const std::string& dhcp_flags = "--dhcp full --dhcp-range 10.77.0.100,10.77.0.110")
     {
         const auto command = "exec ip netns exec " + net_->server_ns + " " + quote(xcp_pxe_binary().string()) +
                              " serve --state-dir " + quote(state_.string()) + roots() + " --interface " +
-                             net_->server_if + " --http-port 8080 --dhcp full --dhcp-range 10.77.0.100,10.77.0.110";
+                             net_->server_if + " --http-port 8080 " + dhcp_flags;
         server_ = std::make_unique<Daemon>(std::vector<std::string>{"/bin/sh", "-c", command}, dir_.path() / "server.log");
-        ASSERT_TRUE(server_->wait_for_log("full DHCP on ", std::chrono::seconds(30))) << server_->log();
+        ASSERT_TRUE(server_->wait_for_log("DHCP on ", std::chrono::seconds(30))) << server_->log();
+    }
+
+    // Debian's Xen and kernel unpacked, our install image, one release per
+    // version whose control domain carries that Xen and kernel, the host
+    // in the inventory, and the VM's disks.
+    void prepare(const std::vector<std::string>& versions)
+    {
+        const auto unpacked = dir_.path() / "debs";
+        sh("dpkg-deb -x " + quote(debian_package("xen-hypervisor-4.17-amd64").string()) + " " +
+           quote(unpacked.string()));
+        const auto kernel_deb = debian_package("linux-image-amd64");
+        sh("dpkg-deb -x " + quote(kernel_deb.string()) + " " + quote(unpacked.string()));
+        xen_ = unpacked / "boot/xen-4.17-amd64.gz";
+        ASSERT_TRUE(fs::is_regular_file(xen_));
+        for (const auto& e : fs::directory_iterator(unpacked / "boot")) {
+            if (e.path().filename().string().starts_with("vmlinuz-")) {
+                kernel_ = e.path();
+            }
+        }
+        ASSERT_FALSE(kernel_.empty());
+        const auto image = dir_.path() / "image";
+        const auto built = run(quote(xcp_pxe_binary().string()) + " image build --output " + quote(image.string()) +
+                                   " --installer " + quote(installer_binary().string()) + " --kernel-package " +
+                                   quote(kernel_deb.string()),
+                               std::chrono::seconds(300));
+        ASSERT_EQ(built.exit_code, 0) << built.output;
+        const std::vector<std::pair<std::string, fs::path>> boot_files{{"boot/xen-4.17-amd64.gz", xen_},
+                                                                       {"boot/" + kernel_.filename().string(), kernel_}};
+        for (const auto& v : versions) {
+            build_legacy_repository(dir_.path() / ("repo-" + v), dir_.path() / ("content-" + v), v,
+                                    "xen-4.17-amd64.gz", "XCP e2e " + v, 9, boot_files);
+            const auto added = xcp("release add-agent --name xcp-" + v + " --image " +
+                                       quote((image / "install.img").string()) + " --kernel " +
+                                       quote((image / "vmlinuz").string()) + " --xen " + quote(xen_.string()) +
+                                       " --repository " + quote((dir_.path() / ("repo-" + v)).string()) + roots(),
+                                   std::chrono::seconds(120));
+            ASSERT_EQ(added.exit_code, 0) << added.output;
+        }
+        ASSERT_EQ(xcp("host add " + vm_mac + " --hostname e2e-host --set root-password=Sup3r-Secret-Pw").exit_code, 0);
+        ASSERT_EQ(xcp("host set " + vm_mac + " release=xcp-" + versions.front() +
+                      " primary-disk=vda guest-disks=vdb,vdc")
+                      .exit_code,
+                  0);
+        sh("truncate -s 24G " + quote((dir_.path() / "disk.img").string()));
+        sh("truncate -s 2G " + quote((dir_.path() / "guest1.img").string()));
+        sh("truncate -s 2G " + quote((dir_.path() / "guest2.img").string()));
     }
 
     // One power-on of the VM: network first, then the disk, as a rack's
     // BIOS is set. It runs until it powers off or reboots (-no-reboot).
-    [[nodiscard]] std::unique_ptr<Daemon> power_on(const std::string& name) const
+    [[nodiscard]] std::unique_ptr<Daemon> power_on(const std::string& name, const std::string& nic = "virtio-net-pci") const
     {
         const auto sercon = dir_.path() / "sercon-port";
         if (!fs::exists(sercon)) {
@@ -115,7 +161,7 @@ protected:
                            " qemu-system-x86_64 -accel tcg -m 3072 -smp 1 -display none -monitor none -no-reboot"
                            " -serial stdio -boot order=nc -fw_cfg name=etc/sercon-port,file=" +
                            quote(sercon.string()) + " -netdev tap,id=n0,ifname=" + tap_ +
-                           ",script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=" + vm_mac;
+                           ",script=no,downscript=no -device " + nic + ",netdev=n0,mac=" + vm_mac;
         for (const auto* disk : {"disk.img", "guest1.img", "guest2.img"}) {
             argv += " -drive " + quote("file=" + (dir_.path() / disk).string() + ",format=raw,if=virtio");
         }
@@ -130,6 +176,26 @@ protected:
         ASSERT_TRUE(vm.wait_for_log(text, limit))
             << "waited " << limit.count() << " s for \"" << text << "\"\nserial console (tail):\n"
             << tail(vm.log(), 6000);
+    }
+
+    // Waits for the installer's outcome on the console: a failure ends the
+    // wait at once (it keeps a shell open), with the console's tail.
+    void expect_install_success(const Daemon& vm, std::chrono::seconds limit) const
+    {
+        const auto until = Clock::now() + limit;
+        std::string serial;
+        while (Clock::now() < until && vm.running()) {
+            serial = vm.log();
+            if (serial.find("xcp-init: the install succeeded") != std::string::npos) {
+                return;
+            }
+            if (serial.find("xcp-init: xcp-installer failed") != std::string::npos) {
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        }
+        FAIL() << "no \"xcp-init: the install succeeded\" within " << limit.count() << " s; serial console (tail):\n"
+               << tail(vm.log(), 6000);
     }
 
     static void wait_for_exit(Daemon& vm)
@@ -174,53 +240,19 @@ protected:
     std::unique_ptr<NamespacePair> net_;
     std::string tap_;
     std::unique_ptr<Daemon> server_;
+    fs::path xen_, kernel_;
 };
 
 TEST_F(EndToEndQemu, TheRomInstallsXenFromXcpPxeTheDiskBootsAndAnUpgradeKeepsTheVmData)
 {
     Phases phases;
-    // What Debian ships: Xen and a kernel, unpacked, never installed.
-    const auto unpacked = dir_.path() / "debs";
-    sh("dpkg-deb -x " + quote(debian_package("xen-hypervisor-4.17-amd64").string()) + " " + quote(unpacked.string()));
-    const auto kernel_deb = debian_package("linux-image-amd64");
-    sh("dpkg-deb -x " + quote(kernel_deb.string()) + " " + quote(unpacked.string()));
-    const auto xen = unpacked / "boot/xen-4.17-amd64.gz";
-    ASSERT_TRUE(fs::is_regular_file(xen));
-    fs::path kernel;
-    for (const auto& e : fs::directory_iterator(unpacked / "boot")) {
-        if (e.path().filename().string().starts_with("vmlinuz-")) {
-            kernel = e.path();
-        }
+    prepare({"0.1.1", "0.1.2"});
+    if (HasFatalFailure()) {
+        return;
     }
-    ASSERT_FALSE(kernel.empty());
+    const auto& xen = xen_;
+    const auto& kernel = kernel_;
     const auto kernel_version = kernel.filename().string().substr(8);
-
-    // The install image, and two releases whose control domain carries
-    // that Xen and kernel: 0.1.1 to install, 0.1.2 to upgrade to.
-    const auto image = dir_.path() / "image";
-    const auto built = run(quote(xcp_pxe_binary().string()) + " image build --output " + quote(image.string()) +
-                               " --installer " + quote(installer_binary().string()) + " --kernel-package " +
-                               quote(kernel_deb.string()),
-                           std::chrono::seconds(300));
-    ASSERT_EQ(built.exit_code, 0) << built.output;
-    const std::vector<std::pair<std::string, fs::path>> boot_files{{"boot/xen-4.17-amd64.gz", xen},
-                                                                   {"boot/" + kernel.filename().string(), kernel}};
-    for (const auto* version : {"0.1.1", "0.1.2"}) {
-        const std::string v = version;
-        build_legacy_repository(dir_.path() / ("repo-" + v), dir_.path() / ("content-" + v), v, "xen-4.17-amd64.gz",
-                                "XCP e2e " + v, 9, boot_files);
-        const auto added = xcp("release add-agent --name xcp-" + v + " --image " +
-                                   quote((image / "install.img").string()) + " --kernel " +
-                                   quote((image / "vmlinuz").string()) + " --xen " + quote(xen.string()) +
-                                   " --repository " + quote((dir_.path() / ("repo-" + v)).string()) + roots(),
-                               std::chrono::seconds(120));
-        ASSERT_EQ(added.exit_code, 0) << added.output;
-    }
-    ASSERT_EQ(xcp("host add " + vm_mac + " --hostname e2e-host --set root-password=Sup3r-Secret-Pw").exit_code, 0);
-    ASSERT_EQ(xcp("host set " + vm_mac + " release=xcp-0.1.1 primary-disk=vda guest-disks=vdb,vdc").exit_code, 0);
-    sh("truncate -s 24G " + quote((dir_.path() / "disk.img").string()));
-    sh("truncate -s 2G " + quote((dir_.path() / "guest1.img").string()));
-    sh("truncate -s 2G " + quote((dir_.path() / "guest2.img").string()));
     start_server();
     phases.mark("preparation (image build, releases, server)");
 
@@ -241,7 +273,7 @@ TEST_F(EndToEndQemu, TheRomInstallsXenFromXcpPxeTheDiskBootsAndAnUpgradeKeepsThe
         // The first step of the plan: the answerfile was fetched and read.
         expect_console(*vm, "[  0%] ", std::chrono::seconds(120));
         phases.mark("answerfile: network up (udhcpc), fetched by its token, planned");
-        expect_console(*vm, "xcp-init: the install succeeded", std::chrono::seconds(900));
+        expect_install_success(*vm, std::chrono::seconds(900));
         phases.mark("install and report");
         wait_for_exit(*vm);
         const auto serial = vm->log();
@@ -290,6 +322,16 @@ TEST_F(EndToEndQemu, TheRomInstallsXenFromXcpPxeTheDiskBootsAndAnUpgradeKeepsThe
     }
     EXPECT_EQ(host()["state"], "installed");
 
+    // What the host's first boot does, done here for it: our stand-in
+    // control domain has no firstboot scripts, and an installation whose
+    // first boot never completed is not upgraded.
+    run("debugfs -w -R " + quote("rm /etc/firstboot.d/data/firstboot_in_progress") + " " +
+        quote((dir_.path() / "disk.img").string() + "?offset=" + std::to_string(partition_offset(1))));
+    ASSERT_EQ(run("debugfs -R " + quote("ls /etc/firstboot.d/data") + " " +
+                  quote((dir_.path() / "disk.img").string() + "?offset=" + std::to_string(partition_offset(1))))
+                  .output.find("firstboot_in_progress"),
+              std::string::npos);
+
     // VM data: in the SR partition and on both guest disks.
     const auto sr = partition_offset(3);
     const auto disk = dir_.path() / "disk.img";
@@ -309,7 +351,7 @@ TEST_F(EndToEndQemu, TheRomInstallsXenFromXcpPxeTheDiskBootsAndAnUpgradeKeepsThe
     ASSERT_EQ(upgrade.exit_code, 0) << upgrade.output;
     {
         const auto vm = power_on("upgrade");
-        expect_console(*vm, "xcp-init: the install succeeded", std::chrono::seconds(1200));
+        expect_install_success(*vm, std::chrono::seconds(1200));
         phases.mark("upgrade: netboot, backup, install, carry-over, report");
         wait_for_exit(*vm);
     }
@@ -328,6 +370,73 @@ TEST_F(EndToEndQemu, TheRomInstallsXenFromXcpPxeTheDiskBootsAndAnUpgradeKeepsThe
     EXPECT_EQ(sparse_digest(disk, sr, fs::file_size(disk) - sr), sr_before) << "the SR partition changed";
     EXPECT_EQ(sparse_digest(dir_.path() / "guest1.img", 0, 2ULL << 30), guest1_before) << "guest disk 1 changed";
     EXPECT_EQ(sparse_digest(dir_.path() / "guest2.img", 0, 2ULL << 30), guest2_before) << "guest disk 2 changed";
+}
+
+// The seed guide's path: the ROM is told pxelinux.0, as a vendor PXE ROM
+// would be (--dhcp-ipxe loader). pxelinux reads pxelinux.cfg/01-<mac> by
+// TFTP, and mboot.c32 loads the gzipped Xen, the kernel and our image as
+// dom0's initrd. The boot path is what this shows: it ends once the
+// installer has read its answerfile (the install itself is the test above).
+TEST_F(EndToEndQemu, TheSeedPathPxelinuxAndMbootLoadXenAndTheInstaller)
+{
+    Phases phases;
+    prepare({"0.1.1"});
+    if (HasFatalFailure()) {
+        return;
+    }
+    start_server("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110 --dhcp-ipxe loader");
+    phases.mark("preparation");
+    const auto vm = power_on("pxelinux");
+    expect_console(*vm, "PXELINUX 6", std::chrono::seconds(120));
+    phases.mark("DHCP: pxelinux.0 offered and loaded by TFTP");
+    expect_console(*vm, "(XEN) Xen version 4.17", std::chrono::seconds(300));
+    phases.mark("loader: pxelinux.cfg, mboot.c32, Xen, kernel and image by TFTP");
+    expect_console(*vm, "xcp-installer: network up on", std::chrono::seconds(240));
+    expect_console(*vm, "[  0%] ", std::chrono::seconds(120));
+    phases.mark("dom0, the installer, its answerfile");
+    const auto serial = vm->log();
+    // Xen names the multiboot loader that started it: mboot.c32 of pxelinux.
+    EXPECT_NE(serial.find("(XEN) Bootloader: PXELINUX"), std::string::npos) << tail(serial, 3000);
+    EXPECT_EQ(serial.find("http://10.77.0.1:8080/ipxe"), std::string::npos) << "iPXE got its script";
+    const auto log = server_->log();
+    EXPECT_NE(log.find("pxelinux.cfg/01-" + std::string("52-54-00-e2-e0-01")), std::string::npos) << tail(log, 3000);
+    const auto events = host()["events"].dump();
+    EXPECT_NE(events.find("pxelinux install config served"), std::string::npos) << events;
+}
+
+// proxyDHCP beside a plain DHCP server on the LAN (dnsmasq, addresses only),
+// with an e1000 NIC: the address comes from dnsmasq, the boot from xcp-pxe.
+TEST_F(EndToEndQemu, ProxyDhcpBesideAPlainDhcpServerBootsAnE1000)
+{
+    require_programs({"dnsmasq"});
+    Phases phases;
+    prepare({"0.1.1"});
+    if (HasFatalFailure()) {
+        return;
+    }
+    ASSERT_EQ(run("ip -n " + net_->client_ns + " addr add 10.77.0.2/24 dev " + net_->lan_bridge).exit_code, 0);
+    Daemon dnsmasq({"/bin/sh", "-c",
+                    "exec ip netns exec " + net_->client_ns +
+                        " dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface=" + net_->lan_bridge +
+                        " --bind-interfaces --dhcp-range=10.77.0.150,10.77.0.160,1h --dhcp-leasefile=" +
+                        quote((dir_.path() / "dnsmasq.leases").string()) + " --log-facility=- --log-dhcp --user=root"},
+                   dir_.path() / "dnsmasq.log");
+    ASSERT_TRUE(dnsmasq.wait_for_log("DHCP, IP range")) << dnsmasq.log();
+    start_server("--dhcp proxy");
+    phases.mark("preparation");
+    const auto vm = power_on("proxy", "e1000");
+    expect_console(*vm, "http://10.77.0.1:8080/ipxe", std::chrono::seconds(180));
+    phases.mark("DHCP: an address from dnsmasq, the boot file from xcp-pxe's proxyDHCP");
+    expect_console(*vm, "(XEN) Xen version 4.17", std::chrono::seconds(300));
+    expect_console(*vm, "xcp-installer: network up on", std::chrono::seconds(240));
+    expect_console(*vm, "[  0%] ", std::chrono::seconds(120));
+    phases.mark("loader, Xen, dom0, the installer, its answerfile");
+    const auto serial = vm->log();
+    EXPECT_NE(serial.find("eth0: Intel(R) PRO/1000 Network Connection"), std::string::npos) << tail(serial, 3000);
+    EXPECT_NE(dnsmasq.log().find("DHCPACK"), std::string::npos) << dnsmasq.log();
+    EXPECT_NE(dnsmasq.log().find("52:54:00:e2:e0:01"), std::string::npos) << dnsmasq.log();
+    const auto events = host()["events"].dump();
+    EXPECT_NE(events.find("iPXE install config served"), std::string::npos) << events;
 }
 
 }  // namespace

@@ -69,6 +69,7 @@ std::string NamespacePair::add_bridged_tap()
             return {};
         }
     }
+    lan_bridge = bridge;
     return tap;
 }
 

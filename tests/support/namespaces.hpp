@@ -25,6 +25,7 @@ public:
     // the veth's end and a tap device (QEMU's -netdev tap,ifname=...).
     // Returns the tap's name, or empty with error() set.
     std::string add_bridged_tap();
+    std::string lan_bridge;  // set by add_bridged_tap
 
     std::string server_ns, client_ns;
     std::string server_if, client_if;
