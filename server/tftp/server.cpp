@@ -119,6 +119,11 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
                "mode " + printable(request.mode) + " is not supported", request.filename);
         return;
     }
+    if (busy_clients_.contains(client)) {
+        spdlog::debug("tftp: {} repeated its request for {}: its transfer is already under way",
+                      endpoint_text(client), printable(request.filename));
+        return;
+    }
     if (transfers_.size() + resolving_ >= settings_.max_transfers) {
         refuse(client, ErrorCode::not_defined, "server busy, try again", "the server-wide transfer cap is reached",
                request.filename);
@@ -140,6 +145,7 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
         // The slot is held while the answer is made, so the caps count it.
         ++resolving_;
         ++per_client_[client.address()];
+        busy_clients_.insert(client);
         asio::post(blocking_, [this, &io = io_, &resolver = resolver_, request = std::move(request), relative, client]() mutable {
             Resolution resolved;
             try {
@@ -152,6 +158,7 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
                              resolved = std::move(resolved)]() mutable {
                 --resolving_;
                 release_slot(client.address());
+                busy_clients_.erase(client);
                 if (!socket_.is_open()) {
                     return;
                 }
@@ -193,6 +200,7 @@ void Server::start_transfer(const Request& request, const std::string& relative,
                                                [this, id](const TransferResult& r) { on_done(id, r); });
     transfers_.emplace(id, transfer);
     ++per_client_[client.address()];
+    busy_clients_.insert(client);
     std::string options;
     for (const auto& o : negotiated.oack) {
         options += " " + o.name + "=" + o.value;
@@ -205,6 +213,7 @@ void Server::on_done(std::uint64_t id, const TransferResult& r)
 {
     transfers_.erase(id);
     release_slot(r.client.address());
+    busy_clients_.erase(r.client);
     counters_.bytes += r.bytes;
     const auto seconds = std::chrono::duration<double>(r.elapsed).count();
     if (r.completed) {

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <unordered_map>
 
@@ -78,6 +79,10 @@ private:
     std::array<std::byte, 65536> rx_{};
     ServerCounters counters_;
     std::map<boost::asio::ip::address, std::size_t> per_client_;
+    // Client endpoints (TIDs) whose transfer is running or being resolved:
+    // a request repeated from one (pxelinux resends its RRQ when the answer
+    // is slow) is the same request, not a second transfer.
+    std::set<boost::asio::ip::udp::endpoint> busy_clients_;
     std::uint64_t next_id_ = 0;
     std::unordered_map<std::uint64_t, std::weak_ptr<Transfer>> transfers_;
 };

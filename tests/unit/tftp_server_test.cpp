@@ -9,6 +9,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <gtest/gtest.h>
+
+#include <array>
 #include <spdlog/spdlog.h>
 
 #include <sys/stat.h>
@@ -402,19 +404,46 @@ TEST_F(TftpServerTest, PerClientCap)
     ServerSettings s;
     s.max_transfers_per_client = 2;
     start(s);
-    RawClient c;
-    c.send(rrq("blob"), endpoint_);
-    c.send(rrq("blob"), endpoint_);
-    c.send(rrq("blob"), endpoint_);
+    // Three ports of one address.
+    std::array<RawClient, 3> c;
+    for (auto& client : c) {
+        client.send(rrq("blob"), endpoint_);
+    }
     int data = 0;
     int errors = 0;
-    for (int i = 0; i < 3; ++i) {
-        const auto p = c.receive_within(2s);
+    for (auto& client : c) {
+        const auto p = client.receive_within(2s);
         ASSERT_TRUE(p);
         (opcode(*p) == 3 ? data : errors)++;
     }
     EXPECT_EQ(data, 2);
     EXPECT_EQ(errors, 1);
+}
+
+// pxelinux resends its RRQ when the answer is slow: one transfer, from one
+// TID, not two racing to the same port.
+TEST_F(TftpServerTest, ARepeatedRequestFromOnePortIsOneTransfer)
+{
+    start({}, 1000ms);
+    RawClient c;
+    c.send(rrq("blob"), endpoint_);
+    c.send(rrq("blob"), endpoint_);
+    udp::endpoint tid;
+    const auto first = c.receive_within(2s, &tid);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(block_of(*first), 1);
+    EXPECT_FALSE(c.receive_within(500ms)) << "a second transfer answered the repeated request";
+    EXPECT_EQ(server_->active_transfers(), 1U);
+    // Once it is over, the same port may ask again.
+    c.send(std::string("\0\5\0\0done\0", 9), tid);
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < deadline && server_->active_transfers() != 0) {
+        std::this_thread::sleep_for(20ms);
+    }
+    c.send(rrq("blob"), endpoint_);
+    const auto again = c.receive_within(2s);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(block_of(*again), 1);
 }
 
 TEST_F(TftpServerTest, BlockNumbersWrapAfter65535)
