@@ -274,8 +274,24 @@ ImageSummary build_image(const ImageRequest& request, std::ostream& log)
             throw ImageError("the image needs " + file.string() + ", which is not on this machine");
         }
     }
+    // mtools converts file names through iconv: without glibc's gconv
+    // module for its default codepage (850), mcopy cannot open the ESP
+    // ("Error setting code page", found by the UEFI e2e test).
+    const auto library_dirs = loader_directories(request.ld_so_conf);
+    const auto gconv = std::find_if(library_dirs.begin(), library_dirs.end(), [&](const fs::path& d) {
+        return fs::exists(d / "gconv/IBM850.so", ec) && fs::exists(d / "gconv/gconv-modules", ec);
+    });
+    if (gconv == library_dirs.end()) {
+        throw ImageError("the image needs glibc's gconv/IBM850.so (Debian package libc6), for mtools; it is in none "
+                         "of the library folders");
+    }
+    add_host_path(*gconv / "gconv/gconv-modules", 0644, entries);
+    for (const auto& e : fs::directory_iterator(*gconv / "gconv/gconv-modules.d", ec)) {
+        add_host_path(e.path(), 0644, entries);
+    }
+    programs.push_back(add_host_path(*gconv / "gconv/IBM850.so", 0644, entries));
     log << "image: finding the shared libraries of " << programs.size() << " programs\n";
-    const auto closure = shared_library_closure(programs, loader_directories(request.ld_so_conf));
+    const auto closure = shared_library_closure(programs, library_dirs);
     if (!closure.missing.empty()) {
         throw ImageError(closure.missing.front());
     }

@@ -33,6 +33,9 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 const std::string vm_mac = "52:54:00:e2:e0:01";
+// Debian's ovmf.
+constexpr const char* ovmf_code = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+constexpr const char* ovmf_vars = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
 std::string tail(const std::string& text, std::size_t bytes)
 {
@@ -115,7 +118,11 @@ protected:
     // Debian's Xen and kernel unpacked, our install image, one release per
     // version whose control domain carries that Xen and kernel, the host
     // in the inventory, and the VM's disks.
-    void prepare(const std::vector<std::string>& versions)
+    // `modern`: XCP-ng 8 repositories (RPM, .treeinfo) and a 64 GiB disk, for
+    // the GPT layout with an ESP; `more`: further files for the control
+    // domain's tree.
+    void prepare(const std::vector<std::string>& versions, bool modern = false,
+                 const std::vector<std::pair<std::string, fs::path>>& more = {})
     {
         const auto unpacked = dir_.path() / "debs";
         sh("dpkg-deb -x " + quote(debian_package("xen-hypervisor-4.17-amd64").string()) + " " +
@@ -136,11 +143,13 @@ protected:
                                    quote(kernel_deb.string()),
                                std::chrono::seconds(300));
         ASSERT_EQ(built.exit_code, 0) << built.output;
-        const std::vector<std::pair<std::string, fs::path>> boot_files{{"boot/xen-4.17-amd64.gz", xen_},
-                                                                       {"boot/" + kernel_.filename().string(), kernel_}};
+        auto boot_files = more;
+        boot_files.emplace_back("boot/xen-4.17-amd64.gz", xen_);
+        boot_files.emplace_back("boot/" + kernel_.filename().string(), kernel_);
         for (const auto& v : versions) {
-            build_legacy_repository(dir_.path() / ("repo-" + v), dir_.path() / ("content-" + v), v,
-                                    "xen-4.17-amd64.gz", "XCP e2e " + v, 9, boot_files);
+            (modern ? build_modern_repository : build_legacy_repository)(
+                dir_.path() / ("repo-" + v), dir_.path() / ("content-" + v), v, "xen-4.17-amd64.gz", "XCP e2e " + v, 9,
+                boot_files);
             const auto added = xcp("release add-agent --name xcp-" + v + " --image " +
                                        quote((image / "install.img").string()) + " --kernel " +
                                        quote((image / "vmlinuz").string()) + " --xen " + quote(xen_.string()) +
@@ -153,14 +162,16 @@ protected:
                       " primary-disk=vda guest-disks=vdb,vdc")
                       .exit_code,
                   0);
-        sh("truncate -s 24G " + quote((dir_.path() / "disk.img").string()));
+        sh("truncate -s " + std::string(modern ? "64G " : "24G ") + quote((dir_.path() / "disk.img").string()));
         sh("truncate -s 2G " + quote((dir_.path() / "guest1.img").string()));
         sh("truncate -s 2G " + quote((dir_.path() / "guest2.img").string()));
     }
 
     // One power-on of the VM: network first, then the disk, as a rack's
     // BIOS is set. It runs until it powers off or reboots (-no-reboot).
-    [[nodiscard]] std::unique_ptr<Daemon> power_on(const std::string& name, const std::string& nic = "virtio-net-pci") const
+    // `uefi`: OVMF, whose variables live in a copy beside the disks.
+    [[nodiscard]] std::unique_ptr<Daemon> power_on(const std::string& name, const std::string& nic = "virtio-net-pci",
+                                                   bool uefi = false) const
     {
         const auto sercon = dir_.path() / "sercon-port";
         if (!fs::exists(sercon)) {
@@ -172,6 +183,14 @@ protected:
                            " -serial stdio -boot order=nc -fw_cfg name=etc/sercon-port,file=" +
                            quote(sercon.string()) + " -netdev tap,id=n0,ifname=" + tap_ +
                            ",script=no,downscript=no -device " + nic + ",netdev=n0,mac=" + vm_mac;
+        if (uefi) {
+            const auto vars = dir_.path() / "OVMF_VARS.fd";
+            if (!fs::exists(vars)) {
+                fs::copy_file(ovmf_vars, vars);
+            }
+            argv += " -machine q35 -drive " + quote("if=pflash,format=raw,readonly=on,file=" + std::string(ovmf_code)) +
+                    " -drive " + quote("if=pflash,format=raw,file=" + vars.string());
+        }
         for (const auto* disk : {"disk.img", "guest1.img", "guest2.img"}) {
             argv += " -drive " + quote("file=" + (dir_.path() / disk).string() + ",format=raw,if=virtio");
         }
@@ -448,6 +467,65 @@ TEST_F(EndToEndQemu, ProxyDhcpBesideAPlainDhcpServerBootsAnE1000)
     EXPECT_NE(dnsmasq.log().find("52:54:00:e2:e0:01"), std::string::npos) << dnsmasq.log();
     const auto events = host()["events"].dump();
     EXPECT_NE(events.find("iPXE install config served"), std::string::npos) << events;
+}
+
+// UEFI: OVMF and the NIC's iPXE EFI ROM. iPXE cannot multiboot under EFI,
+// so it is given the EFI loader (--dhcp-ipxe loader): Debian's grub netboot
+// image (grub-efi-amd64-bin, fetched, never installed) stands in for the
+// vendor's grubx64.efi, reads the host's grub.cfg from our templates, and
+// its multiboot2/module2 entries start Xen, the kernel and the image. The
+// installer lays out GPT with an ESP and fills it.
+TEST_F(EndToEndQemu, UefiGrubFromTheIpxeEfiRomBootsXenAndTheInstallerMakesTheEsp)
+{
+    require_programs({"rpmbuild", "mdir"});
+    ASSERT_TRUE(fs::exists(ovmf_code) && fs::exists(ovmf_vars)) << "Debian's ovmf is not installed";
+    Phases phases;
+    const auto grub = dir_.path() / "grub";
+    sh("dpkg-deb -x " + quote(debian_package("grub-efi-amd64-bin").string()) + " " + quote(grub.string()));
+    const auto monolithic = grub / "usr/lib/grub/x86_64-efi/monolithic";
+    prepare({"8.2.1"}, true, {{"boot/efi/EFI/xenserver/grubx64.efi", monolithic / "grubx64.efi"}});
+    if (HasFatalFailure()) {
+        return;
+    }
+    ASSERT_EQ(xcp("host set " + vm_mac + " guest-disks=").exit_code, 0);
+    fs::create_directories(tftp_ / "EFI/xenserver");
+    fs::copy_file(monolithic / "grubnetx64.efi", tftp_ / "EFI/xenserver/grubx64.efi",
+                  fs::copy_options::overwrite_existing);
+    // The netboot image builds in few modules: multiboot2 and module2 come
+    // from its prefix, /grub/x86_64-efi/, by TFTP (the vendor's image has
+    // them built in).
+    fs::create_directories(tftp_ / "grub");
+    fs::copy(grub / "usr/lib/grub/x86_64-efi", tftp_ / "grub/x86_64-efi", fs::copy_options::recursive);
+    start_server("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110 --dhcp-ipxe loader");
+    phases.mark("preparation");
+    const auto vm = power_on("uefi", "virtio-net-pci", true);
+    expect_console(*vm, "(XEN) Xen version 4.17", std::chrono::seconds(400));
+    phases.mark("OVMF, iPXE EFI, DHCP, grub by TFTP, its grub.cfg, Xen");
+    expect_console(*vm, "xcp-installer: network up on", std::chrono::seconds(300));
+    expect_console(*vm, "[  0%] ", std::chrono::seconds(120));
+    phases.mark("dom0, the installer, its answerfile");
+    expect_install_success(*vm, std::chrono::seconds(900));
+    phases.mark("install and report");
+    const auto serial = vm->log();
+    EXPECT_NE(serial.find("(XEN) Bootloader: GRUB"), std::string::npos) << tail(serial, 3000);
+    const auto events = host()["events"].dump();
+    EXPECT_NE(events.find("grub install config served"), std::string::npos) << events;
+    EXPECT_EQ(host()["state"], "installed");
+    const auto table = nlohmann::json::parse(sh("sfdisk --json " + quote((dir_.path() / "disk.img").string())),
+                                             nullptr, false);
+    EXPECT_EQ(table["partitiontable"]["label"], "gpt") << table.dump();
+    std::uint64_t esp = 0;
+    for (const auto& p : table["partitiontable"]["partitions"]) {
+        if (p["type"] == "C12A7328-F81F-11D2-BA4B-00A0C93EC93B") {
+            esp = p["start"].get<std::uint64_t>() * 512;
+        }
+    }
+    ASSERT_NE(esp, 0U) << table.dump();
+    const auto listing = run("mdir -i " + quote((dir_.path() / "disk.img").string() + "@@" + std::to_string(esp)) +
+                             " ::/EFI/xenserver")
+                             .output;
+    EXPECT_NE(listing.find("grubx64"), std::string::npos) << listing;
+    EXPECT_NE(listing.find("grub"), std::string::npos) << listing;
 }
 
 }  // namespace

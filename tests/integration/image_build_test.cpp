@@ -65,7 +65,7 @@ class ImageBuild : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        require_programs({"cpio", "chroot", "mount", "umount", "dpkg-deb", "xz", "zstd", "gzip", "truncate", "cmp", "busybox", "objcopy"});
+        require_programs({"cpio", "chroot", "mount", "umount", "dpkg-deb", "xz", "zstd", "gzip", "truncate", "cmp", "busybox", "objcopy", "mtype"});
     }
 
     CommandResult build(const std::string& args) const
@@ -149,6 +149,18 @@ TEST_F(ImageBuild, TheImageCarriesTheInstallerItsToolsLibrariesAndModules)
         const auto t = run("chroot " + quote(tree.string()) + " /bin/sh -c " + quote(tool));
         EXPECT_EQ(t.output.find("error while loading shared libraries"), std::string::npos) << tool << t.output;
         EXPECT_EQ(t.output.find("not found"), std::string::npos) << tool << t.output;
+    }
+
+    // The tools at work inside the image, as the installer fills an ESP:
+    // mcopy needs glibc's codepage 850 module.
+    {
+        const auto esp = run("chroot " + quote(tree.string()) +
+                             " /bin/sh -c 'truncate -s 64M /tmp/esp.img && mkfs.fat /tmp/esp.img >/dev/null && "
+                             "mkdir -p /tmp/esp/EFI/xenserver && echo cfg > /tmp/esp/EFI/xenserver/grub.cfg && "
+                             "mcopy -s -Q -o -i /tmp/esp.img /tmp/esp/EFI ::/'");
+        EXPECT_EQ(esp.exit_code, 0) << esp.output;
+        EXPECT_EQ(run("mtype -i " + quote((tree / "tmp/esp.img").string()) + " ::/EFI/xenserver/grub.cfg").output,
+                  "cfg\n");
     }
 
     // A dry run against sparse image files, inside the image.

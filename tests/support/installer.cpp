@@ -113,9 +113,14 @@ std::string sha256_of(const fs::path& file)
 }  // namespace
 
 void build_modern_repository(const fs::path& repo, const fs::path& content, const std::string& version,
-                             const std::string& xen, const std::string& motd, unsigned seed)
+                             const std::string& xen, const std::string& motd, unsigned seed,
+                             const std::vector<std::pair<std::string, fs::path>>& extra)
 {
     write_content(content, xen, motd, seed);
+    for (const auto& [in_tree, file] : extra) {
+        fs::create_directories((content / in_tree).parent_path());
+        fs::copy_file(file, content / in_tree, fs::copy_options::overwrite_existing);
+    }
     const auto build = repo.parent_path() / (repo.filename().string() + "-rpmbuild");
     fs::create_directories(build);
     std::ofstream(build / "dom0.spec")

@@ -50,7 +50,8 @@ void build_legacy_repository(const std::filesystem::path& repo, const std::files
 // rpmbuild, .treeinfo with `version`, repodata with SHA-256 sums.
 void build_modern_repository(const std::filesystem::path& repo, const std::filesystem::path& content,
                              const std::string& version, const std::string& xen, const std::string& motd,
-                             unsigned seed);
+                             unsigned seed,
+                             const std::vector<std::pair<std::string, std::filesystem::path>>& extra = {});
 
 // XS-PACKAGES again, after a test changed a package.
 void write_legacy_packages(const std::filesystem::path& repo);
