@@ -36,9 +36,9 @@ void add_dhcp_options(CLI::App& cmd, DhcpArgs& a)
                    "Boot file for x86-64 UEFI clients (TFTP path; HTTP-boot clients get it as a URL)")
         ->capture_default_str();
     cmd.add_option("--dhcp-ipxe", a.ipxe,
-                   "What an iPXE client (a NIC's iPXE ROM, or iPXE chained) gets: script (HTTP-URL/ipxe, the "
-                   "host's iPXE script) or loader (the BIOS or UEFI loader, as any PXE ROM: pxelinux.0 reads "
-                   "pxelinux.cfg/ by TFTP)")
+                   "What a BIOS iPXE client (a NIC's iPXE ROM, or iPXE chained) gets: script (HTTP-URL/ipxe, the "
+                   "host's iPXE script) or loader (pxelinux.0, as any PXE ROM, which reads pxelinux.cfg/ by "
+                   "TFTP). iPXE under UEFI always gets the EFI loader: it cannot multiboot Xen there")
         ->capture_default_str()
         ->check(CLI::IsMember({"script", "loader"}));
     cmd.add_option("--dhcp-netboot-off", a.netboot_off,

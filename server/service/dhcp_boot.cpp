@@ -12,8 +12,10 @@ std::optional<dhcp::BootOffer> DhcpBootDecider::decide(const dhcp::Mac& mac, con
     }
     const auto& http = settings_.site.http_url;
     // iPXE already runs: a script, or it would load iPXE again forever.
-    // (pxelinux.0 is no iPXE, so the loader is safe too.)
-    if (client.ipxe && settings_.ipxe_script) {
+    // (pxelinux.0 is no iPXE, so the loader is safe too.) iPXE multiboots
+    // only in its BIOS build: under UEFI it gets the EFI loader (grub),
+    // which boots Xen with multiboot2.
+    if (client.ipxe && settings_.ipxe_script && client.arch == dhcp::ClientArch::bios) {
         return dhcp::BootOffer{http + "/ipxe", settings_.next_server};
     }
     switch (client.arch) {

@@ -138,10 +138,7 @@ protected:
         }
         ASSERT_FALSE(kernel_.empty());
         const auto image = dir_.path() / "image";
-        const auto built = run(quote(xcp_pxe_binary().string()) + " image build --output " + quote(image.string()) +
-                                   " --installer " + quote(installer_binary().string()) + " --kernel-package " +
-                                   quote(kernel_deb.string()),
-                               std::chrono::seconds(300));
+        const auto built = build_install_image(image, kernel_deb);
         ASSERT_EQ(built.exit_code, 0) << built.output;
         auto boot_files = more;
         boot_files.emplace_back("boot/xen-4.17-amd64.gz", xen_);
@@ -470,7 +467,7 @@ TEST_F(EndToEndQemu, ProxyDhcpBesideAPlainDhcpServerBootsAnE1000)
 }
 
 // UEFI: OVMF and the NIC's iPXE EFI ROM. iPXE cannot multiboot under EFI,
-// so it is given the EFI loader (--dhcp-ipxe loader): Debian's grub netboot
+// so xcp-pxe gives its EFI build the EFI loader: Debian's grub netboot
 // image (grub-efi-amd64-bin, fetched, never installed) stands in for the
 // vendor's grubx64.efi, reads the host's grub.cfg from our templates, and
 // its multiboot2/module2 entries start Xen, the kernel and the image. The
@@ -496,7 +493,7 @@ TEST_F(EndToEndQemu, UefiGrubFromTheIpxeEfiRomBootsXenAndTheInstallerMakesTheEsp
     // them built in).
     fs::create_directories(tftp_ / "grub");
     fs::copy(grub / "usr/lib/grub/x86_64-efi", tftp_ / "grub/x86_64-efi", fs::copy_options::recursive);
-    start_server("--dhcp full --dhcp-range 10.77.0.100,10.77.0.110 --dhcp-ipxe loader");
+    start_server();  // the default: iPXE's EFI build is given the EFI loader
     phases.mark("preparation");
     const auto vm = power_on("uefi", "virtio-net-pci", true);
     expect_console(*vm, "(XEN) Xen version 4.17", std::chrono::seconds(400));
@@ -506,6 +503,7 @@ TEST_F(EndToEndQemu, UefiGrubFromTheIpxeEfiRomBootsXenAndTheInstallerMakesTheEsp
     phases.mark("dom0, the installer, its answerfile");
     expect_install_success(*vm, std::chrono::seconds(900));
     phases.mark("install and report");
+    wait_for_exit(*vm);
     const auto serial = vm->log();
     EXPECT_NE(serial.find("(XEN) Bootloader: GRUB"), std::string::npos) << tail(serial, 3000);
     const auto events = host()["events"].dump();
@@ -526,6 +524,19 @@ TEST_F(EndToEndQemu, UefiGrubFromTheIpxeEfiRomBootsXenAndTheInstallerMakesTheEsp
                              .output;
     EXPECT_NE(listing.find("grubx64"), std::string::npos) << listing;
     EXPECT_NE(listing.find("grub"), std::string::npos) << listing;
+
+    // The next power-on: grub gets local boot, which reads the installed
+    // ESP's grub.cfg (OVMF holds no boot entry for the disk: the installer
+    // writes none, and the ESP has no EFI/BOOT/BOOTX64.EFI), and that starts
+    // Xen and the installed dom0 from the disk.
+    {
+        const auto local = power_on("uefi-local", "virtio-net-pci", true);
+        expect_console(*local, "(XEN) Xen version 4.17", std::chrono::seconds(300));
+        expect_console(*local, "Kernel command line: root=LABEL=", std::chrono::seconds(180));
+        phases.mark("local boot: grub, the ESP's grub.cfg, Xen, the installed dom0");
+        EXPECT_EQ(local->log().find("answerfile="), std::string::npos) << "an install was booted again";
+    }
+    EXPECT_EQ(host()["state"], "installed");
 }
 
 }  // namespace

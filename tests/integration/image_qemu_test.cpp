@@ -32,10 +32,7 @@ TEST_F(ImageQemu, TheRomBootsTheImageWhichInstallsFromXcpPxeAndTheDiskBoots)
     require_programs({"qemu-system-x86_64", "busybox", "sfdisk", "debugfs", "tar", "bzip2", "md5sum", "truncate"});
     const auto kernel_deb = debian_package("linux-image-amd64");
     const auto image = dir_.path() / "image";
-    const auto built = run(quote(xcp_pxe_binary().string()) + " image build --output " + quote(image.string()) +
-                               " --installer " + quote(installer_binary().string()) + " --kernel-package " +
-                               quote(kernel_deb.string()),
-                           std::chrono::seconds(300));
+    const auto built = build_install_image(image, kernel_deb);
     ASSERT_EQ(built.exit_code, 0) << built.output;
     build_legacy_repository(dir_.path() / "repo", dir_.path() / "content", "0.1.1", "xen-3.4.2.gz", "XCP in QEMU", 9);
     const auto added = run(quote(xcp_pxe_binary().string()) + " release add-agent --name agent --image " +

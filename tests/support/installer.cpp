@@ -168,6 +168,13 @@ void build_legacy_repository(const fs::path& repo, const fs::path& content, cons
     write_legacy_packages(repo);
 }
 
+CommandResult build_install_image(const fs::path& output, const fs::path& kernel_package)
+{
+    return run(quote(xcp_pxe_binary().string()) + " image build --output " + quote(output.string()) + " --installer " +
+                   quote(installer_binary().string()) + " --kernel-package " + quote(kernel_package.string()),
+               std::chrono::seconds(300));
+}
+
 void write_legacy_packages(const fs::path& repo)
 {
     // XS-PACKAGES in its text form, sizes from stat and sums from md5sum.

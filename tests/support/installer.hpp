@@ -53,6 +53,10 @@ void build_modern_repository(const std::filesystem::path& repo, const std::files
                              unsigned seed,
                              const std::vector<std::pair<std::string, std::filesystem::path>>& extra = {});
 
+// `xcp-pxe image build` of this build's installer with a Debian kernel
+// package, into `output` (install.img, vmlinuz).
+CommandResult build_install_image(const std::filesystem::path& output, const std::filesystem::path& kernel_package);
+
 // XS-PACKAGES again, after a test changed a package.
 void write_legacy_packages(const std::filesystem::path& repo);
 

@@ -250,10 +250,13 @@ TEST(DhcpBootDecider, IpxeGetsItsScriptOrTheLoaderAsAnyPxeRom)
     dhcp::PxeClient ipxe;
     ipxe.ipxe = true;
     EXPECT_EQ(DhcpBootDecider(s, inventory).decide(mac, ipxe)->file, "http://192.0.2.10:8080/ipxe");
-    s.ipxe_script = false;
-    EXPECT_EQ(DhcpBootDecider(s, inventory).decide(mac, ipxe)->file, "pxelinux.0");
+    // iPXE cannot multiboot under UEFI: grub, whatever --dhcp-ipxe says.
     ipxe.arch = dhcp::ClientArch::efi_x64;
     EXPECT_EQ(DhcpBootDecider(s, inventory).decide(mac, ipxe)->file, "EFI/xenserver/grubx64.efi");
+    s.ipxe_script = false;
+    EXPECT_EQ(DhcpBootDecider(s, inventory).decide(mac, ipxe)->file, "EFI/xenserver/grubx64.efi");
+    ipxe.arch = dhcp::ClientArch::bios;
+    EXPECT_EQ(DhcpBootDecider(s, inventory).decide(mac, ipxe)->file, "pxelinux.0");
 }
 
 }  // namespace
