@@ -171,8 +171,11 @@ TEST_F(DhcpNetwork, ProxyModeAnswersPxeClientsOnlyAndNeverWithAnAddress)
     r = pxe("--vendor PXEClient:Arch:00000:UNDI:002001");
     EXPECT_NE(r.find("file=pxelinux.0"), std::string::npos) << "arch from option 60 when 93 is missing: " << r;
 
-    r = pxe("--vendor PXEClient:Arch:00007:UNDI:003016 --arch 7 --user-class iPXE");
+    r = pxe("--vendor PXEClient:Arch:00000:UNDI:002001 --arch 0 --user-class iPXE");
     EXPECT_NE(r.find("file=http://10.77.0.1:8080/ipxe"), std::string::npos) << "iPXE gets its script: " << r;
+    // iPXE multiboots only in its BIOS build: under UEFI, grub.
+    r = pxe("--vendor PXEClient:Arch:00007:UNDI:003016 --arch 7 --user-class iPXE");
+    EXPECT_NE(r.find("file=EFI/xenserver/grubx64.efi"), std::string::npos) << "EFI iPXE gets grub: " << r;
 
     r = pxe("--vendor HTTPClient:Arch:00016:UNDI:003001 --arch 16");
     EXPECT_NE(r.find("file=http://10.77.0.1:8080/boot/EFI/xenserver/grubx64.efi opt60=HTTPClient"),
