@@ -184,6 +184,15 @@ int set_host(const HostArgs& a)
         throw AdminError("host " + mac + " is not in the inventory");
     }
     std::cout << "host " << mac << " changed\n";
+    // Not an error: files may be placed by hand under releases/NAME/.
+    for (const auto& [key, value] : settings) {
+        if (key == "release" && !value.empty() && !inv.find_release(value)) {
+            std::cerr << "xcp-pxe: warning: release " << value
+                      << " is not recorded (see `xcp-pxe release list`); the host boots "
+                         "releases/" << value << "/boot/xen.gz, boot/vmlinuz and install.img from the TFTP root, "
+                         "unchecked\n";
+        }
+    }
     return exit_ok;
 }
 

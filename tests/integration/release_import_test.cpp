@@ -293,6 +293,13 @@ TEST_F(ReleaseImport, AFolderImportsAndRmIsRefusedWhileAHostUsesIt)
     EXPECT_NE(refused.output.find("release tree is set on 1 host (52:54:00:00:00:01)"), std::string::npos)
         << refused.output;
     EXPECT_TRUE(fs::exists(tftp_ / "releases/tree/install.img"));
+    // A recorded release is taken quietly; another is taken with a warning.
+    auto set = xcp("host set 52:54:00:00:00:01 release=tree");
+    EXPECT_EQ(set.exit_code, 0) << set.output;
+    EXPECT_EQ(set.output.find("warning"), std::string::npos) << set.output;
+    set = xcp("host set 52:54:00:00:00:01 release=tere");
+    EXPECT_EQ(set.exit_code, 0) << set.output;
+    EXPECT_NE(set.output.find("warning: release tere is not recorded"), std::string::npos) << set.output;
     ASSERT_EQ(xcp("host set 52:54:00:00:00:01 release=").exit_code, 0);
     const auto removed = xcp("release rm tree");
     EXPECT_EQ(removed.exit_code, 0) << removed.output;
