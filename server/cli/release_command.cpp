@@ -153,11 +153,12 @@ int show_release(const ReleaseArgs& a)
         std::cout << release_json(*r, true).dump(2) << '\n';
         return exit_ok;
     }
+    const auto multiboot = inventory::multiboot_xen(*r);
     std::cout << "name:        " << r->name << "\nkind:        " << r->kind << "\nproduct:     "
               << (r->product.empty() ? "-" : r->product) << "\nversion:     " << r->version << "\nbuild:       "
               << (r->build.empty() ? "-" : r->build) << "\nera:         " << r->era << "\nxen:         "
               << (r->xen.empty() ? "- (a plain kernel)" : r->xen)
-              << (inventory::multiboot_xen(*r) != r->xen ? " (iPXE: " + inventory::multiboot_xen(*r) + ")" : "")
+              << (multiboot != r->xen ? " (iPXE: " + multiboot + ")" : "")
               << "\nkernel:      " << r->kernel
               << "\nimage:       " << r->image << "\nuefi:        " << (r->efi ? "EFI/xenserver/" : "no")
               << "\nrepository:  /" << r->repository << "\nidentity:    " << r->identity << "\ndigest:      "

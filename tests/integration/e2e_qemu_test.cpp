@@ -251,12 +251,15 @@ protected:
         return 0;
     }
 
+    // debugfs's name for partition `number` of the primary disk.
+    [[nodiscard]] std::string ext_device(int partition) const
+    {
+        return quote((dir_.path() / "disk.img").string() + "?offset=" + std::to_string(partition_offset(partition)));
+    }
+
     [[nodiscard]] std::string ext_file(int partition, const std::string& path) const
     {
-        return run("debugfs -R " + quote("cat " + path) + " " +
-                   quote((dir_.path() / "disk.img").string() + "?offset=" + std::to_string(partition_offset(partition))) +
-                   " 2>/dev/null")
-            .output;
+        return run("debugfs -R " + quote("cat " + path) + " " + ext_device(partition) + " 2>/dev/null").output;
     }
 
     TempDir dir_;
@@ -330,7 +333,7 @@ TEST_F(EndToEndQemu, TheRomInstallsXenFromXcpPxeTheDiskBootsAndAnUpgradeKeepsThe
     EXPECT_NE(inventory_before.find("INSTALLATION_UUID="), std::string::npos) << inventory_before;
     const auto installed_xen = dir_.path() / "installed-xen.gz";
     run("debugfs -R " + quote("dump /boot/xen-4.17-amd64.gz " + installed_xen.string()) + " " +
-        quote((dir_.path() / "disk.img").string() + "?offset=" + std::to_string(partition_offset(1))));
+        ext_device(1));
     EXPECT_EQ(run("cmp " + quote(xen.string()) + " " + quote(installed_xen.string())).exit_code, 0);
     const auto extlinux = ext_file(1, "/boot/extlinux.conf");
     EXPECT_NE(extlinux.find("append /boot/xen-4.17-amd64.gz "), std::string::npos) << extlinux;
@@ -353,9 +356,9 @@ TEST_F(EndToEndQemu, TheRomInstallsXenFromXcpPxeTheDiskBootsAndAnUpgradeKeepsThe
     // control domain has no firstboot scripts, and an installation whose
     // first boot never completed is not upgraded.
     run("debugfs -w -R " + quote("rm /etc/firstboot.d/data/firstboot_in_progress") + " " +
-        quote((dir_.path() / "disk.img").string() + "?offset=" + std::to_string(partition_offset(1))));
+        ext_device(1));
     ASSERT_EQ(run("debugfs -R " + quote("ls /etc/firstboot.d/data") + " " +
-                  quote((dir_.path() / "disk.img").string() + "?offset=" + std::to_string(partition_offset(1))))
+                  ext_device(1))
                   .output.find("firstboot_in_progress"),
               std::string::npos);
 
