@@ -200,6 +200,21 @@ TEST_F(ReleaseImport, ADamagedPackageAbortsAndLeavesNothing)
     EXPECT_FALSE(fs::exists(tftp_ / "pxelinux.0"));
 }
 
+// A Xen that claims gzip (its magic) and is cut short: the decompressed copy
+// for iPXE cannot be made, and nothing is placed or recorded.
+TEST_F(ReleaseImport, ATruncatedGzippedXenAbortsAndLeavesNothing)
+{
+    const auto dir = legacy_medium("xcp");
+    fs::resize_file(dir / "boot/xen.gz", 5000);
+    const auto r = xcp("import " + quote(dir.string()) + " --name xcp");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("as gzip: truncated gzip input"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("boot/xen.gz"), std::string::npos) << r.output;
+    EXPECT_TRUE(releases().empty());
+    EXPECT_TRUE(entries(tftp_ / "releases").empty());
+    EXPECT_TRUE(entries(http_ / "releases").empty());
+}
+
 TEST_F(ReleaseImport, AnIsoThatIsNotAnInstallMediumIsToldWhatIsMissing)
 {
     const auto dir = dir_.path() / "docs";
