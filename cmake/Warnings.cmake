@@ -5,6 +5,9 @@ if(XCP_WERROR)
   add_compile_options(-Werror)
 endif()
 if(XCP_SANITIZE)
+  # -O1 with line tables: what the sanitizers' reports need, built in about
+  # half the time of -O2 -g (Beast's templates dominate).
+  string(REPLACE "-O2 -g" "-O1 -g1" CMAKE_CXX_FLAGS_RELWITHDEBINFO "${CMAKE_CXX_FLAGS_RELWITHDEBINFO}")
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
