@@ -77,6 +77,17 @@ std::string describe(const af::Diagnostics& diagnostics, const std::string& name
 
 }  // namespace
 
+RenderedAnswerfile render_answerfile(const AnswerfileInputs& in)
+{
+    std::optional<Template> profile;
+    try {
+        profile.emplace(in.profile_file, in.profile_text, Escaping::xml, profile_placeholders());
+    } catch (const TemplateError& e) {
+        throw RenderError(e.what());
+    }
+    return render_answerfile(*profile, in.host, in.site, in.release ? &*in.release : nullptr);
+}
+
 RenderedAnswerfile render_answerfile(const Template& profile, const inventory::Host& host, const Site& site,
                                      const inventory::Release* release)
 {

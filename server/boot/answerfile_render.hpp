@@ -5,6 +5,7 @@
 #include "server/inventory/host.hpp"
 #include "server/inventory/release.hpp"
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,5 +31,20 @@ struct RenderedAnswerfile {
 // `release`: the host's release as recorded, when it is.
 RenderedAnswerfile render_answerfile(const Template& profile, const inventory::Host& host, const Site& site,
                                      const inventory::Release* release = nullptr);
+
+// Everything one answerfile is made from, as one value. The service keys its
+// rendered answerfiles by it: what rendering reads and what the cache
+// compares cannot drift apart.
+struct AnswerfileInputs {
+    std::string profile_file;  // named in errors
+    std::string profile_text;
+    inventory::Host host;
+    Site site;
+    std::optional<inventory::Release> release;
+    bool operator==(const AnswerfileInputs&) const = default;
+};
+
+// The same, from that value; also throws RenderError for a bad template.
+RenderedAnswerfile render_answerfile(const AnswerfileInputs& inputs);
 
 }  // namespace xcp::boot

@@ -33,7 +33,7 @@ Template Profiles::load(const std::string& name) const
 
 Template Profiles::from_text(const std::string& name, std::string text) const
 {
-    return Template((dir_ / (name + ".xml")).string(), std::move(text), Escaping::xml, profile_placeholders());
+    return Template(file(name).string(), std::move(text), Escaping::xml, profile_placeholders());
 }
 
 std::string Profiles::text(const std::string& name) const

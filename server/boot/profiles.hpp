@@ -33,6 +33,7 @@ public:
     // A template from text read with text().
     [[nodiscard]] Template from_text(const std::string& name, std::string text) const;
     [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+    [[nodiscard]] std::filesystem::path file(const std::string& name) const { return dir_ / (name + ".xml"); }
 
 private:
     // Texts by file, kept while the file's inode, size and mtime stay the

@@ -15,6 +15,7 @@ struct Site {
     std::string xen = "xcp-ng/xen.gz";
     std::string kernel = "xcp-ng/vmlinuz";
     std::string image = "xcp-ng/install.img";
+    bool operator==(const Site&) const = default;
 };
 
 }  // namespace xcp::boot

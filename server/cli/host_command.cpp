@@ -136,19 +136,13 @@ int show_host(const HostArgs& a)
     return exit_ok;
 }
 
-void check_profile(const Paths& paths, const std::string& name)
-{
-    (void)boot::Profiles(paths.profiles_dir).load(name);
-}
-
 int add_host(const HostArgs& a)
 {
     auto settings = service::parse_assignments(a.settings);
     if (!a.hostname.empty()) {
         settings.emplace_back("hostname", a.hostname);
     }
-    check_profile(a.paths, a.profile);
-    auto host = service::new_host(a.mac, a.profile, settings);
+    auto host = service::new_host(a.mac, a.profile, settings, boot::Profiles(a.paths.profiles_dir));
     Inventory inv(a.paths.state_dir);
     inv.add(host);
     std::cout << "host " << host.mac << " added with profile " << host.profile
@@ -163,14 +157,10 @@ int set_host(const HostArgs& a)
     if (settings.empty()) {
         throw AdminError("nothing to set: give KEY=VALUE...\n" + settings_help());
     }
-    for (const auto& [key, value] : settings) {
-        if (key == "profile") {
-            check_profile(a.paths, value);
-        }
-    }
+    const boot::Profiles profiles(a.paths.profiles_dir);
     Inventory inv(a.paths.state_dir);
     const bool found = inv.update(mac, [&](inventory::Host& h) {
-        service::apply_settings(h, settings);
+        service::apply_settings(h, settings, profiles);
         inventory::Event e;
         e.source = "admin";
         std::string keys;
@@ -263,8 +253,7 @@ int import_hosts(const HostArgs& a)
                     settings.emplace_back(header[i], fields[i]);
                 }
             }
-            (void)profiles.load(profile);
-            auto host = service::new_host(fields[static_cast<std::size_t>(mac_column)], profile, settings);
+            auto host = service::new_host(fields[static_cast<std::size_t>(mac_column)], profile, settings, profiles);
             if (!seen.insert(host.mac).second || inv.find(host.mac)) {
                 throw AdminError("host " + host.mac + " is already in the inventory or earlier in the file");
             }
@@ -315,9 +304,9 @@ int render_profile(const HostArgs& a, const std::string& name)
     const auto profile = profiles.load(name);
     const auto mac = service::mac_argument(a.mac);
     Inventory inv(a.paths.state_dir);
-    auto host = inv.find(mac).value_or(service::new_host(mac, name, {}));
+    auto host = inv.find(mac).value_or(service::new_host(mac, name, {}, profiles));
     host.profile = name;
-    service::apply_settings(host, service::parse_assignments(a.settings));
+    service::apply_settings(host, service::parse_assignments(a.settings), profiles);
     if (!host.install_requested()) {
         host.next_mode = inventory::NextMode::install;
         host.netboot = true;

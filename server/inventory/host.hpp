@@ -36,6 +36,7 @@ struct Host {
 
     // Marked for installation: its answerfile may be served.
     [[nodiscard]] bool install_requested() const { return netboot && next_mode != NextMode::none && token; }
+    bool operator==(const Host&) const = default;
 };
 
 enum class Final { success, failure };

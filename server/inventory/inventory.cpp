@@ -213,7 +213,7 @@ void Inventory::insert_new(const Host& host)
     Statement exists(db_, "SELECT 1 FROM hosts WHERE mac=?1");
     exists.bind(1, host.mac);
     if (exists.step()) {
-        throw InventoryError("host " + host.mac + " is already in the inventory; change it with `host set`");
+        throw InventoryConflict("host " + host.mac + " is already in the inventory; change it with `host set`");
     }
     write_host(host, true);
     Event e;
@@ -433,7 +433,7 @@ bool Inventory::remove_release(std::string_view name)
         if (macs.size() > 5) {
             list += " and " + std::to_string(macs.size() - 5) + " more";
         }
-        throw InventoryError("release " + std::string(name) + " is set on " + std::to_string(macs.size()) + " host" +
+        throw InventoryConflict("release " + std::string(name) + " is set on " + std::to_string(macs.size()) + " host" +
                              (macs.size() == 1 ? "" : "s") + " (" + list +
                              "); give them another release with `host set MAC release=NAME` first");
     }

@@ -21,6 +21,7 @@ struct Release {
     std::string digest;              // SHA-256 over every file's path and SHA-256: the medium
     std::map<std::string, std::string> checksums;  // path (tftp/... or http/...) -> SHA-256
     std::string imported;            // ISO 8601 UTC
+    bool operator==(const Release&) const = default;
 };
 
 // Where a release's Xen is decompressed for iPXE: beside a gzipped xen,

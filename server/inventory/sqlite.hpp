@@ -19,6 +19,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A change refused because of what the inventory holds (a host already
+// there, a release still in use), not because the inventory failed.
+class InventoryConflict : public InventoryError {
+public:
+    using InventoryError::InventoryError;
+};
+
 // One connection to an SQLite file, set up for several processes writing at
 // once (the daemon and the CLI): WAL journal, a busy timeout instead of
 // SQLITE_BUSY, and full syncs so that a commit survives kill -9 and power loss.

@@ -30,21 +30,29 @@ std::string mac_argument(std::string_view text)
     return *mac;
 }
 
-void apply_settings(inventory::Host& host, const Assignments& settings)
+void apply_settings(inventory::Host& host, const Assignments& settings, const boot::Profiles& profiles)
 {
     for (const auto& [key, value] : settings) {
+        if (key == "profile") {
+            try {
+                (void)profiles.load(value);
+            } catch (const boot::TemplateError& e) {
+                throw AdminError("host " + host.mac + ": " + e.what());
+            }
+        }
         if (auto why = inventory::set_host_value(host, key, value); !why.empty()) {
             throw AdminError("host " + host.mac + ": " + why);
         }
     }
 }
 
-inventory::Host new_host(std::string_view mac_text, const std::string& profile, const Assignments& settings)
+inventory::Host new_host(std::string_view mac_text, const std::string& profile, const Assignments& settings,
+                         const boot::Profiles& profiles)
 {
     inventory::Host host;
     host.mac = mac_argument(mac_text);
-    apply_settings(host, {{"profile", profile}});
-    apply_settings(host, settings);
+    apply_settings(host, {{"profile", profile}}, profiles);
+    apply_settings(host, settings, profiles);
     return inventory::request_install(std::move(host), inventory::NextMode::install, inventory::new_token());
 }
 

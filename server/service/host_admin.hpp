@@ -2,6 +2,7 @@
 // that both check the same things and log the same events.
 #pragma once
 
+#include "server/boot/profiles.hpp"
 #include "server/inventory/host.hpp"
 #include "server/inventory/inventory.hpp"
 
@@ -23,11 +24,14 @@ using Assignments = std::vector<std::pair<std::string, std::string>>;
 Assignments parse_assignments(const std::vector<std::string>& texts);
 
 // A new host, marked for a fresh install with a new token. Throws AdminError
-// for a bad MAC or setting. `profile_exists` checks the profile name.
-inventory::Host new_host(std::string_view mac_text, const std::string& profile, const Assignments& settings);
+// for a bad MAC or setting, or a profile that `profiles` cannot load.
+inventory::Host new_host(std::string_view mac_text, const std::string& profile, const Assignments& settings,
+                         const boot::Profiles& profiles);
 
-// Applies settings; throws AdminError with the first refusal.
-void apply_settings(inventory::Host& host, const Assignments& settings);
+// Applies settings; throws AdminError with the first refusal: a value of the
+// wrong shape, or a profile that `profiles` cannot load. The one check of a
+// change, for the CLI and the admin API alike.
+void apply_settings(inventory::Host& host, const Assignments& settings, const boot::Profiles& profiles);
 
 // A MAC in any usual form, normalized; throws AdminError.
 std::string mac_argument(std::string_view text);

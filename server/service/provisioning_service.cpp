@@ -4,11 +4,12 @@
 #include "server/boot/host_values.hpp"
 #include "server/files/path.hpp"
 #include "server/http/static_files.hpp"
-#include "server/inventory/host_state.hpp"
 #include "server/inventory/host_vars.hpp"
-#include "server/inventory/secrets.hpp"
+#include "server/service/boot_config_reply.hpp"
 #include "server/service/host_admin.hpp"
-#include "server/service/host_json.hpp"
+#include "server/service/host_change.hpp"
+#include "server/service/json_reply.hpp"
+#include "server/service/metrics.hpp"
 
 #include "libxcp/net/address.hpp"
 #include "libxcp/util/text.hpp"
@@ -26,16 +27,6 @@ using http::beast_http::status;
 using http::beast_http::verb;
 using http::text_reply;
 
-http::Reply json_reply(status s, const nlohmann::json& body)
-{
-    return text_reply(s, body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
-}
-
-http::Reply error_json(status s, const std::string& message)
-{
-    return json_reply(s, nlohmann::json{{"error", message}});
-}
-
 http::Reply not_found()
 {
     return text_reply(status::not_found, "not found\n");
@@ -48,23 +39,6 @@ constexpr std::array token_prefixes{std::string_view("/answerfile/"), std::strin
 bool looks_like_token(std::string_view s)
 {
     return s.size() == 32 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
-// Everything an answerfile is made from, in one string: the profile's text
-// and the host's fields that templates and shaping read.
-std::string render_inputs(const inventory::Host& h, const std::string& profile_text, const std::string& repository)
-{
-    std::string out = profile_text + '\0' + repository;
-    for (const auto* field : {&h.mac, &h.hostname, &h.profile, &h.release}) {
-        out += '\0';
-        out += *field;
-    }
-    out += '\0';
-    out += to_string(h.next_mode);
-    for (const auto& [k, v] : h.vars) {
-        out += '\0' + k + '=' + v;
-    }
-    return out;
 }
 
 }  // namespace
@@ -83,10 +57,12 @@ http::Reply ProvisioningService::too_many(const inventory::Host& host)
 ProvisioningService::ProvisioningService(ServiceSettings settings, inventory::Inventory& inventory,
                                          const boot::Profiles& profiles, const boot::BootTemplates& templates,
                                          const files::ConfinedRoot& http_root, const files::ConfinedRoot& tftp_root)
-    : settings_(std::move(settings)), inventory_(inventory), profiles_(profiles), templates_(&templates),
+    : settings_(std::move(settings)), inventory_(inventory), profiles_(profiles),
+      admin_(settings_.api_token, inventory, profiles, settings_.site), templates_(&templates),
       http_root_(http_root), tftp_root_(tftp_root),
       host_limiter_(settings_.host_events_per_second, settings_.host_events_per_second * 10)
 {
+    add_routes();
 }
 
 // Redacted after decoding, on the path the router matches: /%61nswerfile/T
@@ -129,10 +105,9 @@ bool ProvisioningService::waits(const http::Request& request) const
         return false;
     }
     const std::string path = parsed->path();
-    // The same tests, on the same forms of the path, as handle() routes by:
-    // a request that reads the inventory is never handled on the I/O thread.
-    if (path.starts_with("/answerfile/") || path.starts_with("/api/") || path == "/metrics" || path == "/ipxe" ||
-        path == "/boot.ipxe" || path.starts_with("/ipxe/")) {
+    // Routed requests read the inventory: never handled on the I/O thread.
+    if (path.starts_with("/api/v1/") ||
+        !std::holds_alternative<http::Router::NoRoute>(router_.match(request.method(), path))) {
         return true;
     }
     const auto normalized = files::normalize_path(path);
@@ -144,31 +119,23 @@ bool ProvisioningService::waits(const http::Request& request) const
 std::string ProvisioningService::host_boot_config(boot::Loader loader, const std::string& mac,
                                                   const boost::asio::ip::address& client)
 {
-    auto host = inventory_.find(mac);
+    const auto host = inventory_.find(mac);
     const auto release = host && !host->release.empty() ? inventory_.find_release(host->release) : std::nullopt;
-    if (boot::boots_installer(host)) {
-        const char* loader_name = loader == boot::Loader::pxelinux ? "pxelinux" : loader == boot::Loader::grub ? "grub" : "iPXE";
-        inventory_.update(mac, [&](inventory::Host& h) {
-            h = inventory::mark_booting(std::move(h));
-            inventory::Event e;
-            e.source = "server";
-            e.step = "boot";
-            e.message = std::string(loader_name) + " install config served to " + client.to_string();
-            return std::optional(e);
-        });
-        // A missing boot file is the operator's to fix; the host still gets
-        // its config, and the log says what will fail.
-        const auto files = boot::boot_files_for(*host, settings_.site, release ? &*release : nullptr);
-        for (const auto& f : {files.xen, files.kernel, files.image}) {
-            if (!f.empty() && std::holds_alternative<files::OpenRefused>(tftp_root_.open(f))) {
+    auto decided = decide_boot_config(*templates_, loader, mac, host, release ? &*release : nullptr, settings_.site,
+                                      settings_.unknown_hosts, client.to_string());
+    if (decided.change) {
+        apply_change(inventory_, *decided.change);
+        // The host still gets its config; the log says what will fail.
+        for (const auto& f : decided.boot_files) {
+            if (std::holds_alternative<files::OpenRefused>(tftp_root_.open(f))) {
                 spdlog::warn("host {}: boot file {} is missing under the TFTP root {}", mac, f,
                              tftp_root_.path().string());
             }
         }
-        spdlog::info("host {}: {} config for its {} served to {}", mac, loader_name, to_string(host->next_mode),
+        spdlog::info("host {}: {} config for its {} served to {}", mac, loader_name(loader), to_string(host->next_mode),
                      client.to_string());
     }
-    return templates_->host_config(loader, host, settings_.site, settings_.unknown_hosts, release ? &*release : nullptr);
+    return std::move(decided.text);
 }
 
 std::optional<std::string> ProvisioningService::generated_tftp_file(std::string_view path,
@@ -189,6 +156,44 @@ std::optional<std::string> ProvisioningService::generated_tftp_file(std::string_
     }
 }
 
+void ProvisioningService::add_routes()
+{
+    router_.param("token", [](std::string_view s) -> std::variant<std::string, http::ParamRefused> {
+        if (looks_like_token(s)) {
+            return std::string(s);
+        }
+        return http::ParamRefused{status::not_found, "unknown or used-up token"};
+    });
+    router_.param("mac", [](std::string_view s) -> std::variant<std::string, http::ParamRefused> {
+        if (auto mac = net::normalize_mac(s)) {
+            return *mac;
+        }
+        return http::ParamRefused{status::bad_request,
+                                  "'" + util::printable(s, 64) + "' is not a MAC address (aa:bb:cc:dd:ee:ff)"};
+    });
+    const auto get = std::vector{verb::get};
+    const auto post = std::vector{verb::post};
+    router_.add(get, "/answerfile/{token}", [this](const http::RouteRequest& r) {
+        return answerfile(r.params[0], r.client);
+    });
+    router_.add(get, "/api/v1/report/{token}", [this](const http::RouteRequest& r) {
+        return report(r.params[0], r.query_value("status").value_or(""));
+    });
+    router_.add(get, "/api/v1/report-script/{token}", [this](const http::RouteRequest& r) {
+        return report_script(r.params[0]);
+    });
+    router_.add(post, "/api/v1/hosts/{token}/events", [this](const http::RouteRequest& r) {
+        return agent_event(r.params[0], r.request);
+    });
+    router_.add(get, "/metrics", [this](const http::RouteRequest&) { return metrics(); });
+    for (const auto* path : {"/ipxe", "/boot.ipxe"}) {
+        router_.add(get, path, [this](const http::RouteRequest& r) { return ipxe({}, r.client); });
+    }
+    router_.add(get, "/ipxe/{mac}", [this](const http::RouteRequest& r) { return ipxe(r.params[0], r.client); });
+
+    admin_.add_routes(router_);
+}
+
 http::Reply ProvisioningService::handle(const http::Request& request, const http::Client& client)
 {
     const auto parsed = boost::urls::parse_origin_form(request.target());
@@ -196,39 +201,50 @@ http::Reply ProvisioningService::handle(const http::Request& request, const http
         return text_reply(status::bad_request, "bad request target\n");
     }
     const std::string path = parsed->path();
-    const auto method = request.method();
-    const bool get = method == verb::get || method == verb::head;
-
-    if (path.starts_with("/answerfile/") && get) {
-        return answerfile(std::string_view(path).substr(12), client);
-    }
-    if (path.starts_with("/api/v1/report/") && get) {
-        const auto it = parsed->params().find("status");
-        return report(std::string_view(path).substr(15),
-                      it == parsed->params().end() || !(*it).has_value ? std::string() : std::string((*it).value));
-    }
-    if (path.starts_with("/api/v1/report-script/") && get) {
-        return report_script(std::string_view(path).substr(22));
-    }
-    if (path.starts_with("/api/v1/hosts/") && path.ends_with("/events") && method == verb::post) {
-        const auto token = std::string_view(path).substr(14, path.size() - 14 - 7);
-        if (looks_like_token(token)) {
-            return agent_event(token, request);
+    const bool api = path.starts_with("/api/v1/");
+    const auto refuse = [&](status s, const std::string& message) {
+        return api ? error_json(s, message) : text_reply(s, message + "\n");
+    };
+    // Errors by kind, in one place: the operator's or client's mistake is a
+    // 4xx with its sentence; anything else is a 500, logged with its context.
+    try {
+        auto match = router_.match(request.method(), path);
+        if (auto* found = std::get_if<http::Router::Found>(&match)) {
+            // A copy: encoded_query() converts to std::string_view through a temporary std::string.
+            const std::string encoded_query = parsed->has_query() ? std::string(parsed->encoded_query()) : std::string();
+            auto query = http::parse_query(encoded_query);
+            if (!query) {
+                return refuse(status::bad_request, "bad query string");
+            }
+            const http::RouteRequest routed{request, client, std::move(found->params), std::move(*query)};
+            return (*found->handler)(routed);
         }
+        if (const auto* bad = std::get_if<http::Router::BadParameter>(&match)) {
+            return refuse(bad->status, bad->reason);
+        }
+        if (const auto* other = std::get_if<http::Router::MethodNotAllowed>(&match)) {
+            auto r = refuse(status::method_not_allowed, "method not allowed; use " + other->allow);
+            r.headers.set(http::beast_http::field::allow, other->allow);
+            return r;
+        }
+        if (api) {
+            if (auto refused = admin_.refusal(request)) {
+                return std::move(*refused);
+            }
+            return error_json(status::not_found, "no such API endpoint");
+        }
+    } catch (const AdminError& e) {
+        return refuse(status::bad_request, e.what());
+    } catch (const boot::TemplateError& e) {
+        return refuse(status::bad_request, e.what());
+    } catch (const inventory::InventoryConflict& e) {
+        return refuse(status::conflict, e.what());
+    } catch (const std::exception& e) {
+        spdlog::error("http {} {} {}: {}", client.address.to_string(), std::string(request.method_string()),
+                      loggable_target(request.target()), e.what());
+        return refuse(status::internal_server_error, "internal error; see the server log");
     }
-    if (path.starts_with("/api/v1/")) {
-        return admin(request, path);
-    }
-    if (path == "/metrics" && get) {
-        return metrics();
-    }
-    if ((path == "/ipxe" || path == "/boot.ipxe") && get) {
-        return ipxe({}, client);
-    }
-    if (path.starts_with("/ipxe/") && get) {
-        return ipxe(std::string_view(path).substr(6), client);
-    }
-    if (!get) {
+    if (request.method() != verb::get && request.method() != verb::head) {
         auto r = text_reply(status::method_not_allowed, "method not allowed\n");
         r.headers.set(http::beast_http::field::allow, "GET, HEAD");
         return r;
@@ -289,48 +305,46 @@ http::Reply ProvisioningService::answerfile(std::string_view token, const http::
         if (leased && *leased != client.address.to_string()) {
             spdlog::warn("http {}: answerfile of host {} refused: its lease is {}", client.address.to_string(),
                          host->mac, *leased);
-            inventory::Event event;
-            event.source = "server";
-            event.step = "answerfile";
-            event.message = "answerfile refused to " + client.address.to_string() + ", not the host's leased address " +
-                            *leased;
-            inventory_.add_event(host->mac, event);
+            HostChange refused;
+            refused.mac = host->mac;
+            refused.event.source = "server";
+            refused.event.step = "answerfile";
+            refused.event.message = "answerfile refused to " + client.address.to_string() +
+                                    ", not the host's leased address " + *leased;
+            apply_change(inventory_, refused);
             return text_reply(status::forbidden, "this answerfile is for another address\n");
         }
     }
     try {
-        auto text = profiles_.text(host->profile);
-        const auto release = host->release.empty() ? std::nullopt : inventory_.find_release(host->release);
-        const auto* recorded = release ? &*release : nullptr;
-        const auto inputs = render_inputs(*host, text, boot::repository_url(*host, settings_.site, recorded));
+        boot::AnswerfileInputs inputs{profiles_.file(host->profile).string(), profiles_.text(host->profile), *host,
+                                      settings_.site,
+                                      host->release.empty() ? std::nullopt : inventory_.find_release(host->release)};
         auto& cached = answerfile_cache_[*host->token];
-        if (cached.inputs != inputs) {
-            auto rendered = boot::render_answerfile(profiles_.from_text(host->profile, std::move(text)), *host,
-                                                    settings_.site, recorded);
+        if (!cached.inputs || *cached.inputs != inputs) {
+            auto rendered = boot::render_answerfile(inputs);
             for (const auto& w : rendered.warnings) {
                 spdlog::warn("host {}: {}", host->mac, w);
             }
             if (answerfile_cache_.size() > 4096) {
                 answerfile_cache_.clear();  // tokens of hosts long installed
-                answerfile_cache_[*host->token] = {inputs, std::move(rendered.xml)};
+                answerfile_cache_[*host->token] = {std::move(inputs), std::move(rendered.xml)};
             } else {
-                cached = {inputs, std::move(rendered.xml)};
+                cached = {std::move(inputs), std::move(rendered.xml)};
             }
         }
         ++answerfiles_served_;
         // The first fetch starts the install; later ones (an installer that
         // retries) change nothing and write nothing.
         if (host->state != inventory::HostState::installing) {
-            inventory_.update(host->mac, [&](inventory::Host& h) {
-                inventory::Event e;
-                e.source = "server";
-                e.step = "answerfile";
-                e.percent = 0;
-                e.message = "answerfile (" + std::string(to_string(h.next_mode)) + ", profile " + h.profile +
-                            ") served to " + client.address.to_string();
-                h = inventory::apply_event(std::move(h), e);
-                return std::optional(e);
-            });
+            HostChange started;
+            started.mac = host->mac;
+            started.moves_state = true;
+            started.event.source = "server";
+            started.event.step = "answerfile";
+            started.event.percent = 0;
+            started.event.message = "answerfile (" + std::string(to_string(host->next_mode)) + ", profile " +
+                                    host->profile + ") served to " + client.address.to_string();
+            apply_change(inventory_, started);
             spdlog::info("host {}: answerfile for its {} served to {}", host->mac, to_string(host->next_mode),
                          client.address.to_string());
         }
@@ -339,11 +353,12 @@ http::Reply ProvisioningService::answerfile(std::string_view token, const http::
         ++answerfile_failures_;
         const std::string reason = std::string("answerfile not served: ") + e.what();
         spdlog::error("host {}: {}", host->mac, reason);
-        inventory::Event event;
-        event.source = "server";
-        event.step = "answerfile";
-        event.message = reason;
-        inventory_.add_event(host->mac, event);
+        HostChange failed;
+        failed.mac = host->mac;
+        failed.event.source = "server";
+        failed.event.step = "answerfile";
+        failed.event.message = reason;
+        apply_change(inventory_, failed);
         return text_reply(status::internal_server_error, "the answerfile for this host is not valid; see the server log\n");
     }
 }
@@ -357,16 +372,16 @@ http::Reply ProvisioningService::report(std::string_view token, const std::strin
     if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos || value.size() > 3) {
         return text_reply(status::bad_request, "status=0 (success) or status=N (failure) is required\n");
     }
-    inventory::Event e;
+    HostChange reported;
+    reported.mac = host->mac;
+    reported.moves_state = true;
+    auto& e = reported.event;
     e.source = "installer";
     e.step = "complete";
     e.final = value == "0" ? inventory::Final::success : inventory::Final::failure;
     e.message = value == "0" ? "the installer reported success"
                              : "the installer reported failure (status " + std::string(value) + ")";
-    inventory_.update(host->mac, [&](inventory::Host& h) {
-        h = inventory::apply_event(std::move(h), e);
-        return std::optional(e);
-    });
+    apply_change(inventory_, reported);
     spdlog::info("host {}: {}", host->mac, e.message);
     return text_reply(status::ok, "recorded\n");
 }
@@ -397,7 +412,10 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
     if (!body.is_object()) {
         return error_json(status::bad_request, "the body must be a JSON object");
     }
-    inventory::Event e;
+    HostChange change;
+    change.mac = host->mac;
+    change.moves_state = true;
+    auto& e = change.event;
     e.source = "agent";
     // What a host sends reaches logs and the operator's terminal: control
     // characters are escaped here, once, before it is stored.
@@ -434,15 +452,17 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
             return error_json(status::bad_request, "final must be null, \"success\" or \"failure\"");
         }
     }
-    std::string disk;
     if (body.contains("disk") && !body["disk"].is_null()) {
         if (!body["disk"].is_string()) {
             return error_json(status::bad_request, "disk must be a string");
         }
-        disk = body["disk"].get<std::string>();
+        const auto disk = body["disk"].get<std::string>();
         inventory::Host probe;
         if (const auto why = inventory::set_host_value(probe, "install-disk", disk); !why.empty()) {
             return error_json(status::bad_request, "disk: " + why);
+        }
+        if (!disk.empty()) {
+            change.install_disk = disk;
         }
     }
     // A final event is never refused: it ends the install (and the token's
@@ -450,193 +470,32 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
     if (!e.final && !host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
         return too_many(*host);
     }
-    inventory::Host updated;
-    inventory_.update(host->mac, [&](inventory::Host& h) {
-        if (!disk.empty()) {
-            (void)inventory::set_host_value(h, "install-disk", disk);
-        }
-        h = inventory::apply_event(std::move(h), e);
-        updated = h;
-        return std::optional(e);
-    });
+    const auto updated = apply_change(inventory_, change);
+    if (!updated) {
+        return error_json(status::not_found, "unknown or used-up token");
+    }
     if (e.final) {
         spdlog::info("host {}: install {}{}{}", host->mac, to_string(*e.final), e.message.empty() ? "" : ": ",
                      e.message);
     }
-    return json_reply(status::ok, nlohmann::json{{"state", to_string(updated.state)}});
+    return json_reply(status::ok, nlohmann::json{{"state", to_string(updated->state)}});
 }
 
-http::Reply ProvisioningService::admin(const http::Request& request, std::string_view path)
-{
-    const auto auth = request[http::beast_http::field::authorization];
-    if (settings_.api_token.empty()) {
-        return error_json(status::forbidden, "the admin API is off: no API token is configured");
-    }
-    if (!auth.starts_with("Bearer ") || !inventory::equal_secrets(auth.substr(7), settings_.api_token)) {
-        auto r = error_json(status::unauthorized, "a valid bearer token is required");
-        r.headers.set(http::beast_http::field::www_authenticate, "Bearer");
-        return r;
-    }
-    const auto method = request.method();
-    try {
-        if (path == "/api/v1/hosts" || path == "/api/v1/hosts/") {
-            if (method == verb::get) {
-                nlohmann::json list = nlohmann::json::array();
-                for (const auto& h : inventory_.list()) {
-                    list.push_back(host_to_json(h));
-                }
-                return json_reply(status::ok, list);
-            }
-            if (method == verb::post) {
-                const auto body = nlohmann::json::parse(request.body(), nullptr, false);
-                if (!body.is_object() || !body.contains("mac") || !body["mac"].is_string()) {
-                    return error_json(status::bad_request, "the body must be a JSON object with a \"mac\"");
-                }
-                const auto profile = body.value("profile", std::string("default"));
-                (void)profiles_.load(profile);
-                Assignments settings;
-                if (body.contains("settings") && body["settings"].is_object()) {
-                    for (const auto& [k, v] : body["settings"].items()) {
-                        settings.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
-                    }
-                }
-                if (body.contains("hostname") && body["hostname"].is_string()) {
-                    settings.emplace_back("hostname", body["hostname"].get<std::string>());
-                }
-                auto host = new_host(body["mac"].get<std::string>(), profile, settings);
-                inventory_.add(host);
-                spdlog::info("admin API: host {} added with profile {}", host.mac, host.profile);
-                return json_reply(status::created, host_to_json(*inventory_.find(host.mac), &settings_.site));
-            }
-            return error_json(status::method_not_allowed, "use GET or POST");
-        }
-        if (path.starts_with("/api/v1/hosts/")) {
-            auto rest = path.substr(14);
-            std::string_view action;
-            if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-                action = rest.substr(slash + 1);
-                rest = rest.substr(0, slash);
-            }
-            const auto mac = mac_argument(rest);
-            if (action == "events" && method == verb::get) {
-                if (!inventory_.find(mac)) {
-                    return error_json(status::not_found, "host " + mac + " is not in the inventory");
-                }
-                nlohmann::json list = nlohmann::json::array();
-                for (const auto& e : inventory_.events(mac)) {
-                    list.push_back(event_to_json(e));
-                }
-                return json_reply(status::ok, list);
-            }
-            if (!action.empty() && method == verb::post) {
-                const auto mode = inventory::next_mode_from(action);
-                if (!mode || *mode == inventory::NextMode::none) {
-                    return error_json(status::not_found, "unknown action " + std::string(action));
-                }
-                const auto host = service::request(inventory_, mac, *mode, "admin API");
-                return json_reply(status::ok, host_to_json(host, &settings_.site));
-            }
-            if (!action.empty()) {
-                return error_json(status::not_found, "unknown action " + std::string(action));
-            }
-            if (method == verb::get) {
-                const auto host = inventory_.find(mac);
-                return host ? json_reply(status::ok, host_to_json(*host, &settings_.site))
-                            : error_json(status::not_found, "host " + mac + " is not in the inventory");
-            }
-            if (method == verb::patch) {
-                const auto body = nlohmann::json::parse(request.body(), nullptr, false);
-                if (!body.is_object()) {
-                    return error_json(status::bad_request, "the body must be a JSON object of settings");
-                }
-                Assignments settings;
-                for (const auto& [k, v] : body.items()) {
-                    settings.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
-                }
-                std::optional<inventory::Host> changed;
-                const bool found = inventory_.update(mac, [&](inventory::Host& h) {
-                    apply_settings(h, settings);
-                    changed = h;
-                    inventory::Event e;
-                    e.source = "admin";
-                    e.message = "settings changed through the admin API";
-                    return std::optional(e);
-                });
-                return found ? json_reply(status::ok, host_to_json(*changed, &settings_.site))
-                             : error_json(status::not_found, "host " + mac + " is not in the inventory");
-            }
-            if (method == verb::delete_) {
-                return inventory_.remove(mac) ? json_reply(status::ok, nlohmann::json{{"removed", mac}})
-                                              : error_json(status::not_found, "host " + mac + " is not in the inventory");
-            }
-            return error_json(status::method_not_allowed, "use GET, PATCH or DELETE");
-        }
-    } catch (const AdminError& e) {
-        return error_json(status::bad_request, e.what());
-    } catch (const boot::TemplateError& e) {
-        return error_json(status::bad_request, e.what());
-    } catch (const inventory::InventoryError& e) {
-        return error_json(status::conflict, e.what());
-    }
-    return error_json(status::not_found, "no such API endpoint");
-}
-
+// `mac`: normalized, or empty for the generic script.
 http::Reply ProvisioningService::ipxe(std::string_view mac_text, const http::Client& client)
 {
     if (mac_text.empty()) {
         return text_reply(status::ok, templates_->generic_config(boot::Loader::ipxe, settings_.site, settings_.unknown_hosts));
     }
-    const auto mac = net::normalize_mac(mac_text);
-    if (!mac) {
-        return text_reply(status::bad_request, "not a MAC address\n");
-    }
-    return text_reply(status::ok, host_boot_config(boot::Loader::ipxe, *mac, client.address));
+    return text_reply(status::ok, host_boot_config(boot::Loader::ipxe, std::string(mac_text), client.address));
 }
 
 http::Reply ProvisioningService::metrics()
 {
-    std::string out;
-    const auto counter = [&](const char* name, const char* help, std::uint64_t value, const std::string& labels = {}) {
-        // A labelled family's later members pass no help: it is printed once.
-        if (*help != '\0') {
-            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
-        }
-        out += std::string(name) + labels + " " + std::to_string(value) + "\n";
-    };
-    if (tftp_counters_ != nullptr) {
-        const auto& t = *tftp_counters_;
-        counter("xcp_tftp_requests_total", "TFTP read requests", t.requests);
-        counter("xcp_tftp_transfers_total", "TFTP transfers by outcome", t.completed, "{outcome=\"completed\"}");
-        counter("xcp_tftp_transfers_total", "", t.failed, "{outcome=\"failed\"}");
-        counter("xcp_tftp_transfers_total", "", t.refused, "{outcome=\"refused\"}");
-        counter("xcp_tftp_malformed_total", "TFTP packets dropped as malformed", t.malformed);
-        counter("xcp_tftp_bytes_total", "TFTP bytes acknowledged by clients", t.bytes);
-    }
-    if (http_counters_ != nullptr) {
-        const auto& h = *http_counters_;
-        counter("xcp_http_requests_total", "HTTP requests", h.requests);
-        counter("xcp_http_responses_total", "HTTP responses by status class", h.responses_2xx, "{class=\"2xx\"}");
-        counter("xcp_http_responses_total", "", h.responses_3xx, "{class=\"3xx\"}");
-        counter("xcp_http_responses_total", "", h.responses_4xx, "{class=\"4xx\"}");
-        counter("xcp_http_responses_total", "", h.responses_5xx, "{class=\"5xx\"}");
-        counter("xcp_http_bytes_total", "HTTP body bytes sent", h.bytes);
-        counter("xcp_http_rate_limited_total", "HTTP requests refused by the per-client rate limit", h.rate_limited);
-        counter("xcp_http_refused_connections_total", "HTTP connections refused by a connection cap",
-                h.refused_connections);
-        counter("xcp_http_timeouts_total", "HTTP connections closed by a timeout", h.timeouts);
-    }
-    counter("xcp_answerfiles_served_total", "Answerfiles served", answerfiles_served_);
-    counter("xcp_answerfile_errors_total", "Answerfiles not served because the result was invalid",
-            answerfile_failures_);
-    out += "# HELP xcp_hosts Hosts in the inventory by state\n# TYPE xcp_hosts gauge\n";
-    const auto counts = inventory_.count_by_state();
-    for (const auto state : {inventory::HostState::new_, inventory::HostState::booting, inventory::HostState::installing,
-                             inventory::HostState::installed, inventory::HostState::failed}) {
-        const auto it = counts.find(state);
-        out += "xcp_hosts{state=\"" + std::string(to_string(state)) + "\"} " +
-               std::to_string(it == counts.end() ? 0 : it->second) + "\n";
-    }
-    return text_reply(status::ok, std::move(out), "text/plain; version=0.0.4");
+    return text_reply(status::ok,
+                      render_metrics(tftp_counters_, http_counters_,
+                                     {answerfiles_served_, answerfile_failures_}, inventory_.count_by_state()),
+                      "text/plain; version=0.0.4");
 }
 
 }  // namespace xcp::service

@@ -1,12 +1,15 @@
 #pragma once
 
+#include "server/boot/answerfile_render.hpp"
 #include "server/boot/boot_config.hpp"
 #include "server/boot/profiles.hpp"
 #include "server/boot/site.hpp"
 #include "server/files/confined_root.hpp"
 #include "server/http/handler.hpp"
 #include "server/http/rate_limiter.hpp"
+#include "server/http/router.hpp"
 #include "server/http/server.hpp"
+#include "server/service/admin_api.hpp"
 #include "server/inventory/inventory.hpp"
 #include "server/tftp/server.hpp"
 
@@ -67,7 +70,7 @@ private:
     http::Reply report(std::string_view token, const std::string& value);
     http::Reply report_script(std::string_view token);
     http::Reply agent_event(std::string_view token, const http::Request& request);
-    http::Reply admin(const http::Request& request, std::string_view path);
+    void add_routes();
     http::Reply ipxe(std::string_view mac, const http::Client& client);
     http::Reply metrics();
     http::Reply too_many(const inventory::Host& host);
@@ -77,8 +80,10 @@ private:
     std::string host_boot_config(boot::Loader loader, const std::string& mac, const boost::asio::ip::address& client);
 
     ServiceSettings settings_;
+    http::Router router_;
     inventory::Inventory& inventory_;
     const boot::Profiles& profiles_;
+    AdminApi admin_;
     const boot::BootTemplates* templates_;
     std::shared_ptr<const boot::BootTemplates> reloaded_templates_;  // owns templates_ after a reload
     const files::ConfinedRoot& http_root_;
@@ -87,9 +92,10 @@ private:
     const http::ServerCounters* http_counters_ = nullptr;
     // Rendered answerfiles by token, with the inputs they were made from:
     // an installer fetching again, or a benchmark, costs a lookup, not a
-    // parse and validation. Any change to the host or its profile misses.
+    // parse and validation. Any change to the host, its profile or release,
+    // or the site misses.
     struct CachedAnswerfile {
-        std::string inputs;
+        std::optional<boot::AnswerfileInputs> inputs;
         std::string xml;
     };
     std::unordered_map<std::string, CachedAnswerfile> answerfile_cache_;

@@ -54,7 +54,7 @@ struct World {
         s.api_token = "fuzz-admin-token";
         service = std::make_unique<xcp::service::ProvisioningService>(s, *inventory, *profiles, *templates, *http_root,
                                                                       *tftp_root);
-        auto host = xcp::service::new_host("52:54:00:12:34:56", "default", {});
+        auto host = xcp::service::new_host("52:54:00:12:34:56", "default", {}, *profiles);
         token = *host.token;
         inventory->add(host);
     }

@@ -261,7 +261,7 @@ TEST(HostCli, ImportIsAllOrNothingAndProfilesRender)
     auto r = cli("host import " + quote(csv.string()));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.output.find("hosts.csv:3: host 52:54:00:00:01:02: ip '10.0.0.500'"), std::string::npos) << r.output;
-    EXPECT_NE(r.output.find("hosts.csv:4: profile 'nosuchprofile'"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("hosts.csv:4: host 52:54:00:00:01:03: profile 'nosuchprofile'"), std::string::npos) << r.output;
     EXPECT_EQ(cli("host list --json").output, "[]\n") << "nothing imported";
 
     std::ofstream(csv) << "mac,hostname,ip,netmask,gateway\n"

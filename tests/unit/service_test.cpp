@@ -1,8 +1,11 @@
 // The product behind HTTP and TFTP, called as the servers call it: requests
 // in, replies out, with a real inventory file and real roots.
 #include "server/boot/site.hpp"
+#include "server/inventory/host_state.hpp"
+#include "server/service/boot_config_reply.hpp"
 #include "server/service/dhcp_boot.hpp"
 #include "server/service/host_admin.hpp"
+#include "server/service/metrics.hpp"
 #include "server/service/provisioning_service.hpp"
 #include "tests/support/process.hpp"
 
@@ -37,7 +40,7 @@ protected:
         s.site.repository_url = "http://192.0.2.10:8080/repo/";
         s.api_token = "admin-token-0123456789";
         service_ = std::make_unique<ProvisioningService>(s, inventory_, profiles_, templates_, http_root_, tftp_root_);
-        auto h = new_host("52:54:00:12:34:56", "default", {});
+        auto h = new_host("52:54:00:12:34:56", "default", {}, profiles_);
         token_ = *h.token;
         inventory_.add(h);
         // The host boots its installer: its answerfile is served from now on.
@@ -88,7 +91,8 @@ TEST_F(ServiceTest, AnswerfileByTokenUntilSuccess)
     EXPECT_EQ(inventory_.find("52:54:00:12:34:56")->state, inventory::HostState::installing);
     EXPECT_EQ(call(bh::verb::get, "/answerfile/ffffffffffffffffffffffffffffffff").status, bh::status::not_found);
     EXPECT_EQ(call(bh::verb::get, "/api/v1/report/" + token_).status, bh::status::bad_request);
-    EXPECT_EQ(call(bh::verb::get, "/api/v1/report/" + token_ + "?status=0").status, bh::status::ok);
+    const auto reported = call(bh::verb::get, "/api/v1/report/" + token_ + "?status=0");
+    EXPECT_EQ(reported.status, bh::status::ok) << reported.body;
     EXPECT_EQ(call(bh::verb::get, "/answerfile/" + token_).status, bh::status::not_found);
     const auto host = inventory_.find("52:54:00:12:34:56");
     EXPECT_EQ(host->state, inventory::HostState::installed);
@@ -100,7 +104,7 @@ TEST_F(ServiceTest, AnswerfileByTokenUntilSuccess)
 
 TEST_F(ServiceTest, AnAnswerfileIsServedOnlyOnceTheHostBoots)
 {
-    auto h = new_host("52:54:00:12:34:57", "default", {});
+    auto h = new_host("52:54:00:12:34:57", "default", {}, profiles_);
     inventory_.add(h);
     EXPECT_EQ(call(bh::verb::get, "/answerfile/" + *h.token).status, bh::status::not_found);
     ASSERT_TRUE(service_->generated_tftp_file("pxelinux.cfg/01-52-54-00-12-34-57", client_.address));
@@ -167,7 +171,7 @@ TEST_F(ServiceTest, AgentEventsAreCheckedThenRecorded)
 
 TEST_F(ServiceTest, AnInvalidProfileIsA500AndAnEventNeverABrokenAnswerfile)
 {
-    auto h = new_host("52:54:00:00:00:02", "broken", {});
+    auto h = new_host("52:54:00:00:00:02", "broken", {}, profiles_);
     inventory_.add(h);
     ASSERT_TRUE(service_->generated_tftp_file("pxelinux.cfg/01-52-54-00-00-00-02", client_.address));
     const auto r = call(bh::verb::get, "/answerfile/" + *h.token);
@@ -226,9 +230,72 @@ TEST_F(ServiceTest, FilesStayInsideTheirRoots)
     EXPECT_NE(cfg.body.find("answerfile=http://192.0.2.10:8080/answerfile/" + token_), std::string::npos);
 }
 
+TEST_F(ServiceTest, AChangedReleaseRecordIsServedAtOnce)
+{
+    inventory::Release release;
+    release.name = "r1";
+    release.repository = "http://mirror.example/r1/";
+    inventory_.put_release(release);
+    inventory_.update("52:54:00:12:34:56", [](inventory::Host& h) {
+        h.release = "r1";
+        return std::optional<inventory::Event>();
+    });
+    const auto url = "/answerfile/" + token_;
+    EXPECT_NE(call(bh::verb::get, url).body.find("http://mirror.example/r1/"), std::string::npos);
+    release.repository = "http://mirror.example/r1-moved/";
+    inventory_.put_release(release);
+    EXPECT_NE(call(bh::verb::get, url).body.find("http://mirror.example/r1-moved/"), std::string::npos)
+        << "the cache is keyed by the release record rendering reads";
+}
+
+TEST_F(ServiceTest, TheCliAndTheApiCheckAChangeThroughOneFunction)
+{
+    const auto key = "admin-token-0123456789";
+    const auto mac = "52:54:00:12:34:56";
+    auto r = call(bh::verb::patch, std::string("/api/v1/hosts/") + mac, R"({"profile": "nope"})", key);
+    EXPECT_EQ(r.status, bh::status::bad_request);
+    EXPECT_NE(r.body.find("nope"), std::string::npos) << r.body;
+    EXPECT_EQ(inventory_.find(mac)->profile, "default") << "nothing changed";
+    EXPECT_EQ(call(bh::verb::post, "/api/v1/hosts", R"({"mac": "52:54:00:00:00:0a", "profile": "nope"})", key).status,
+              bh::status::bad_request);
+    EXPECT_EQ(call(bh::verb::post, "/api/v1/hosts", R"({"mac": "52:54:00:00:00:0a", "profile": 7})", key).status,
+              bh::status::bad_request);
+    EXPECT_FALSE(inventory_.find("52:54:00:00:00:0a"));
+    inventory::Host h = *inventory_.find(mac);
+    EXPECT_THROW(apply_settings(h, {{"profile", "nope"}}, profiles_), AdminError) << "what `host set` calls";
+    EXPECT_NO_THROW(apply_settings(h, {{"profile", "broken"}}, profiles_)) << "a profile that loads";
+    EXPECT_EQ(call(bh::verb::patch, std::string("/api/v1/hosts/") + mac, R"({"profile": "broken"})", key).status,
+              bh::status::ok);
+}
+
+TEST_F(ServiceTest, ErrorsMapByKind)
+{
+    const auto key = "admin-token-0123456789";
+    const auto json = [](const http::Reply& r) { return r.body.starts_with("{"); };
+    auto r = call(bh::verb::get, "/api/v1/hosts/not-a-mac", {}, key);
+    EXPECT_EQ(r.status, bh::status::bad_request);
+    EXPECT_NE(r.body.find("is not a MAC address"), std::string::npos) << r.body;
+    EXPECT_TRUE(json(r));
+    EXPECT_EQ(call(bh::verb::get, "/api/v1/hosts/52:54:00:00:00:77", {}, key).status, bh::status::not_found);
+    EXPECT_EQ(call(bh::verb::post, "/api/v1/hosts/52:54:00:12:34:56/bogus", {}, key).status, bh::status::not_found);
+    EXPECT_EQ(call(bh::verb::post, "/api/v1/hosts", R"({"mac": "52:54:00:12:34:56"})", key).status,
+              bh::status::conflict);
+    r = call(bh::verb::put, "/api/v1/hosts", {}, key);
+    EXPECT_EQ(r.status, bh::status::method_not_allowed);
+    EXPECT_EQ(r.headers[bh::field::allow], "GET, HEAD, POST");
+    EXPECT_TRUE(json(r));
+    EXPECT_EQ(call(bh::verb::get, "/api/v1/nothing", {}, key).status, bh::status::not_found);
+    EXPECT_EQ(call(bh::verb::get, "/api/v1/nothing").status, bh::status::unauthorized) << "the token before the rest";
+    EXPECT_EQ(call(bh::verb::get, "/api/v1/report/" + token_ + "?status=%zz").status, bh::status::bad_request);
+    EXPECT_EQ(call(bh::verb::get, "/answerfile/not-a-token").status, bh::status::not_found);
+    EXPECT_EQ(call(bh::verb::get, "/ipxe/zz").status, bh::status::bad_request);
+    EXPECT_EQ(call(bh::verb::head, "/metrics").status, bh::status::ok) << "GET routes answer HEAD";
+    EXPECT_EQ(call(bh::verb::post, "/metrics").status, bh::status::method_not_allowed);
+}
+
 TEST_F(ServiceTest, MetricsCountHostsByState)
 {
-    inventory_.add(new_host("52:54:00:00:00:09", "default", {}));
+    inventory_.add(new_host("52:54:00:00:00:09", "default", {}, profiles_));
     const auto r = call(bh::verb::get, "/metrics");
     EXPECT_NE(r.body.find("xcp_hosts{state=\"new\"} 1"), std::string::npos) << r.body;
     EXPECT_NE(r.body.find("xcp_hosts{state=\"booting\"} 1"), std::string::npos) << r.body;
@@ -239,6 +306,54 @@ TEST_F(ServiceTest, MetricsCountHostsByState)
 
 namespace xcp::service {
 namespace {
+
+TEST(BootConfigDecision, TheInstallersConfigMarksTheHostBootingAndNamesItsFiles)
+{
+    const boot::BootTemplates templates(test::source_dir() / "pxe-templates");
+    boot::Site site;
+    site.server = "192.0.2.10";
+    site.http_url = "http://192.0.2.10";
+    site.repository_url = "http://192.0.2.10/repo/";
+    inventory::Host host;
+    host.mac = "52:54:00:12:34:56";
+    host = inventory::request_install(std::move(host), inventory::NextMode::install, std::string(32, 'a'));
+    const auto decided = decide_boot_config(templates, boot::Loader::pxelinux, host.mac, host, nullptr, site,
+                                            boot::UnknownHosts::local, "192.0.2.50");
+    EXPECT_NE(decided.text.find("answerfile=http://192.0.2.10/answerfile/" + std::string(32, 'a')), std::string::npos);
+    ASSERT_TRUE(decided.change);
+    EXPECT_EQ(decided.change->mac, host.mac);
+    EXPECT_TRUE(decided.change->mark_booting);
+    EXPECT_NE(decided.change->event.message.find("pxelinux install config served to 192.0.2.50"), std::string::npos);
+    EXPECT_EQ(decided.boot_files, (std::vector<std::string>{site.xen, site.kernel, site.image}));
+
+    host.netboot = false;  // installed: local boot, and nothing changes
+    const auto local = decide_boot_config(templates, boot::Loader::pxelinux, host.mac, host, nullptr, site,
+                                          boot::UnknownHosts::local, "192.0.2.50");
+    EXPECT_NE(local.text.find("localboot"), std::string::npos);
+    EXPECT_FALSE(local.change);
+    EXPECT_TRUE(local.boot_files.empty());
+    EXPECT_FALSE(decide_boot_config(templates, boot::Loader::ipxe, host.mac, std::nullopt, nullptr, site,
+                                    boot::UnknownHosts::local, "192.0.2.50")
+                     .change)
+        << "an unknown host changes nothing";
+}
+
+TEST(Metrics, AreAFunctionOfTheCountersGiven)
+{
+    tftp::ServerCounters tftp;
+    tftp.requests = 7;
+    tftp.bytes = 4096;
+    const auto text = render_metrics(&tftp, nullptr, {3, 1}, {{inventory::HostState::installing, 2}});
+    EXPECT_NE(text.find("xcp_tftp_requests_total 7\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("xcp_tftp_bytes_total 4096\n"), std::string::npos);
+    EXPECT_EQ(text.find("xcp_http_"), std::string::npos) << "no HTTP server, no HTTP lines";
+    EXPECT_NE(text.find("xcp_answerfiles_served_total 3\n"), std::string::npos);
+    EXPECT_NE(text.find("xcp_answerfile_errors_total 1\n"), std::string::npos);
+    EXPECT_NE(text.find("xcp_hosts{state=\"installing\"} 2\n"), std::string::npos);
+    EXPECT_NE(text.find("xcp_hosts{state=\"failed\"} 0\n"), std::string::npos) << "every state, zero or not";
+    EXPECT_EQ(text.find("# HELP xcp_tftp_transfers_total"), text.rfind("# HELP xcp_tftp_transfers_total"))
+        << "a family's help once";
+}
 
 TEST(DhcpBootDecider, IpxeGetsItsScriptOrTheLoaderAsAnyPxeRom)
 {

@@ -1,0 +1,172 @@
+#include "server/service/admin_api.hpp"
+
+#include "server/inventory/host_state.hpp"
+#include "server/inventory/secrets.hpp"
+#include "server/service/host_admin.hpp"
+#include "server/service/host_json.hpp"
+#include "server/service/json_reply.hpp"
+
+#include "libxcp/util/text.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+namespace xcp::service {
+namespace {
+
+using http::beast_http::status;
+using http::beast_http::verb;
+
+// A JSON object's members as settings: strings as they are, anything else
+// as its JSON text (the setting's own check then refuses or takes it).
+Assignments json_assignments(const nlohmann::json& object)
+{
+    Assignments out;
+    for (const auto& [k, v] : object.items()) {
+        out.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    return out;
+}
+
+}  // namespace
+
+AdminApi::AdminApi(std::string api_token, inventory::Inventory& inventory, const boot::Profiles& profiles,
+                   const boot::Site& site)
+    : api_token_(std::move(api_token)), inventory_(inventory), profiles_(profiles), site_(site)
+{
+}
+
+void AdminApi::add_routes(http::Router& router)
+{
+    const auto get = std::vector{verb::get};
+    const auto post = std::vector{verb::post};
+    // The bearer token first, then the handler.
+    const auto admin = [this, &router](std::vector<verb> methods, std::string_view pattern, auto handler) {
+        router.add(std::move(methods), pattern, [this, handler](const http::RouteRequest& r) {
+            if (auto refused = refusal(r.request)) {
+                return std::move(*refused);
+            }
+            return handler(r);
+        });
+    };
+    for (const auto* path : {"/api/v1/hosts", "/api/v1/hosts/"}) {
+        admin(get, path, [this](const http::RouteRequest&) { return list_hosts(); });
+        admin(post, path, [this](const http::RouteRequest& r) { return add_host(r.request); });
+    }
+    admin(get, "/api/v1/hosts/{mac}/events", [this](const http::RouteRequest& r) { return host_events(r.params[0]); });
+    admin(post, "/api/v1/hosts/{mac}/{}", [this](const http::RouteRequest& r) {
+        return request_mode(r.params[0], r.params[1]);
+    });
+    admin(get, "/api/v1/hosts/{mac}", [this](const http::RouteRequest& r) { return show_host(r.params[0]); });
+    admin({verb::patch}, "/api/v1/hosts/{mac}", [this](const http::RouteRequest& r) {
+        return change_host(r.params[0], r.request);
+    });
+    admin({verb::delete_}, "/api/v1/hosts/{mac}", [this](const http::RouteRequest& r) {
+        return remove_host(r.params[0]);
+    });
+}
+
+std::optional<http::Reply> AdminApi::refusal(const http::Request& request) const
+{
+    if (api_token_.empty()) {
+        return error_json(status::forbidden, "the admin API is off: no API token is configured");
+    }
+    const auto auth = request[http::beast_http::field::authorization];
+    if (!auth.starts_with("Bearer ") || !inventory::equal_secrets(auth.substr(7), api_token_)) {
+        auto r = error_json(status::unauthorized, "a valid bearer token is required");
+        r.headers.set(http::beast_http::field::www_authenticate, "Bearer");
+        return r;
+    }
+    return std::nullopt;
+}
+
+http::Reply AdminApi::list_hosts()
+{
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& h : inventory_.list()) {
+        list.push_back(host_to_json(h));
+    }
+    return json_reply(status::ok, list);
+}
+
+http::Reply AdminApi::add_host(const http::Request& request)
+{
+    const auto body = nlohmann::json::parse(request.body(), nullptr, false);
+    if (!body.is_object() || !body.contains("mac") || !body["mac"].is_string()) {
+        return error_json(status::bad_request, "the body must be a JSON object with a \"mac\"");
+    }
+    Assignments settings;
+    if (body.contains("settings") && body["settings"].is_object()) {
+        settings = json_assignments(body["settings"]);
+    }
+    if (body.contains("hostname") && body["hostname"].is_string()) {
+        settings.emplace_back("hostname", body["hostname"].get<std::string>());
+    }
+    if (body.contains("profile") && !body["profile"].is_string()) {
+        return error_json(status::bad_request, "profile must be a string");
+    }
+    const auto profile = body.value("profile", std::string("default"));
+    auto host = new_host(body["mac"].get<std::string>(), profile, settings, profiles_);
+    inventory_.add(host);
+    spdlog::info("admin API: host {} added with profile {}", host.mac, host.profile);
+    return json_reply(status::created, host_to_json(*inventory_.find(host.mac), &site_));
+}
+
+http::Reply AdminApi::host_events(const std::string& mac)
+{
+    if (!inventory_.find(mac)) {
+        return error_json(status::not_found, "host " + mac + " is not in the inventory");
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& e : inventory_.events(mac)) {
+        list.push_back(event_to_json(e));
+    }
+    return json_reply(status::ok, list);
+}
+
+http::Reply AdminApi::request_mode(const std::string& mac, std::string_view action)
+{
+    const auto mode = inventory::next_mode_from(action);
+    if (!mode || *mode == inventory::NextMode::none) {
+        return error_json(status::not_found, "unknown action " + util::printable(action, 64));
+    }
+    const auto host = service::request(inventory_, mac, *mode, "admin API");
+    return json_reply(status::ok, host_to_json(host, &site_));
+}
+
+http::Reply AdminApi::show_host(const std::string& mac)
+{
+    const auto host = inventory_.find(mac);
+    return host ? json_reply(status::ok, host_to_json(*host, &site_))
+                : error_json(status::not_found, "host " + mac + " is not in the inventory");
+}
+
+http::Reply AdminApi::change_host(const std::string& mac, const http::Request& request)
+{
+    const auto body = nlohmann::json::parse(request.body(), nullptr, false);
+    if (!body.is_object()) {
+        return error_json(status::bad_request, "the body must be a JSON object of settings");
+    }
+    const auto settings = json_assignments(body);
+    std::optional<inventory::Host> changed;
+    const bool found = inventory_.update(mac, [&](inventory::Host& h) {
+        apply_settings(h, settings, profiles_);
+        changed = h;
+        inventory::Event e;
+        e.source = "admin";
+        e.message = "settings changed through the admin API";
+        return std::optional(e);
+    });
+    return found ? json_reply(status::ok, host_to_json(*changed, &site_))
+                 : error_json(status::not_found, "host " + mac + " is not in the inventory");
+}
+
+http::Reply AdminApi::remove_host(const std::string& mac)
+{
+    return inventory_.remove(mac) ? json_reply(status::ok, nlohmann::json{{"removed", mac}})
+                                  : error_json(status::not_found, "host " + mac + " is not in the inventory");
+}
+
+}  // namespace xcp::service

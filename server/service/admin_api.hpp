@@ -1,0 +1,45 @@
+// The admin API, behind its bearer token: hosts listed, added, shown,
+// changed, removed and marked for an install mode. Changes are checked by the
+// same functions as the CLI's (host_admin.hpp).
+#pragma once
+
+#include "server/boot/profiles.hpp"
+#include "server/boot/site.hpp"
+#include "server/http/router.hpp"
+#include "server/inventory/inventory.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace xcp::service {
+
+class AdminApi {
+public:
+    // `api_token` empty: the API is off (403).
+    AdminApi(std::string api_token, inventory::Inventory& inventory, const boot::Profiles& profiles,
+             const boot::Site& site);
+
+    // Adds the routes under /api/v1/hosts to `router`; `router` must know
+    // the {mac} parameter.
+    void add_routes(http::Router& router);
+
+    // The bearer token checked: nullopt when it is good, else the reply.
+    [[nodiscard]] std::optional<http::Reply> refusal(const http::Request& request) const;
+
+private:
+    http::Reply list_hosts();
+    http::Reply add_host(const http::Request& request);
+    http::Reply host_events(const std::string& mac);
+    http::Reply request_mode(const std::string& mac, std::string_view action);
+    http::Reply show_host(const std::string& mac);
+    http::Reply change_host(const std::string& mac, const http::Request& request);
+    http::Reply remove_host(const std::string& mac);
+
+    std::string api_token_;
+    inventory::Inventory& inventory_;
+    const boot::Profiles& profiles_;
+    const boot::Site& site_;
+};
+
+}  // namespace xcp::service

@@ -1,0 +1,25 @@
+// /metrics: Prometheus's text format, from counters and the hosts by state.
+#pragma once
+
+#include "server/http/server.hpp"
+#include "server/inventory/host.hpp"
+#include "server/tftp/server.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace xcp::service {
+
+struct AnswerfileCounters {
+    std::uint64_t served = 0;
+    std::uint64_t failed = 0;  // not served: the result was invalid
+};
+
+// `tftp`, `http`: null when that server is not running.
+std::string render_metrics(const tftp::ServerCounters* tftp, const http::ServerCounters* http,
+                           const AnswerfileCounters& answerfiles,
+                           const std::map<inventory::HostState, std::size_t>& hosts);
+
+}  // namespace xcp::service
