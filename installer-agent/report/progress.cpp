@@ -61,7 +61,7 @@ using repository::checked;
 // Asynchronous, so that the stream's deadline applies to every step: a
 // server that stops answering cannot hold up the install.
 boost::asio::awaitable<PostResult> post(std::string host, std::string port, std::string target, std::string body,
-                                        std::chrono::seconds timeout)
+                                        std::chrono::seconds timeout, std::string content_type)
 {
     std::optional<beast::tcp_stream> connected;
     try {
@@ -73,7 +73,7 @@ boost::asio::awaitable<PostResult> post(std::string host, std::string port, std:
     http::request<http::string_body> request{http::verb::post, target, 11};
     request.set(http::field::host, host);
     request.set(http::field::user_agent, "xcp-installer");
-    request.set(http::field::content_type, "application/json");
+    request.set(http::field::content_type, content_type);
     request.body() = std::move(body);
     request.prepare_payload();
     stream.expires_after(timeout);
@@ -96,7 +96,8 @@ boost::asio::awaitable<PostResult> post(std::string host, std::string port, std:
 
 }  // namespace
 
-PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout)
+PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout,
+                      const std::string& content_type)
 {
     const auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed || parsed->scheme() != "http") {
@@ -106,7 +107,7 @@ PostResult post_event(const std::string& url, const std::string& body, std::chro
     PostResult result;
     boost::asio::co_spawn(io,
                           post(parsed->host(), parsed->has_port() ? std::string(parsed->port()) : "80",
-                               std::string(parsed->encoded_path()), body, timeout),
+                               std::string(parsed->encoded_path()), body, timeout, content_type),
                           [&](std::exception_ptr e, PostResult r) {
                               result = e ? PostResult{0, "cannot post the event"} : std::move(r);
                           });
@@ -138,6 +139,17 @@ void Progress::report(const ProgressEvent& e)
     auto sent = e;
     if (sent.disk.empty()) {
         sent.disk = disk_;
+    }
+    if (e.success && !*e.success && url_.ends_with("/events")) {
+        // Before the final event, which ends the token's use: the server keeps
+        // the tail of this log with the host for the operator.
+        const auto log_url = url_.substr(0, url_.size() - std::string_view("/events").size()) + "/log";
+        const std::string_view tail =
+            log_.size() > max_log_bytes ? std::string_view(log_).substr(log_.size() - max_log_bytes) : log_;
+        const auto posted = post_event(log_url, std::string(tail), timeout, "text/plain");
+        if (!posted.problem.empty()) {
+            note("xcp-installer: cannot send the log to the server (" + posted.problem + ")");
+        }
     }
     const auto [status, problem] = post_event(url_, event_json(sent), timeout);
     if (problem.empty()) {

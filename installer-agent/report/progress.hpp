@@ -32,11 +32,16 @@ struct PostResult {
     int status = 0;       // the HTTP status, 0 when there was no answer
     std::string problem;  // "" once the server said 2xx
 };
-PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout);
+PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout,
+                      const std::string& content_type = "application/json");
+
+// The most of its log a failed install sends the server (its tail).
+inline constexpr std::size_t max_log_bytes = 1024 * 1024;
 
 class Progress {
 public:
-    // `events_url` empty: console only.
+    // `events_url` empty: console only. On failure, the log's tail goes to
+    // the sibling /log URL before the final event.
     Progress(std::ostream& console, std::string events_url);
     void report(const ProgressEvent& e);
     void step(int percent, std::string step, std::string message)

@@ -212,4 +212,19 @@ std::string escape_controls(std::string_view text)
     return out;
 }
 
+std::string escape_controls_but_lines(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u >= 0x20 && u != 0x7f) || c == '\n' || c == '\t') {
+            out += c;
+        } else {
+            append_escaped(out, u);
+        }
+    }
+    return out;
+}
+
 }  // namespace xcp::util

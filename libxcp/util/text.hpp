@@ -38,6 +38,8 @@ std::string printable(std::string_view text, std::size_t max = 200);
 // backslashes included, is kept. For what others send that reaches a log or
 // a terminal: no line breaks, no escape sequences.
 std::string escape_controls(std::string_view text);
+// The same, but line breaks and tabs are kept: a log to be shown as lines.
+std::string escape_controls_but_lines(std::string_view text);
 
 // The pieces between separators, empty ones included: "a,,b" is a, "", b.
 std::vector<std::string_view> split(std::string_view text, char separator);

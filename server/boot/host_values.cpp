@@ -75,6 +75,11 @@ BootFiles boot_files_for(const inventory::Host& host, const Site& site, const in
 
 std::string answerfile_url(const Site& site, const std::string& token) { return site.http_url + "/answerfile/" + token; }
 std::string report_url(const Site& site, const std::string& token) { return site.http_url + "/api/v1/report/" + token; }
+std::string log_url(const Site& site, const std::string& token)
+{
+    return site.http_url + "/api/v1/hosts/" + token + "/log";
+}
+
 std::string report_script_url(const Site& site, const std::string& token)
 {
     return site.http_url + "/api/v1/report-script/" + token;

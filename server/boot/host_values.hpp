@@ -30,6 +30,8 @@ BootFiles boot_files_for(const inventory::Host& host, const Site& site, const in
 
 std::string answerfile_url(const Site& site, const std::string& token);
 std::string report_url(const Site& site, const std::string& token);
+// Where a failing install posts its log (POST, at most 1 MiB).
+std::string log_url(const Site& site, const std::string& token);
 std::string report_script_url(const Site& site, const std::string& token);
 
 // `release`: the host's release as recorded; a repository it names by URL

@@ -9,6 +9,7 @@
 #include "server/inventory/inventory.hpp"
 #include "server/service/host_admin.hpp"
 #include "server/service/host_json.hpp"
+#include "server/service/timeline.hpp"
 #include "libxcp/util/text.hpp"
 
 #include <fstream>
@@ -107,8 +108,15 @@ int show_host(const HostArgs& a)
         throw AdminError("host " + mac + " is not in the inventory");
     }
     const auto events = inv.events(mac, 50);
+    const auto timeline = service::build_timeline(inv.events(mac));
+    bool stalled = false;
+    for (const auto& act : inv.activity()) {
+        stalled = stalled || (act.mac == mac && !act.stalled_since.empty());
+    }
     if (a.json) {
         auto j = service::host_to_json(*host);
+        j["stalled"] = stalled;
+        j["timeline"] = service::timeline_to_json(timeline);
         j["events"] = nlohmann::json::array();
         for (const auto& e : events) {
             j["events"].push_back(service::event_to_json(e));
@@ -119,9 +127,24 @@ int show_host(const HostArgs& a)
     std::cout << "mac:        " << host->mac << "\nhostname:   " << (host->hostname.empty() ? "-" : host->hostname)
               << "\nprofile:    " << host->profile << "\nrelease:    " << (host->release.empty() ? "-" : host->release)
               << "\nnext mode:  " << to_string(host->next_mode) << "\nnetboot:    " << (host->netboot ? "yes" : "no")
-              << "\nstate:      " << progress(*host) << "\n";
+              << "\nstate:      " << progress(*host) << (stalled ? " (stalled)" : "") << "\n";
     for (const auto& [k, v] : host->vars) {
         std::cout << "  " << k << " = " << (k == "root-password-hash" ? "(set)" : v) << '\n';
+    }
+    if (!timeline.spans.empty()) {
+        std::cout << "build:      "
+                  << (timeline.build_ms ? service::format_duration(*timeline.build_ms) + ", from " + timeline.started +
+                                              " to " + timeline.finished
+                                        : "running since " + timeline.started)
+                  << "\nphases:\n";
+        for (const auto& [phase, ms] : timeline.phase_ms) {
+            std::cout << "  " << std::left << std::setw(18) << util::escape_controls(phase) << std::right
+                      << service::format_duration(ms) << '\n';
+        }
+    }
+    if (const auto log = inv.log(mac)) {
+        std::cout << "log:        " << log->text.size() << " bytes from the " << log->source << " at " << log->at
+                  << " (xcp-pxe host log " << mac << ")\n";
     }
     std::cout << "events:\n";
     for (const auto& e : events) {
@@ -132,6 +155,25 @@ int show_host(const HostArgs& a)
                   << (e.percent ? std::to_string(*e.percent) + "% " : "") << util::escape_controls(e.message)
                   << (e.final ? std::string(" [") + std::string(to_string(*e.final)) + "]" : "")
                   << (e.repeats > 1 ? " (x" + std::to_string(e.repeats) + ")" : "") << '\n';
+    }
+    return exit_ok;
+}
+
+int show_log(const HostArgs& a)
+{
+    Inventory inv(a.paths.state_dir);
+    const auto mac = service::mac_argument(a.mac);
+    if (!inv.find(mac)) {
+        throw AdminError("host " + mac + " is not in the inventory");
+    }
+    const auto log = inv.log(mac);
+    if (!log) {
+        throw AdminError("host " + mac + " has posted no log");
+    }
+    // Stored with control characters escaped, line breaks kept.
+    std::cout << log->text;
+    if (!log->text.empty() && log->text.back() != '\n') {
+        std::cout << '\n';
     }
     return exit_ok;
 }
@@ -364,6 +406,12 @@ void add_host_command(CLI::App& app, int& exit_code)
         cmd->add_option("mac", args->mac, mac_help)->required();
         cmd->add_flag("--json", args->json, "JSON output");
         cmd->callback([args, &exit_code] { exit_code = guarded([&] { return show_host(*args); }); });
+    }
+    {
+        auto [cmd, made_args] = make("log", "Print the log a host posted when its install failed");
+        auto args = made_args;
+        cmd->add_option("mac", args->mac, mac_help)->required();
+        cmd->callback([args, &exit_code] { exit_code = guarded([&] { return show_log(*args); }); });
     }
     {
         auto [cmd, made_args] = make("set", "Change settings of a host");

@@ -13,7 +13,10 @@
 #include "server/boot/profiles.hpp"
 #include "server/inventory/inventory.hpp"
 #include "server/inventory/token_file.hpp"
+#include "server/service/boot_event_recorder.hpp"
+#include "server/service/boot_observations.hpp"
 #include "server/service/provisioning_service.hpp"
+#include "server/service/stall_watch.hpp"
 #include "server/tftp/root_resolver.hpp"
 #include "server/tftp/server.hpp"
 
@@ -63,6 +66,8 @@ struct ServeArgs {
     unsigned max_client_timeout_s = 10;
     unsigned tftp_stall_s = 45;
     std::size_t events_keep = inventory::Inventory::default_events_keep;
+    double stall_after_min = 20;
+    std::string ui_dir = data_dir() + "/ui";
     double host_events_rate = 5;
     bool bind_tokens = false;
     bool check_only = false;  // --check
@@ -368,6 +373,17 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
             args.api_token_file.empty() ? (std::filesystem::path(args.paths.state_dir) / "api-token").string()
                                         : args.api_token_file);
         service::ProvisioningService service(service_settings, inventory, profiles, templates, http_root, tftp_root);
+        std::optional<files::ConfinedRoot> ui_root;
+        if (std::filesystem::is_directory(args.ui_dir)) {
+            ui_root.emplace(args.ui_dir, "UI directory");
+            service.serve_ui(&*ui_root);
+        } else {
+            spdlog::warn("the operator's page is off: {} is not a directory (--ui-dir)", args.ui_dir);
+        }
+        // Hosts' DHCP answers, TFTP transfers and HTTP fetches become their
+        // events; written on the inventory thread, in batches.
+        service::BootEventRecorder boot_events(inventory);
+        service.record_boots(&boot_events);
 
         tftp::FileCache cache(args.cache_mib << 20, args.cache_file_mib << 20);
         tftp::RootResolver files(tftp_root, cache);
@@ -380,7 +396,15 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         // a time, so that a held SQLite lock (a CLI import) never stalls TFTP
         // transfers or static files. Joined before the service goes.
         asio::thread_pool inventory_thread(1);
+        boot_events.run_on(inventory_thread.get_executor());
         tftp::Server tftp_server(io, tftp_settings(args, address), resolver, inventory_thread.get_executor());
+        tftp_server.observe([&boot_events](const tftp::TransferResult& t) {
+            if (auto fetch = service::fetch_from_tftp(t)) {
+                boot_events.record(std::move(*fetch));
+            }
+        });
+        service::StallWatch stalls(io, inventory_thread.get_executor(), inventory,
+                                   std::chrono::milliseconds(static_cast<std::int64_t>(args.stall_after_min * 60000)));
 
         http::ServerSettings http_settings;
         http_settings.listen = {address, args.http_port};
@@ -412,10 +436,16 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
             decider = std::make_unique<service::DhcpBootDecider>(boot_settings, *dhcp_inventory);
             leases = std::make_unique<service::InventoryLeaseStore>(*dhcp_inventory);
             dhcp_server = std::make_unique<dhcp::Server>(dhcp_io, dhcp->server, *decider, leases.get());
+            dhcp_server->observe([&boot_events](const dhcp::Answered& a) {
+                if (auto fetch = service::fetch_from_dhcp(a)) {
+                    boot_events.record(std::move(*fetch));
+                }
+            });
         }
 
         tftp_server.start();
         http_server.start();
+        stalls.start();
         std::optional<LoopThread> dhcp_thread;
         if (dhcp_server) {
             dhcp_server->start();
@@ -454,6 +484,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
                 sd_notify(0, "STOPPING=1");
                 tftp_server.stop();
                 http_server.stop();
+                stalls.stop();
             },
             reload);
         dhcp_thread.reset();
@@ -538,6 +569,13 @@ void add_serve_command(CLI::App& app, int& exit_code)
                     "Events kept per host, newest first; repeats of the last one are counted, not stored")
         ->capture_default_str()
         ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--stall-after", args->stall_after_min,
+                    "Minutes a booting or installing host may go without an event before it is shown as stalled "
+                    "(0: never)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 10000.0));
+    cmd->add_option("--ui-dir", args->ui_dir, "Directory of the operator's page, served at /ui/")
+        ->capture_default_str();
     cmd->add_option("--host-events-rate", args->host_events_rate,
                     "Events and reports a host may post per second, bursts of ten times that (0: no limit)")
         ->capture_default_str()

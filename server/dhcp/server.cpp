@@ -136,6 +136,7 @@ void Server::answer_proxy(Port& port, const Packet& request)
     }
     const auto reply = proxy_reply(request, *client, *offer, settings_.server, reply_type);
     send(port, reply, request);
+    tell(reply, request, client, offer->file);
     (reply_type == MessageType::offer ? counters_.offers : counters_.acks)++;
     spdlog::info("dhcp proxy: {} {} to {} ({}{}{})", to_string(reply_type), offer->file, to_string(request.mac()),
                  to_string(client->arch), client->ipxe ? ", iPXE" : "",
@@ -167,6 +168,8 @@ void Server::answer_full(const Packet& request)
     }
     if (outcome.reply) {
         send(main_, *outcome.reply, request);
+        tell(*outcome.reply, request, boot ? std::optional(boot->first) : std::nullopt,
+             boot ? boot->second.file : std::string());
         switch (*outcome.reply->message_type()) {
         case MessageType::offer: ++counters_.offers; break;
         case MessageType::nak: ++counters_.naks; break;
@@ -178,6 +181,17 @@ void Server::answer_full(const Packet& request)
     if (!outcome.note.empty()) {
         spdlog::info("dhcp: {}{}", outcome.note, boot ? " (PXE, " + boot->second.file + ")" : "");
     }
+}
+
+void Server::tell(const Packet& reply, const Packet& request, const std::optional<PxeClient>& pxe,
+                  const std::string& file)
+{
+    if (!observer_) {
+        return;
+    }
+    const auto type = reply.message_type();
+    observer_({request.mac(), type ? *type : MessageType::offer, pxe, file,
+               reply.yiaddr != 0 ? reply.yiaddr : request.ciaddr});
 }
 
 void Server::send(Port& port, const Packet& reply, const Packet& request)

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -47,6 +48,15 @@ struct ServerCounters {
     std::uint64_t naks = 0;
 };
 
+// One answer we sent, for the product's records.
+struct Answered {
+    Mac mac{};
+    MessageType reply = MessageType::offer;
+    std::optional<PxeClient> pxe;  // a PXE client, and what it is
+    std::string file;              // the boot file offered; empty: none
+    Ipv4 address = 0;              // the client's: yiaddr, else ciaddr; 0 when not known yet
+};
+
 // The DHCP helper on one interface: proxyDHCP (ports 67 and 4011, PXE
 // clients only, no addresses) or full DHCP from a range. Every packet is
 // parsed, decided and answered on the io_context's thread; a bad packet is
@@ -61,6 +71,8 @@ public:
     void start();
     void stop();
     [[nodiscard]] const ServerCounters& counters() const { return counters_; }
+    // Told of every answer sent, on the server's thread: it must not wait.
+    void observe(std::function<void(const Answered&)> observer) { observer_ = std::move(observer); }
 
 private:
     struct Port {
@@ -75,6 +87,7 @@ private:
     void answer_proxy(Port& port, const Packet& request);
     void answer_full(const Packet& request);
     void send(Port& port, const Packet& reply, const Packet& request);
+    void tell(const Packet& reply, const Packet& request, const std::optional<PxeClient>& pxe, const std::string& file);
     std::optional<BootOffer> boot_for(const Packet& request, const PxeClient& client);
 
     ServerSettings settings_;
@@ -84,6 +97,7 @@ private:
     Port proxy_;
     ServerCounters counters_;
     std::set<Ipv4> other_servers_;  // warned about once each
+    std::function<void(const Answered&)> observer_;
 };
 
 }  // namespace xcp::dhcp

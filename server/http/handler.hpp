@@ -43,6 +43,17 @@ struct Client {
     std::uint16_t port = 0;
 };
 
+// What the server did with one request, for the handler's records.
+struct Served {
+    Client client;
+    beast_http::verb method = beast_http::verb::get;
+    std::string target;  // as the client sent it
+    beast_http::status status = beast_http::status::ok;
+    std::uint64_t bytes = 0;  // body bytes sent
+    double ms = 0;
+    bool complete = true;
+};
+
 // The product's side of HTTP: the server knows nothing of hosts or tokens.
 class Handler {
 public:
@@ -55,6 +66,12 @@ public:
     [[nodiscard]] virtual bool waits(const Request& /*request*/) const { return false; }
     // The request target as it may appear in a log (secrets in it replaced).
     [[nodiscard]] virtual std::string loggable_target(std::string_view target) const { return std::string(target); }
+    // The largest body this request may have, asked once its header is in;
+    // nullopt: the server's default. Runs on the I/O thread.
+    [[nodiscard]] virtual std::optional<std::size_t> body_limit(const Request& /*header*/) const { return std::nullopt; }
+    // A response was sent (or the connection ended during it). Runs on the
+    // I/O thread: it must not wait.
+    virtual void served(const Served& /*served*/) {}
 };
 
 }  // namespace xcp::http

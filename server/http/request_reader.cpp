@@ -40,7 +40,8 @@ void RequestReader::reset()
 {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    parser_->body_limit(limits_.max_body_bytes);
+    parser_->body_limit(std::max(limits_.max_body_bytes, limits_.largest_body_bytes));
+    body_limit_.reset();
     parser_->eager(true);
     parser_->on_chunk_header(on_chunk_);
     final_chunk_ = false;
@@ -55,6 +56,27 @@ beast::flat_buffer::mutable_buffers_type RequestReader::prepare()
 void RequestReader::commit(std::size_t n)
 {
     buffer_.commit(n);
+}
+
+std::optional<RequestReader::Refused> RequestReader::over_body_limit()
+{
+    if (!parser_->is_header_done()) {
+        return std::nullopt;
+    }
+    if (!body_limit_) {
+        std::optional<std::size_t> asked;
+        if (limits_.body_limit) {
+            asked = limits_.body_limit(parser_->get());
+        }
+        const auto largest = std::max(limits_.max_body_bytes, limits_.largest_body_bytes);
+        body_limit_ = std::min(asked.value_or(limits_.max_body_bytes), largest);
+    }
+    const auto length = parser_->content_length();
+    if ((length && *length > *body_limit_) || parser_->get().body().size() > *body_limit_) {
+        return Refused{beast_http::status::payload_too_large,
+                       "the body is over " + std::to_string(*body_limit_) + " bytes"};
+    }
+    return std::nullopt;
 }
 
 RequestReader::Outcome RequestReader::parse()
@@ -72,6 +94,9 @@ RequestReader::Outcome RequestReader::parse()
             if (ec || used == 0) {
                 break;
             }
+            if (auto refused = over_body_limit()) {
+                return std::move(*refused);
+            }
         }
     } catch (const std::exception& e) {
         // basic_fields throws std::length_error for a name or value over 64 KiB.
@@ -82,7 +107,10 @@ RequestReader::Outcome RequestReader::parse()
                                                                     std::to_string(limits_.max_header_bytes) + " bytes"};
     }
     if (ec == beast_http::error::body_limit) {
-        return Refused{status::payload_too_large, "the body is over " + std::to_string(limits_.max_body_bytes) + " bytes"};
+        return Refused{status::payload_too_large,
+                       "the body is over " +
+                           std::to_string(body_limit_.value_or(std::max(limits_.max_body_bytes, limits_.largest_body_bytes))) +
+                           " bytes"};
     }
     if (ec == beast_http::error::bad_chunk_extension) {
         return Refused{status::bad_request, "chunk extensions are not accepted"};

@@ -6,6 +6,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@ namespace xcp::http {
 struct RequestLimits {
     std::size_t max_header_bytes = 8192;
     std::size_t max_body_bytes = 64 * 1024;
+    // A route may take more (a host's log): the limit for a request, asked
+    // once its header is in; never above largest_body_bytes.
+    std::function<std::optional<std::size_t>(const Request& header)> body_limit;
+    std::size_t largest_body_bytes = 0;  // 0: max_body_bytes
 };
 
 // Bytes in, one request out: the only place the server parses what a client
@@ -47,6 +52,8 @@ public:
     [[nodiscard]] bool started() const { return buffer_.size() > 0 || parser_->got_some(); }
 
 private:
+    std::optional<Refused> over_body_limit();
+
     RequestLimits limits_;
     boost::beast::flat_buffer buffer_;
     std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
@@ -54,6 +61,7 @@ private:
     std::function<void(std::uint64_t, std::string_view, boost::beast::error_code&)> on_chunk_;
     std::size_t fields_before_trailer_ = 0;
     bool final_chunk_ = false;
+    std::optional<std::size_t> body_limit_;  // this request's, once its header is in
 };
 
 }  // namespace xcp::http

@@ -91,6 +91,8 @@ private:
             keep_alive_ = false;
             method_ = "-";
             target_ = "-";
+            verb_ = beast_http::verb::unknown;
+            raw_target_.clear();
             return respond(text_reply(refused->status, std::string(beast_http::obsolete_reason(refused->status)) + "\n"));
         }
         on_request(std::get<Request>(std::move(outcome)));
@@ -124,7 +126,9 @@ private:
         version_ = request.version();
         head_ = request.method() == beast_http::verb::head;
         method_ = std::string(request.method_string());
+        verb_ = request.method();
         target_ = server_->handler_.loggable_target(request.target());
+        raw_target_ = std::string(request.target());
         if (!server_->limiter_.allow(client_.address, started_)) {
             ++server_->counters_.rate_limited;
             auto reply = text_reply(beast_http::status::too_many_requests, "too many requests\n");
@@ -291,6 +295,12 @@ private:
         const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
         spdlog::info("http {} \"{} {}\" {} {} {:.1f}ms{}", peer(), method_, target_, static_cast<unsigned>(status_),
                      body_bytes_, ms, complete ? "" : " incomplete");
+        try {
+            server_->handler_.served({client_, verb_, std::move(raw_target_), status_, body_bytes_, ms, complete});
+        } catch (const std::exception& e) {
+            spdlog::error("http {} {} {}: recording it failed: {}", peer(), method_, target_, e.what());
+        }
+        raw_target_.clear();
         file_.reset();
         body_bytes_ = 0;
         if (!complete || !keep_alive_) {
@@ -320,7 +330,9 @@ private:
     bool keep_alive_ = false;
     bool head_ = false;
     std::string method_;
+    beast_http::verb verb_ = beast_http::verb::unknown;
     std::string target_;
+    std::string raw_target_;
     std::uint64_t body_bytes_ = 0;
 };
 
@@ -328,6 +340,9 @@ Server::Server(asio::io_context& io, ServerSettings settings, Handler& handler, 
     : settings_(std::move(settings)), handler_(handler), blocking_(std::move(blocking)), acceptor_(io), accept_pause_(io),
       limiter_(settings_.requests_per_second_per_client, settings_.request_burst_per_client)
 {
+    if (!settings_.limits.body_limit) {
+        settings_.limits.body_limit = [&handler](const Request& header) { return handler.body_limit(header); };
+    }
 }
 
 Server::~Server()

@@ -52,6 +52,17 @@ struct Event {
     std::string message;
     std::optional<Final> final;
     std::int64_t repeats = 1;  // the same event again, coalesced into this one
+    // A fetch (TFTP, HTTP): what it moved and how long it took. A repeat
+    // keeps the latest.
+    std::optional<std::int64_t> bytes{};
+    std::optional<std::int64_t> duration_ms{};
+};
+
+// The installer's log a host posted when its install failed.
+struct HostLog {
+    std::string at;
+    std::string source;  // agent, installer
+    std::string text;
 };
 
 std::string_view to_string(Final final);

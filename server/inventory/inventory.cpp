@@ -6,14 +6,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <system_error>
 
 namespace xcp::inventory {
 namespace {
 
-// 1: hosts, events, leases. 2: events.repeats. 3: releases.
-constexpr int schema_version = 3;
+// 1: hosts, events, leases. 2: events.repeats. 3: releases. 4: events.bytes
+// and duration_ms, stalls, host_logs.
+constexpr int schema_version = 4;
 
 constexpr const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS hosts (
@@ -41,9 +44,21 @@ CREATE TABLE IF NOT EXISTS events (
   percent INTEGER,
   message TEXT NOT NULL DEFAULT '',
   final   TEXT,
-  repeats INTEGER NOT NULL DEFAULT 1
+  repeats INTEGER NOT NULL DEFAULT 1,
+  bytes   INTEGER,
+  duration_ms INTEGER
 );
 CREATE INDEX IF NOT EXISTS events_by_mac ON events(mac, id);
+CREATE TABLE IF NOT EXISTS stalls (
+  mac   TEXT PRIMARY KEY REFERENCES hosts(mac) ON DELETE CASCADE,
+  since TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS host_logs (
+  mac    TEXT PRIMARY KEY REFERENCES hosts(mac) ON DELETE CASCADE,
+  at     TEXT NOT NULL,
+  source TEXT NOT NULL,
+  text   TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS leases (
   ip      INTEGER PRIMARY KEY,
   mac     TEXT NOT NULL,
@@ -135,15 +150,6 @@ Host read_host(const Statement& s, const std::filesystem::path& file)
 
 }  // namespace
 
-std::string now_utc()
-{
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char text[32];
-    return {text, std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc)};
-}
-
 Inventory::Inventory(const std::filesystem::path& state_dir, std::size_t events_keep)
     : db_([&] {
           std::error_code ec;
@@ -171,8 +177,16 @@ Inventory::Inventory(const std::filesystem::path& state_dir, std::size_t events_
         throw InventoryError("inventory " + db_.file().string() + " was written by a newer xcp-pxe (schema " +
                              std::to_string(found) + ")");
     }
-    if (found == 1) {
-        db_.execute("ALTER TABLE events ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1");
+    // Columns added since schema 1, each added when it is missing.
+    if (found >= 1) {
+        for (const auto* column : {"repeats INTEGER NOT NULL DEFAULT 1", "bytes INTEGER", "duration_ms INTEGER"}) {
+            const std::string_view c(column);
+            Statement has(db_, "SELECT 1 FROM pragma_table_info('events') WHERE name=?1");
+            has.bind(1, c.substr(0, c.find(' ')));
+            if (!has.step()) {
+                db_.execute(std::string("ALTER TABLE events ADD COLUMN ") + column);
+            }
+        }
     }
     db_.execute(schema);
     db_.execute("PRAGMA user_version=" + std::to_string(schema_version));
@@ -311,11 +325,15 @@ void Inventory::insert_event(std::string_view mac, const Event& e)
         .bind_optional(4, e.percent ? std::optional<std::int64_t>(*e.percent) : std::nullopt)
         .bind(5, e.message)
         .bind_optional(6, final_text);
+    // Any news of a host ends its stall.
+    Statement(db_, "DELETE FROM stalls WHERE mac=?1").bind(1, mac).run();
     if (last.step()) {
         const auto id = last.integer(0);
-        Statement(db_, "UPDATE events SET at=?2, repeats=repeats+1 WHERE id=?1")
+        Statement(db_, "UPDATE events SET at=?2, repeats=repeats+1, bytes=?3, duration_ms=?4 WHERE id=?1")
             .bind(1, id)
             .bind(2, e.at.empty() ? now_utc() : e.at)
+            .bind_optional(3, e.bytes)
+            .bind_optional(4, e.duration_ms)
             .run();
         return;
     }
@@ -324,15 +342,96 @@ void Inventory::insert_event(std::string_view mac, const Event& e)
         .bind(1, mac)
         .bind(2, static_cast<std::int64_t>(events_keep_ - 1))
         .run();
-    Statement s(db_, "INSERT INTO events (mac, at, source, step, percent, message, final) VALUES (?1,?2,?3,?4,?5,?6,?7)");
+    Statement s(db_, "INSERT INTO events (mac, at, source, step, percent, message, final, bytes, duration_ms) "
+                     "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
     s.bind(1, mac)
         .bind(2, e.at.empty() ? now_utc() : e.at)
         .bind(3, e.source)
         .bind(4, e.step)
         .bind_optional(5, e.percent ? std::optional<std::int64_t>(*e.percent) : std::nullopt)
         .bind(6, e.message)
-        .bind_optional(7, e.final ? std::optional<std::string>(std::string(to_string(*e.final))) : std::nullopt);
+        .bind_optional(7, e.final ? std::optional<std::string>(std::string(to_string(*e.final))) : std::nullopt)
+        .bind_optional(8, e.bytes)
+        .bind_optional(9, e.duration_ms);
     s.run();
+}
+
+std::size_t Inventory::add_events(const std::vector<std::pair<std::string, Event>>& events)
+{
+    Transaction t(db_);
+    std::size_t added = 0;
+    for (const auto& [mac, event] : events) {
+        Statement exists(db_, "SELECT 1 FROM hosts WHERE mac=?1");
+        exists.bind(1, mac);
+        if (exists.step()) {
+            insert_event(mac, event);
+            ++added;
+        }
+    }
+    t.commit();
+    return added;
+}
+
+std::vector<Inventory::Activity> Inventory::activity()
+{
+    Statement s(db_, "SELECT h.mac, h.state, (SELECT max(at) FROM events e WHERE e.mac=h.mac), "
+                     "(SELECT since FROM stalls st WHERE st.mac=h.mac) FROM hosts h ORDER BY h.mac");
+    std::vector<Activity> out;
+    while (s.step()) {
+        Activity a;
+        a.mac = s.text(0);
+        a.state = host_state_from(s.text(1)).value_or(HostState::new_);
+        a.last_event = s.optional_text(2).value_or("");
+        a.stalled_since = s.optional_text(3).value_or("");
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+bool Inventory::mark_stalled(std::string_view mac, const Event& event)
+{
+    Transaction t(db_);
+    Statement exists(db_, "SELECT 1 FROM hosts WHERE mac=?1 AND mac NOT IN (SELECT mac FROM stalls)");
+    exists.bind(1, mac);
+    if (!exists.step()) {
+        return false;
+    }
+    insert_event(mac, event);
+    Statement(db_, "INSERT INTO stalls (mac, since) VALUES (?1, ?2)").bind(1, mac).bind(2, now_utc()).run();
+    t.commit();
+    return true;
+}
+
+void Inventory::put_log(std::string_view mac, const HostLog& log)
+{
+    Transaction t(db_);
+    Statement(db_, "INSERT OR REPLACE INTO host_logs (mac, at, source, text) VALUES (?1, ?2, ?3, ?4)")
+        .bind(1, mac)
+        .bind(2, log.at.empty() ? now_utc() : log.at)
+        .bind(3, log.source)
+        .bind(4, log.text)
+        .run();
+    t.commit();
+}
+
+std::optional<HostLog> Inventory::log(std::string_view mac)
+{
+    Statement s(db_, "SELECT at, source, text FROM host_logs WHERE mac=?1");
+    s.bind(1, mac);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    return HostLog{s.text(0), s.text(1), s.text(2)};
+}
+
+std::optional<std::string> Inventory::mac_of_lease(std::uint32_t ip)
+{
+    Statement s(db_, "SELECT mac FROM leases WHERE ip=?1");
+    s.bind(1, static_cast<std::int64_t>(ip));
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    return s.text(0);
 }
 
 void Inventory::add_event(std::string_view mac, Event event)
@@ -345,7 +444,7 @@ void Inventory::add_event(std::string_view mac, Event event)
 std::vector<Event> Inventory::events(std::string_view mac, std::size_t limit)
 {
     // The newest `limit`, oldest first.
-    Statement s(db_, "SELECT id, at, source, step, percent, message, final, repeats FROM "
+    Statement s(db_, "SELECT id, at, source, step, percent, message, final, repeats, bytes, duration_ms FROM "
                      "(SELECT * FROM events WHERE mac=?1 ORDER BY id DESC LIMIT ?2) ORDER BY id");
     s.bind(1, mac).bind(2, static_cast<std::int64_t>(limit));
     std::vector<Event> out;
@@ -363,6 +462,8 @@ std::vector<Event> Inventory::events(std::string_view mac, std::size_t limit)
             e.final = *f == "success" ? Final::success : Final::failure;
         }
         e.repeats = s.integer(7);
+        e.bytes = s.optional_integer(8);
+        e.duration_ms = s.optional_integer(9);
         out.push_back(std::move(e));
     }
     return out;
@@ -447,13 +548,22 @@ bool Inventory::remove_release(std::string_view name)
 std::map<HostState, std::size_t> Inventory::count_by_state()
 {
     std::map<HostState, std::size_t> out;
-    Statement s(db_, "SELECT state, count(*) FROM hosts GROUP BY state");
+    // A stalled host counts as stalled, not in its state: the counts add up
+    // to the hosts.
+    Statement s(db_, "SELECT state, count(*) FROM hosts WHERE mac NOT IN (SELECT mac FROM stalls) GROUP BY state");
     while (s.step()) {
         if (const auto state = host_state_from(s.text(0))) {
             out[*state] = static_cast<std::size_t>(s.integer(1));
         }
     }
     return out;
+}
+
+std::size_t Inventory::count_stalled()
+{
+    Statement s(db_, "SELECT count(*) FROM stalls");
+    s.step();
+    return static_cast<std::size_t>(s.integer(0));
 }
 
 std::vector<Inventory::LeaseRecord> Inventory::leases()

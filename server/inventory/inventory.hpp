@@ -3,6 +3,7 @@
 #include "server/inventory/host.hpp"
 #include "server/inventory/release.hpp"
 #include "server/inventory/sqlite.hpp"
+#include "server/inventory/timestamp.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -37,7 +38,29 @@ public:
     bool remove(std::string_view mac);
 
     void add_event(std::string_view mac, Event event);
+    // Many events in one transaction (the boot fetches of a busy second);
+    // those of MACs not in the inventory are dropped. Returns how many were kept.
+    std::size_t add_events(const std::vector<std::pair<std::string, Event>>& events);
+
+    // What stall detection reads: each host's state, its newest event's time
+    // and, when it is marked stalled, since when.
+    struct Activity {
+        std::string mac;
+        HostState state = HostState::new_;
+        std::string last_event;     // ISO 8601, empty if none
+        std::string stalled_since;  // empty: not stalled
+    };
+    [[nodiscard]] std::vector<Activity> activity();
+    // Logs `event` and marks the host stalled until its next event; false if
+    // it is unknown or already stalled.
+    bool mark_stalled(std::string_view mac, const Event& event);
+    [[nodiscard]] std::size_t count_stalled();
+
+    // The last failure log a host posted (one per host, replaced by a newer one).
+    void put_log(std::string_view mac, const HostLog& log);
+    [[nodiscard]] std::optional<HostLog> log(std::string_view mac);
     [[nodiscard]] std::vector<Event> events(std::string_view mac, std::size_t limit = 1000);
+    // Stalled hosts are left out of their state's count (see count_stalled).
     [[nodiscard]] std::map<HostState, std::size_t> count_by_state();
 
     // DHCP leases (full mode), kept with the hosts so that they survive
@@ -53,6 +76,8 @@ public:
     // The IPv4 address (dotted) our DHCP offered or leased to this MAC.
     [[nodiscard]] std::optional<std::string> lease_of(std::string_view mac);
     void forget_lease(std::uint32_t ip);
+    // Whose lease this address (host byte order) is.
+    [[nodiscard]] std::optional<std::string> mac_of_lease(std::uint32_t ip);
 
     // Releases: one row each, replaced whole by a new import of the same name.
     void put_release(const Release& release);
@@ -72,8 +97,5 @@ private:
     Database db_;
     std::size_t events_keep_;
 };
-
-// The current time as ISO 8601 UTC with seconds.
-std::string now_utc();
 
 }  // namespace xcp::inventory

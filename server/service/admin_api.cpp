@@ -5,12 +5,14 @@
 #include "server/service/host_admin.hpp"
 #include "server/service/host_json.hpp"
 #include "server/service/json_reply.hpp"
+#include "server/service/timeline.hpp"
 
 #include "libxcp/util/text.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <vector>
 
 namespace xcp::service {
@@ -56,6 +58,7 @@ void AdminApi::add_routes(http::Router& router)
         admin(post, path, [this](const http::RouteRequest& r) { return add_host(r.request); });
     }
     admin(get, "/api/v1/hosts/{mac}/events", [this](const http::RouteRequest& r) { return host_events(r.params[0]); });
+    admin(get, "/api/v1/hosts/{mac}/log", [this](const http::RouteRequest& r) { return host_log(r.params[0]); });
     admin(post, "/api/v1/hosts/{mac}/{}", [this](const http::RouteRequest& r) {
         return request_mode(r.params[0], r.params[1]);
     });
@@ -84,9 +87,20 @@ std::optional<http::Reply> AdminApi::refusal(const http::Request& request) const
 
 http::Reply AdminApi::list_hosts()
 {
+    std::map<std::string, inventory::Inventory::Activity> activity;
+    for (auto& a : inventory_.activity()) {
+        activity.emplace(a.mac, std::move(a));
+    }
     nlohmann::json list = nlohmann::json::array();
     for (const auto& h : inventory_.list()) {
-        list.push_back(host_to_json(h));
+        auto j = host_to_json(h);
+        const auto it = activity.find(h.mac);
+        j["stalled"] = it != activity.end() && !it->second.stalled_since.empty();
+        j["last_event"] = it != activity.end() ? it->second.last_event : std::string();
+        const auto timeline = build_timeline(inventory_.events(h.mac, 300));
+        j["build_ms"] = timeline.build_ms ? nlohmann::json(*timeline.build_ms) : nlohmann::json(nullptr);
+        j["build_started"] = timeline.started;
+        list.push_back(std::move(j));
     }
     return json_reply(status::ok, list);
 }
@@ -139,8 +153,32 @@ http::Reply AdminApi::request_mode(const std::string& mac, std::string_view acti
 http::Reply AdminApi::show_host(const std::string& mac)
 {
     const auto host = inventory_.find(mac);
-    return host ? json_reply(status::ok, host_to_json(*host, &site_))
-                : error_json(status::not_found, "host " + mac + " is not in the inventory");
+    if (!host) {
+        return error_json(status::not_found, "host " + mac + " is not in the inventory");
+    }
+    auto j = host_to_json(*host, &site_);
+    for (const auto& a : inventory_.activity()) {
+        if (a.mac == mac) {
+            j["stalled"] = !a.stalled_since.empty();
+            j["last_event"] = a.last_event;
+        }
+    }
+    j["timeline"] = timeline_to_json(build_timeline(inventory_.events(mac)));
+    j["has_log"] = inventory_.log(mac).has_value();
+    return json_reply(status::ok, j);
+}
+
+http::Reply AdminApi::host_log(const std::string& mac)
+{
+    if (!inventory_.find(mac)) {
+        return error_json(status::not_found, "host " + mac + " is not in the inventory");
+    }
+    const auto log = inventory_.log(mac);
+    if (!log) {
+        return error_json(status::not_found, "host " + mac + " has posted no log");
+    }
+    return json_reply(status::ok, nlohmann::json{{"mac", mac}, {"at", log->at}, {"source", log->source},
+                                                 {"text", log->text}});
 }
 
 http::Reply AdminApi::change_host(const std::string& mac, const http::Request& request)

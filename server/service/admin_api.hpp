@@ -33,6 +33,7 @@ private:
     http::Reply host_events(const std::string& mac);
     http::Reply request_mode(const std::string& mac, std::string_view action);
     http::Reply show_host(const std::string& mac);
+    http::Reply host_log(const std::string& mac);
     http::Reply change_host(const std::string& mac, const http::Request& request);
     http::Reply remove_host(const std::string& mac);
 

@@ -42,7 +42,27 @@ nlohmann::json event_to_json(const inventory::Event& e)
     j["message"] = e.message;
     j["final"] = e.final ? nlohmann::json(to_string(*e.final)) : nlohmann::json(nullptr);
     j["repeats"] = e.repeats;
+    j["bytes"] = e.bytes ? nlohmann::json(*e.bytes) : nlohmann::json(nullptr);
+    j["duration_ms"] = e.duration_ms ? nlohmann::json(*e.duration_ms) : nlohmann::json(nullptr);
     return j;
+}
+
+nlohmann::json timeline_to_json(const Timeline& t)
+{
+    nlohmann::json spans = nlohmann::json::array();
+    for (const auto& s : t.spans) {
+        spans.push_back({{"phase", s.phase}, {"start", s.start}, {"end", s.end}, {"ms", s.ms}, {"bytes", s.bytes},
+                         {"events", s.events}});
+    }
+    nlohmann::json phases = nlohmann::json::array();
+    for (const auto& [phase, ms] : t.phase_ms) {
+        phases.push_back({{"phase", phase}, {"ms", ms}});
+    }
+    return {{"spans", spans},
+            {"phases", phases},
+            {"started", t.started},
+            {"finished", t.finished},
+            {"build_ms", t.build_ms ? nlohmann::json(*t.build_ms) : nlohmann::json(nullptr)}};
 }
 
 }  // namespace xcp::service

@@ -2,6 +2,7 @@
 
 #include "server/boot/site.hpp"
 #include "server/inventory/host.hpp"
+#include "server/service/timeline.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -14,5 +15,6 @@ namespace xcp::service {
 // never for a log.
 nlohmann::json host_to_json(const inventory::Host& host, const boot::Site* site = nullptr);
 nlohmann::json event_to_json(const inventory::Event& event);
+nlohmann::json timeline_to_json(const Timeline& timeline);
 
 }  // namespace xcp::service

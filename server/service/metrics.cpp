@@ -4,7 +4,8 @@ namespace xcp::service {
 
 std::string render_metrics(const tftp::ServerCounters* tftp, const http::ServerCounters* http,
                            const AnswerfileCounters& answerfiles,
-                           const std::map<inventory::HostState, std::size_t>& hosts)
+                           const std::map<inventory::HostState, std::size_t>& hosts, std::size_t stalled,
+                           const std::optional<BootEventCounters>& boot_events)
 {
     std::string out;
     const auto counter = [&](const char* name, const char* help, std::uint64_t value, const std::string& labels = {}) {
@@ -39,13 +40,20 @@ std::string render_metrics(const tftp::ServerCounters* tftp, const http::ServerC
     counter("xcp_answerfiles_served_total", "Answerfiles served", answerfiles.served);
     counter("xcp_answerfile_errors_total", "Answerfiles not served because the result was invalid",
             answerfiles.failed);
-    out += "# HELP xcp_hosts Hosts in the inventory by state\n# TYPE xcp_hosts gauge\n";
+    if (boot_events) {
+        counter("xcp_boot_events_total", "Boot fetches (DHCP, TFTP, HTTP) by what became of them",
+                boot_events->recorded, "{outcome=\"recorded\"}");
+        counter("xcp_boot_events_total", "", boot_events->dropped, "{outcome=\"dropped\"}");
+    }
+    out += "# HELP xcp_hosts Hosts in the inventory by state; a stalled host counts as stalled only\n"
+           "# TYPE xcp_hosts gauge\n";
     for (const auto state : {inventory::HostState::new_, inventory::HostState::booting, inventory::HostState::installing,
                              inventory::HostState::installed, inventory::HostState::failed}) {
         const auto it = hosts.find(state);
         out += "xcp_hosts{state=\"" + std::string(to_string(state)) + "\"} " +
                std::to_string(it == hosts.end() ? 0 : it->second) + "\n";
     }
+    out += "xcp_hosts{state=\"stalled\"} " + std::to_string(stalled) + "\n";
     return out;
 }
 

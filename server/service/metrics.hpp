@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace xcp::service {
@@ -17,9 +18,16 @@ struct AnswerfileCounters {
     std::uint64_t failed = 0;  // not served: the result was invalid
 };
 
-// `tftp`, `http`: null when that server is not running.
+struct BootEventCounters {
+    std::uint64_t recorded = 0;
+    std::uint64_t dropped = 0;
+};
+
+// `tftp`, `http`: null when that server is not running. `hosts` leaves out
+// the `stalled` ones, which count as a state of their own.
 std::string render_metrics(const tftp::ServerCounters* tftp, const http::ServerCounters* http,
                            const AnswerfileCounters& answerfiles,
-                           const std::map<inventory::HostState, std::size_t>& hosts);
+                           const std::map<inventory::HostState, std::size_t>& hosts, std::size_t stalled = 0,
+                           const std::optional<BootEventCounters>& boot_events = std::nullopt);
 
 }  // namespace xcp::service

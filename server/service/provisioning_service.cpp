@@ -6,6 +6,7 @@
 #include "server/http/static_files.hpp"
 #include "server/inventory/host_vars.hpp"
 #include "server/service/boot_config_reply.hpp"
+#include "server/service/boot_observations.hpp"
 #include "server/service/host_admin.hpp"
 #include "server/service/host_change.hpp"
 #include "server/service/json_reply.hpp"
@@ -90,7 +91,9 @@ std::string ProvisioningService::loggable_target(std::string_view raw) const
         // Keep only the suffixes these routes use; the rest is the client's
         // and may repeat the token.
         const auto after = end == std::string_view::npos ? std::string_view() : rest.substr(end);
-        const bool known = after.empty() || after == "/events" ||
+        const bool known = after.empty() || after == "/events" || after == "/log" ||
+                           (after.starts_with("/log?source=") && after.size() <= 30 &&
+                            after.find_first_not_of("abcdefghijklmnopqrstuvwxyz", 12) == std::string_view::npos) ||
                            (after.starts_with("?status=") && after.size() <= 11 &&
                             after.find_first_not_of("0123456789", 8) == std::string_view::npos);
         return std::string(prefix) + "<token>" + (known ? std::string(after) : "<...>");
@@ -123,6 +126,11 @@ std::string ProvisioningService::host_boot_config(boot::Loader loader, const std
     const auto release = host && !host->release.empty() ? inventory_.find_release(host->release) : std::nullopt;
     auto decided = decide_boot_config(*templates_, loader, mac, host, release ? &*release : nullptr, settings_.site,
                                       settings_.unknown_hosts, client.to_string());
+    if (host && recorder_ != nullptr) {
+        // The client asked for this MAC's config: its later TFTP and HTTP
+        // fetches are that host's.
+        recorder_->tie(client, mac);
+    }
     if (decided.change) {
         apply_change(inventory_, *decided.change);
         // The host still gets its config; the log says what will fail.
@@ -185,7 +193,18 @@ void ProvisioningService::add_routes()
     router_.add(post, "/api/v1/hosts/{token}/events", [this](const http::RouteRequest& r) {
         return agent_event(r.params[0], r.request);
     });
+    router_.add(post, "/api/v1/hosts/{token}/log", [this](const http::RouteRequest& r) {
+        return host_log(r.params[0], r);
+    });
     router_.add(get, "/metrics", [this](const http::RouteRequest&) { return metrics(); });
+    router_.add(get, "/ui", [](const http::RouteRequest&) {
+        auto r = text_reply(status::moved_permanently, "see /ui/\n");
+        r.headers.set(http::beast_http::field::location, "/ui/");
+        return r;
+    });
+    router_.add(get, "/ui/{...}", [this](const http::RouteRequest& r) {
+        return ui_file(r.params.empty() ? std::string() : r.params[0], r.request);
+    });
     for (const auto* path : {"/ipxe", "/boot.ipxe"}) {
         router_.add(get, path, [this](const http::RouteRequest& r) { return ipxe({}, r.client); });
     }
@@ -393,10 +412,19 @@ http::Reply ProvisioningService::report_script(std::string_view token)
         return not_found();
     }
     const auto url = boot::report_url(settings_.site, std::string(token));
+    const auto log = boot::log_url(settings_.site, std::string(token)) + "?source=installer";
+    // On failure, the tail of the installer's log goes first: the report
+    // ends the token's use.
     std::string script = "#!/bin/sh\n"
                          "# xcp-pxe: the installer runs installation-complete scripts with 0 (success)\n"
-                         "# or 1 (failure); tell the server which.\n"
+                         "# or 1 (failure); tell the server which, and on failure send it the log.\n"
                          "status=${1:-1}\n"
+                         "log=${XCP_INSTALL_LOG:-/tmp/install-log}\n"
+                         "if [ \"$status\" != 0 ] && [ -f \"$log\" ]; then\n"
+                         "  tail -c " + std::to_string(settings_.max_log_bytes) + " \"$log\" > /tmp/xcp-pxe-log-tail 2>/dev/null\n"
+                         "  wget -q -O /dev/null --post-file=/tmp/xcp-pxe-log-tail \"" + log + "\" 2>/dev/null ||\n"
+                         "    curl -fsS -o /dev/null --data-binary @/tmp/xcp-pxe-log-tail \"" + log + "\"\n"
+                         "fi\n"
                          "url=\"" + url + "?status=$status\"\n"
                          "wget -q -O /dev/null \"$url\" 2>/dev/null || curl -fsS -o /dev/null \"$url\"\n";
     return text_reply(status::ok, std::move(script), "text/x-shellscript");
@@ -481,6 +509,73 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
     return json_reply(status::ok, nlohmann::json{{"state", to_string(updated->state)}});
 }
 
+std::optional<std::size_t> ProvisioningService::body_limit(const http::Request& header) const
+{
+    const std::string_view target = header.target();
+    const auto path = target.substr(0, target.find('?'));
+    if (header.method() == verb::post && path.starts_with("/api/v1/hosts/") && path.ends_with("/log")) {
+        return settings_.max_log_bytes;
+    }
+    return std::nullopt;
+}
+
+void ProvisioningService::served(const http::Served& served)
+{
+    if (recorder_ == nullptr) {
+        return;
+    }
+    if (auto fetch = fetch_from_http(served)) {
+        recorder_->record(std::move(*fetch));
+    }
+}
+
+// What a failing installer posts: the tail of its log. Kept with the host
+// (the last one), shown on its page and by `host log`.
+http::Reply ProvisioningService::host_log(std::string_view token, const http::RouteRequest& r)
+{
+    auto host = inventory_.find_by_token(token);
+    if (!host || !host->install_requested()) {
+        return error_json(status::not_found, "unknown or used-up token");
+    }
+    const auto source = r.query_value("source").value_or("agent");
+    if (source != "agent" && source != "installer") {
+        return error_json(status::bad_request, "source must be agent or installer");
+    }
+    if (!host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
+        return too_many(*host);
+    }
+    const auto& body = r.request.body();
+    inventory::HostLog log;
+    log.source = source;
+    log.text = util::escape_controls_but_lines(body);
+    inventory_.put_log(host->mac, log);
+    HostChange posted;
+    posted.mac = host->mac;
+    posted.event.source = source;
+    posted.event.step = "log";
+    posted.event.message = "failure log posted (" + std::to_string(body.size()) + " bytes)";
+    apply_change(inventory_, posted);
+    spdlog::info("host {}: {} posted its log ({} bytes)", host->mac, source, body.size());
+    return json_reply(status::ok, nlohmann::json{{"stored", body.size()}});
+}
+
+http::Reply ProvisioningService::ui_file(const std::string& rest, const http::Request& request)
+{
+    if (ui_root_ == nullptr) {
+        return not_found();
+    }
+    std::string refusal;
+    auto reply = http::serve_file(*ui_root_, rest.empty() ? std::string("index.html") : rest, request, refusal);
+    // The page reads the token from its URL's fragment and keeps it in
+    // sessionStorage: nothing else may run in its origin's name.
+    reply.headers.set("Content-Security-Policy",
+                      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                      "frame-ancestors 'none'");
+    reply.headers.set("Referrer-Policy", "no-referrer");
+    reply.headers.set("X-Content-Type-Options", "nosniff");
+    return reply;
+}
+
 // `mac`: normalized, or empty for the generic script.
 http::Reply ProvisioningService::ipxe(std::string_view mac_text, const http::Client& client)
 {
@@ -494,7 +589,10 @@ http::Reply ProvisioningService::metrics()
 {
     return text_reply(status::ok,
                       render_metrics(tftp_counters_, http_counters_,
-                                     {answerfiles_served_, answerfile_failures_}, inventory_.count_by_state()),
+                                     {answerfiles_served_, answerfile_failures_}, inventory_.count_by_state(),
+                                     inventory_.count_stalled(),
+                                     recorder_ ? std::optional(BootEventCounters{recorder_->recorded(), recorder_->dropped()})
+                                               : std::nullopt),
                       "text/plain; version=0.0.4");
 }
 

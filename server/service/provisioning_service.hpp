@@ -10,6 +10,7 @@
 #include "server/http/router.hpp"
 #include "server/http/server.hpp"
 #include "server/service/admin_api.hpp"
+#include "server/service/boot_event_recorder.hpp"
 #include "server/inventory/inventory.hpp"
 #include "server/tftp/server.hpp"
 
@@ -32,6 +33,8 @@ struct ServiceSettings {
     // and reports are never refused; each ends the token's use.
     double host_events_per_second = 5;
     bool bind_tokens_to_address = false;  // --bind-tokens-to-address
+    // A failure log a host posts (POST /api/v1/hosts/<token>/log).
+    std::size_t max_log_bytes = 1024 * 1024;
 };
 
 // The product behind the protocols: which boot config and answerfile each
@@ -47,6 +50,9 @@ public:
     std::optional<std::string> generated_tftp_file(std::string_view path, const boost::asio::ip::address& client);
 
     http::Reply handle(const http::Request& request, const http::Client& client) override;
+    [[nodiscard]] std::optional<std::size_t> body_limit(const http::Request& header) const override;
+    // Boot files and configs fetched over HTTP become the host's events.
+    void served(const http::Served& served) override;
     [[nodiscard]] std::string loggable_target(std::string_view target) const override;
     // Everything but plain files reads the inventory.
     [[nodiscard]] bool waits(const http::Request& request) const override;
@@ -64,12 +70,18 @@ public:
         tftp_counters_ = tftp;
         http_counters_ = http;
     }
+    // Where hosts' boot fetches are recorded; none: not recorded.
+    void record_boots(BootEventRecorder* recorder) { recorder_ = recorder; }
+    // The operator's page (/ui/): its files.
+    void serve_ui(const files::ConfinedRoot* root) { ui_root_ = root; }
 
 private:
     http::Reply answerfile(std::string_view token, const http::Client& client);
     http::Reply report(std::string_view token, const std::string& value);
     http::Reply report_script(std::string_view token);
     http::Reply agent_event(std::string_view token, const http::Request& request);
+    http::Reply host_log(std::string_view token, const http::RouteRequest& request);
+    http::Reply ui_file(const std::string& rest, const http::Request& request);
     void add_routes();
     http::Reply ipxe(std::string_view mac, const http::Client& client);
     http::Reply metrics();
@@ -88,6 +100,8 @@ private:
     std::shared_ptr<const boot::BootTemplates> reloaded_templates_;  // owns templates_ after a reload
     const files::ConfinedRoot& http_root_;
     const files::ConfinedRoot& tftp_root_;
+    BootEventRecorder* recorder_ = nullptr;
+    const files::ConfinedRoot* ui_root_ = nullptr;
     const tftp::ServerCounters* tftp_counters_ = nullptr;
     const http::ServerCounters* http_counters_ = nullptr;
     // Rendered answerfiles by token, with the inputs they were made from:

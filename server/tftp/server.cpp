@@ -229,6 +229,14 @@ void Server::on_done(std::uint64_t id, const TransferResult& r)
                      endpoint_text(r.client), printable(r.path), r.bytes, seconds, r.blksize, r.windowsize,
                      r.retransmits, r.outcome);
     }
+    if (observer_) {
+        try {
+            observer_(r);
+        } catch (const std::exception& e) {
+            spdlog::error("tftp: {} {}: recording the transfer failed: {}", endpoint_text(r.client), printable(r.path),
+                          e.what());
+        }
+    }
 }
 
 }  // namespace xcp::tftp

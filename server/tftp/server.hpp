@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <memory>
@@ -50,6 +51,11 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
+    // Told of every transfer that ends, completed or not, on the I/O thread:
+    // it must not wait.
+    using TransferObserver = std::function<void(const TransferResult&)>;
+    void observe(TransferObserver observer) { observer_ = std::move(observer); }
+
     // Binds the port; throws std::system_error naming the address on failure.
     void start();
     // Closes the port and ends every transfer in flight.
@@ -85,6 +91,7 @@ private:
     std::set<boost::asio::ip::udp::endpoint> busy_clients_;
     std::uint64_t next_id_ = 0;
     std::unordered_map<std::uint64_t, std::weak_ptr<Transfer>> transfers_;
+    TransferObserver observer_;
 };
 
 }  // namespace xcp::tftp
