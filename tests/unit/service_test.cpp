@@ -10,6 +10,7 @@
 #include "tests/support/process.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 
@@ -372,6 +373,81 @@ TEST(DhcpBootDecider, IpxeGetsItsScriptOrTheLoaderAsAnyPxeRom)
     EXPECT_EQ(DhcpBootDecider(s, inventory).decide(mac, ipxe)->file, "EFI/xenserver/grubx64.efi");
     ipxe.arch = dhcp::ClientArch::bios;
     EXPECT_EQ(DhcpBootDecider(s, inventory).decide(mac, ipxe)->file, "pxelinux.0");
+}
+
+}  // namespace
+}  // namespace xcp::service
+
+namespace xcp::service {
+namespace {
+
+TEST_F(ServiceTest, AFailingHostPostsItsLogWhichTheAdminReadsAndASpentTokenCannot)
+{
+    http::Request header{bh::verb::post, "/api/v1/hosts/" + token_ + "/log", 11};
+    EXPECT_EQ(service_->body_limit(header), std::optional<std::size_t>(1024 * 1024));
+    header.target("/api/v1/hosts/" + token_ + "/events");
+    EXPECT_FALSE(service_->body_limit(header)) << "others keep the server's default";
+
+    auto r = call(bh::verb::post, "/api/v1/hosts/" + token_ + "/log?source=installer",
+                  "step 1\nstep 2 \x1b[31mfailed\x1b[0m\n");
+    ASSERT_EQ(r.status, bh::status::ok) << r.body;
+    EXPECT_EQ(call(bh::verb::post, "/api/v1/hosts/" + token_ + "/log?source=me", "x").status, bh::status::bad_request);
+    EXPECT_EQ(call(bh::verb::get, "/api/v1/hosts/52:54:00:12:34:56/log").status, bh::status::unauthorized);
+    r = call(bh::verb::get, "/api/v1/hosts/52:54:00:12:34:56/log", {}, "admin-token-0123456789");
+    ASSERT_EQ(r.status, bh::status::ok) << r.body;
+    const auto log = nlohmann::json::parse(r.body);
+    EXPECT_EQ(log["source"], "installer");
+    EXPECT_EQ(log["text"], "step 1\nstep 2 \\x1b[31mfailed\\x1b[0m\n") << "lines kept, escapes escaped";
+    const auto shown = nlohmann::json::parse(
+        call(bh::verb::get, "/api/v1/hosts/52:54:00:12:34:56", {}, "admin-token-0123456789").body);
+    EXPECT_EQ(shown["has_log"], true);
+    EXPECT_TRUE(shown.contains("timeline"));
+    EXPECT_EQ(call(bh::verb::get, "/api/v1/hosts/52:54:00:aa:aa:aa/log", {}, "admin-token-0123456789").status,
+              bh::status::not_found);
+
+    // The final event ends the token's use: no log after it.
+    ASSERT_EQ(call(bh::verb::post, "/api/v1/hosts/" + token_ + "/events", R"({"final":"failure"})").status,
+              bh::status::ok);
+    EXPECT_EQ(call(bh::verb::post, "/api/v1/hosts/" + token_ + "/log", "late").status, bh::status::not_found);
+    EXPECT_EQ(service_->loggable_target("/api/v1/hosts/" + token_ + "/log?source=installer"),
+              "/api/v1/hosts/<token>/log?source=installer");
+}
+
+TEST_F(ServiceTest, TheReportScriptSendsTheInstallersLogBeforeAFailureReport)
+{
+    const auto r = call(bh::verb::get, "/api/v1/report-script/" + token_);
+    const auto log_at = r.body.find("http://192.0.2.10:8080/api/v1/hosts/" + token_ + "/log?source=installer");
+    const auto report_at = r.body.find("/api/v1/report/" + token_);
+    ASSERT_NE(log_at, std::string::npos) << r.body;
+    EXPECT_LT(log_at, report_at) << "the report ends the token's use";
+    EXPECT_NE(r.body.find("/tmp/install-log"), std::string::npos);
+}
+
+TEST_F(ServiceTest, TheOperatorsPageIsServedWithItsOwnFilesAndAStrictPolicy)
+{
+    EXPECT_EQ(call(bh::verb::get, "/ui/").status, bh::status::not_found) << "no UI directory given";
+    const files::ConfinedRoot ui(test::source_dir() / "ui", "UI directory");
+    service_->serve_ui(&ui);
+    auto r = call(bh::verb::get, "/ui/");
+    ASSERT_EQ(r.status, bh::status::ok);
+    ASSERT_TRUE(r.file);
+    EXPECT_EQ(r.file->length, std::filesystem::file_size(test::source_dir() / "ui/index.html"));
+    EXPECT_EQ(r.headers["Content-Security-Policy"].find("default-src 'self'"), 0U);
+    EXPECT_EQ(call(bh::verb::get, "/ui/app.js").status, bh::status::ok);
+    EXPECT_EQ(call(bh::verb::get, "/ui").status, bh::status::moved_permanently);
+    EXPECT_EQ(call(bh::verb::get, "/ui/../state/inventory.sqlite").status, bh::status::forbidden);
+    service_->serve_ui(nullptr);
+}
+
+TEST_F(ServiceTest, MetricsCountStalledHostsApart)
+{
+    inventory::Event e;
+    e.source = "server";
+    e.step = "stalled";
+    ASSERT_TRUE(inventory_.mark_stalled("52:54:00:12:34:56", e));
+    const auto m = call(bh::verb::get, "/metrics").body;
+    EXPECT_NE(m.find("xcp_hosts{state=\"stalled\"} 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("xcp_hosts{state=\"booting\"} 0"), std::string::npos) << m;
 }
 
 }  // namespace
