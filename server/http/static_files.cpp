@@ -15,6 +15,21 @@ std::string_view content_type(const std::string& path)
     if (ext == "xml") {
         return "text/xml";
     }
+    if (ext == "html") {
+        return "text/html; charset=utf-8";
+    }
+    if (ext == "js") {
+        return "text/javascript; charset=utf-8";
+    }
+    if (ext == "css") {
+        return "text/css; charset=utf-8";
+    }
+    if (ext == "svg") {
+        return "image/svg+xml";
+    }
+    if (ext == "png") {
+        return "image/png";
+    }
     if (ext == "cfg" || ext == "txt" || ext == "ipxe" || ext == "treeinfo" || ext == "md5" || ext == "sha256") {
         return "text/plain";
     }
