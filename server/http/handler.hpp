@@ -69,6 +69,8 @@ public:
     // The largest body this request may have, asked once its header is in;
     // nullopt: the server's default. Runs on the I/O thread.
     [[nodiscard]] virtual std::optional<std::size_t> body_limit(const Request& /*header*/) const { return std::nullopt; }
+    // The most body_limit() ever returns (0: it never raises the default).
+    [[nodiscard]] virtual std::size_t largest_body_limit() const { return 0; }
     // A response was sent (or the connection ended during it). Runs on the
     // I/O thread: it must not wait.
     virtual void served(const Served& /*served*/) {}

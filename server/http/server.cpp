@@ -10,6 +10,8 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <sys/sendfile.h>
 
 #include <cerrno>
@@ -342,6 +344,7 @@ Server::Server(asio::io_context& io, ServerSettings settings, Handler& handler, 
 {
     if (!settings_.limits.body_limit) {
         settings_.limits.body_limit = [&handler](const Request& header) { return handler.body_limit(header); };
+        settings_.limits.largest_body_bytes = std::max(settings_.limits.largest_body_bytes, handler.largest_body_limit());
     }
 }
 

@@ -51,6 +51,7 @@ public:
 
     http::Reply handle(const http::Request& request, const http::Client& client) override;
     [[nodiscard]] std::optional<std::size_t> body_limit(const http::Request& header) const override;
+    [[nodiscard]] std::size_t largest_body_limit() const override { return settings_.max_log_bytes; }
     // Boot files and configs fetched over HTTP become the host's events.
     void served(const http::Served& served) override;
     [[nodiscard]] std::string loggable_target(std::string_view target) const override;

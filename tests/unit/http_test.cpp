@@ -1,8 +1,13 @@
-// Pure HTTP pieces: byte ranges, the per-client rate limit.
+// Pure HTTP pieces: byte ranges, the per-client rate limit, the request
+// reader's body limits.
 #include "server/http/range.hpp"
 #include "server/http/rate_limiter.hpp"
 
+#include "server/http/request_reader.hpp"
+
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 namespace xcp::http {
 namespace {
@@ -75,6 +80,75 @@ TEST(HttpRateLimit, ManyAddressesDoNotGrowWithoutBound)
         t += std::chrono::milliseconds(1);
     }
     EXPECT_LT(limiter.tracked(), 10000U);
+}
+
+}  // namespace
+}  // namespace xcp::http
+
+namespace xcp::http {
+namespace {
+
+RequestReader::Outcome read_all(RequestReader& reader, const std::string& bytes)
+{
+    std::size_t at = 0;
+    RequestReader::Outcome outcome = RequestReader::NeedMore{};
+    while (at < bytes.size() || !std::holds_alternative<RequestReader::NeedMore>(outcome)) {
+        if (!std::holds_alternative<RequestReader::NeedMore>(outcome)) {
+            return outcome;
+        }
+        auto buffer = reader.prepare();
+        const auto n = std::min(buffer.size(), bytes.size() - at);
+        std::memcpy(buffer.data(), bytes.data() + at, n);
+        reader.commit(n);
+        at += n;
+        outcome = reader.parse();
+    }
+    return outcome;
+}
+
+RequestLimits big_route_limits()
+{
+    RequestLimits limits;
+    limits.max_body_bytes = 1000;
+    limits.largest_body_bytes = 100000;
+    limits.body_limit = [](const Request& header) -> std::optional<std::size_t> {
+        if (header.target() == "/big") {
+            return 50000;
+        }
+        return std::nullopt;
+    };
+    return limits;
+}
+
+TEST(HttpRequestReader, ARouteMayTakeALargerBodyAndNoOtherDoes)
+{
+    const std::string body(20000, 'x');
+    for (const auto* target : {"/big", "/small"}) {
+        RequestReader reader(big_route_limits());
+        const auto outcome = read_all(reader, std::string("POST ") + target + " HTTP/1.1\r\nHost: h\r\nContent-Length: " +
+                                                  std::to_string(body.size()) + "\r\n\r\n" + body);
+        if (std::string_view(target) == "/big") {
+            ASSERT_TRUE(std::holds_alternative<Request>(outcome));
+            EXPECT_EQ(std::get<Request>(outcome).body(), body);
+        } else {
+            ASSERT_TRUE(std::holds_alternative<RequestReader::Refused>(outcome));
+            EXPECT_EQ(std::get<RequestReader::Refused>(outcome).status, beast_http::status::payload_too_large);
+        }
+    }
+    // Over the route's own limit, announced or chunked.
+    RequestReader announced(big_route_limits());
+    auto outcome = read_all(announced, "POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: 60000\r\n\r\n");
+    ASSERT_TRUE(std::holds_alternative<RequestReader::Refused>(outcome));
+    EXPECT_EQ(std::get<RequestReader::Refused>(outcome).reason, "the body is over 50000 bytes");
+    RequestReader chunked(big_route_limits());
+    std::string chunks = "POST /big HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 7; ++i) {
+        chunks += "2710\r\n" + std::string(10000, 'y') + "\r\n";
+    }
+    chunks += "0\r\n\r\n";
+    outcome = read_all(chunked, chunks);
+    ASSERT_TRUE(std::holds_alternative<RequestReader::Refused>(outcome));
+    EXPECT_EQ(std::get<RequestReader::Refused>(outcome).status, beast_http::status::payload_too_large);
 }
 
 }  // namespace
