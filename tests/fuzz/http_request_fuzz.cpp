@@ -32,6 +32,7 @@ struct World {
     std::unique_ptr<xcp::boot::BootTemplates> templates;
     std::unique_ptr<xcp::files::ConfinedRoot> http_root, tftp_root;
     std::unique_ptr<xcp::service::ProvisioningService> service;
+    std::unique_ptr<xcp::service::BootEventRecorder> recorder;
     std::string token;
 
     World()
@@ -54,6 +55,8 @@ struct World {
         s.api_token = "fuzz-admin-token";
         service = std::make_unique<xcp::service::ProvisioningService>(s, *inventory, *profiles, *templates, *http_root,
                                                                       *tftp_root);
+        recorder = std::make_unique<xcp::service::BootEventRecorder>(*inventory);
+        service->record_boots(recorder.get());
         auto host = xcp::service::new_host("52:54:00:12:34:56", "default", {}, *profiles);
         token = *host.token;
         inventory->add(host);
@@ -73,10 +76,15 @@ void serve_one(World& world, const xcp::http::Request& request)
             std::abort();
         }
     }
-    auto reply = world.service->handle(request, {boost::asio::ip::make_address("192.0.2.50"), 1});
+    const xcp::http::Client client{boost::asio::ip::make_address("192.0.2.50"), 1};
+    auto reply = world.service->handle(request, client);
     if (reply.file && reply.file->offset + reply.file->length > 10) {
         std::abort();
     }
+    // What the server then records of it (boot fetches become events).
+    world.service->served({client, request.method(), std::string(target), reply.status,
+                           reply.file ? reply.file->length : reply.body.size(), 1.0, true});
+    world.recorder->flush();
 }
 
 }  // namespace
@@ -93,7 +101,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t piece = 1 + data[0] % 97;
     ++data;
     --size;
-    xcp::http::RequestReader reader(xcp::http::RequestLimits{});
+    // The limits the server's sessions get: the service's per-route body limits.
+    xcp::http::RequestLimits limits;
+    limits.body_limit = [](const xcp::http::Request& header) { return world.service->body_limit(header); };
+    limits.largest_body_bytes = world.service->largest_body_limit();
+    xcp::http::RequestReader reader(limits);
     std::size_t at = 0;
     for (int requests = 0; requests < 16;) {
         auto outcome = reader.parse();

@@ -7,9 +7,11 @@
 #include "tests/support/programs.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 
 namespace xcp::test {
 namespace {
@@ -359,6 +361,85 @@ TEST(DhcpConfig, SnippetsForExistingServers)
 
     EXPECT_EQ(run(xcp + " dhcp config --format nope --server 192.0.2.10").exit_code, 2);
     EXPECT_EQ(run(xcp + " dhcp config --server not-an-ip").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace xcp::test
+
+namespace xcp::test {
+namespace {
+
+// A host's boot as the server records it: its DHCP exchange (udhcpc, with
+// Debian's script configuring the leased address), then TFTP (curl) and HTTP
+// (curl) fetches from that address, which only its lease ties to its MAC.
+TEST_F(DhcpNetwork, EachFetchOfABootIsAnEventOfItsHostWithItsBytes)
+{
+    const auto client_mac = std::string("52:54:00:aa:00:01");
+    ASSERT_EQ(run(quote(xcp_pxe_binary().string()) + " host add " + client_mac + " --state-dir " + quote(state()))
+                  .exit_code,
+              0);
+    const auto tftp = dir_.path() / "tftp";
+    std::filesystem::create_directories(tftp / "xcp-ng");
+    write_random_file(tftp / "pxelinux.0", 30000, 1);
+    write_random_file(tftp / "xcp-ng/xen.gz", 500000, 2);
+    write_random_file(tftp / "xcp-ng/vmlinuz", 1000000, 3);
+    start("--dhcp full --dhcp-probe 0 --dhcp-range 10.77.0.100,10.77.0.110");
+
+    ASSERT_EQ(client("ip addr flush dev " + net_->client_if).exit_code, 0);
+    const auto lease = client("timeout 25 busybox udhcpc -i " + net_->client_if +
+                              " -n -q -f -s /etc/udhcpc/default.script -t 3 -T 1");
+    ASSERT_NE(lease.output.find("lease of 10.77.0.100 obtained"), std::string::npos) << lease.output;
+    ASSERT_NE(client("ip -4 addr show dev " + net_->client_if).output.find("10.77.0.100"), std::string::npos);
+    for (const auto* file : {"pxelinux.0", "xcp-ng/xen.gz"}) {
+        const auto r = client(std::string("curl -sS --fail --max-time 10 -o /dev/null tftp://10.77.0.1/") + file);
+        ASSERT_EQ(r.exit_code, 0) << file << ": " << r.output;
+    }
+    const auto http = client("curl -sS --fail --max-time 10 -o /dev/null http://10.77.0.1:8080/boot/xcp-ng/vmlinuz");
+    ASSERT_EQ(http.exit_code, 0) << http.output;
+
+    // Written in batches: wait (bounded) for the last one.
+    nlohmann::json events;
+    for (int i = 0; i < 100; ++i) {
+        const auto shown = nlohmann::json::parse(
+            run(quote(xcp_pxe_binary().string()) + " host show " + client_mac + " --json --state-dir " + quote(state()))
+                .output,
+            nullptr, false);
+        events = shown.is_object() ? shown.value("events", nlohmann::json::array()) : nlohmann::json::array();
+        if (events.dump().find("/boot/xcp-ng/vmlinuz") != std::string::npos) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const auto find = [&](const std::string& source, const std::string& text) -> nlohmann::json {
+        for (const auto& e : events) {
+            if (e.value("source", "") == source && e.value("message", "").find(text) != std::string::npos) {
+                return e;
+            }
+        }
+        return nullptr;
+    };
+    const auto ack = find("dhcp", "ACK 10.77.0.100");
+    ASSERT_FALSE(ack.is_null()) << events.dump(2);
+    EXPECT_EQ(ack.value("step", ""), "dhcp");
+    const auto loader = find("tftp", "pxelinux.0");
+    ASSERT_FALSE(loader.is_null()) << events.dump(2);
+    EXPECT_EQ(loader.value("bytes", 0), 30000);
+    EXPECT_EQ(loader.value("step", ""), "loader");
+    EXPECT_TRUE(loader["duration_ms"].is_number());
+    const auto xen = find("tftp", "xcp-ng/xen.gz");
+    ASSERT_FALSE(xen.is_null()) << events.dump(2);
+    EXPECT_EQ(xen.value("bytes", 0), 500000);
+    EXPECT_EQ(xen.value("step", ""), "kernel");
+    const auto kernel = find("http", "/boot/xcp-ng/vmlinuz");
+    ASSERT_FALSE(kernel.is_null()) << events.dump(2);
+    EXPECT_EQ(kernel.value("bytes", 0), 1000000);
+
+    // The same boot as phases, in `host show`.
+    const auto text =
+        run(quote(xcp_pxe_binary().string()) + " host show " + client_mac + " --state-dir " + quote(state())).output;
+    for (const auto* phase : {"dhcp", "loader", "kernel and image"}) {
+        EXPECT_NE(text.find("\n  " + std::string(phase)), std::string::npos) << phase << " in:\n" << text;
+    }
 }
 
 }  // namespace
