@@ -123,6 +123,21 @@ void Progress::note(const std::string& line)
     log_ += line + "\n";
 }
 
+void Progress::send_log()
+{
+    if (log_sent_ || !url_.ends_with("/events")) {
+        return;
+    }
+    log_sent_ = true;
+    const auto log_url = url_.substr(0, url_.size() - std::string_view("/events").size()) + "/log";
+    const std::string_view tail =
+        log_.size() > max_log_bytes ? std::string_view(log_).substr(log_.size() - max_log_bytes) : log_;
+    const auto posted = post_event(log_url, std::string(tail), std::chrono::seconds(10), "text/plain");
+    if (!posted.problem.empty()) {
+        note("xcp-installer: cannot send the log to the server (" + posted.problem + ")");
+    }
+}
+
 void Progress::report(const ProgressEvent& e)
 {
     char head[16];
@@ -140,16 +155,8 @@ void Progress::report(const ProgressEvent& e)
     if (sent.disk.empty()) {
         sent.disk = disk_;
     }
-    if (e.success && !*e.success && url_.ends_with("/events")) {
-        // Before the final event, which ends the token's use: the server keeps
-        // the tail of this log with the host for the operator.
-        const auto log_url = url_.substr(0, url_.size() - std::string_view("/events").size()) + "/log";
-        const std::string_view tail =
-            log_.size() > max_log_bytes ? std::string_view(log_).substr(log_.size() - max_log_bytes) : log_;
-        const auto posted = post_event(log_url, std::string(tail), timeout, "text/plain");
-        if (!posted.problem.empty()) {
-            note("xcp-installer: cannot send the log to the server (" + posted.problem + ")");
-        }
+    if (e.success && !*e.success) {
+        send_log();
     }
     const auto [status, problem] = post_event(url_, event_json(sent), timeout);
     if (problem.empty()) {

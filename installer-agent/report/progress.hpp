@@ -54,6 +54,9 @@ public:
     // Every console line so far: the install log copied onto the new system.
     [[nodiscard]] const std::string& log() const { return log_; }
     void note(const std::string& line);  // a log line that is not a step
+    // Sends the log's tail to the server (once): before anything that may
+    // end the token's use (a report script, the failure event).
+    void send_log();
 
 private:
     std::ostream& console_;
@@ -61,7 +64,8 @@ private:
     std::string log_;
     std::string disk_;
     int sent_ = 0;
-    bool server_gone_ = false;  // after a failure, later events are not tried for long
+    bool server_gone_ = false;
+    bool log_sent_ = false;  // after a failure, later events are not tried for long
 };
 
 }  // namespace xcp::installer

@@ -87,6 +87,9 @@ ExecutionResult execute(const Plan& plan, Adapters& adapters, Progress& progress
             progress.note(std::string("xcp-installer: the install log could not be kept on disk: ") + e.what());
         }
     }
+    // The server keeps the log for the operator; a failure script may be the
+    // server's report script, which ends the token's use.
+    progress.send_log();
     try {
         adapters.apply(plan.failure_scripts);
     } catch (const std::exception& e) {

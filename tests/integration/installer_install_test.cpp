@@ -663,6 +663,50 @@ TEST_F(InstallerInstall, FromAnXcpPxeServerToLocalBoot)
     EXPECT_EQ(cat(1 << 20, "/etc/hostname"), "chain\n") << "carried over";
 }
 
+// A failed install from an xcp-pxe server: the installer posts the tail of
+// its log before its failure event, and the operator reads it with
+// `xcp-pxe host log`.
+TEST_F(InstallerInstall, AFailedInstallSendsItsLogToTheServer)
+{
+    const auto state = dir_.path() / "state";
+    const auto tftp_root = dir_.path() / "tftp";
+    fs::create_directories(tftp_root);
+    const auto http_port = free_tcp_port();
+    const auto tftp_port = free_udp_port();
+    const auto cli = [&](const std::string& args) {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --state-dir " + quote(state.string()),
+                   std::chrono::seconds(30));
+    };
+    const std::string mac = "52:54:00:aa:bb:08";
+    ASSERT_EQ(cli("host add " + mac + " --set repository=http://127.0.0.1:" + std::to_string(http_port) +
+                  "/repo/ --set root-password=" + password)
+                  .exit_code,
+              0);
+    Daemon daemon({xcp_pxe_binary().string(), "serve", "--state-dir", state.string(), "--tftp-root",
+                   tftp_root.string(), "--http-root", (dir_.path() / "http").string(), "--listen", "127.0.0.1",
+                   "--tftp-port", std::to_string(tftp_port), "--http-port", std::to_string(http_port)},
+                  dir_.path() / "daemon.log");
+    ASSERT_TRUE(daemon.wait_for_log("hosts reach us at")) << daemon.log();
+    const auto config = run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port) +
+                            "/pxelinux.cfg/01-52-54-00-aa-bb-08")
+                            .output;
+    const auto cmdline = dir_.path() / "cmdline";
+    std::ofstream(cmdline) << append_line(config) << "\n";
+    flip_byte(repo_ / "dom0fs.tar.bz2", 2000);
+
+    const auto r = run(quote(installer_binary().string()) + " --cmdline " + quote(cmdline.string()) + " --dev-dir " +
+                           quote(dev_.string()) + " --work-dir " + quote((dir_.path() / "work").string()),
+                       std::chrono::seconds(300));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.output.find("cannot send the log"), std::string::npos) << r.output;
+    const auto shown = nlohmann::json::parse(cli("host show " + mac + " --json").output, nullptr, false);
+    EXPECT_EQ(shown.value("state", ""), "failed") << shown.dump(2);
+    const auto log = cli("host log " + mac);
+    ASSERT_EQ(log.exit_code, 0) << log.output << daemon.log();
+    EXPECT_NE(log.output.find("INSTALL FAILED. package dom0fs (dom0fs.tar.bz2)"), std::string::npos) << log.output;
+    EXPECT_EQ(log.output.find(password), std::string::npos);
+}
+
 // The network half of the chain, in two network namespaces the test makes:
 // xcp-pxe serves DHCP (full mode), TFTP and HTTP on one side of a veth pair;
 // on the other, the installer starts with no address, brings the NIC up with
