@@ -1,11 +1,12 @@
 # Two Debian packages from this build, `cpack -G DEB` (scripts/package):
 #   xcp-pxe        the server: /usr/sbin/xcp-pxe, templates and profiles under
-#                  /usr/share/xcp-pxe, /etc/xcp-pxe/xcp-pxe.toml (a conffile),
+#                  /usr/share/xcp-pxe, the operator's page (ui/), /etc/xcp-pxe/xcp-pxe.toml (a conffile),
 #                  the systemd unit, a system user made in postinst;
 #   xcp-installer  the on-host installer, for install images, not servers.
 # Dependencies are computed by dpkg-shlibdeps, not typed.
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/pxe-templates/ DESTINATION share/xcp-pxe/pxe-templates COMPONENT server)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/ui/ DESTINATION share/xcp-pxe/ui COMPONENT server)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/answerfiles/profiles/ DESTINATION share/xcp-pxe/answerfiles/profiles
         COMPONENT server)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/xcp-pxe.toml DESTINATION /etc/xcp-pxe COMPONENT server)

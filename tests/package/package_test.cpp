@@ -134,6 +134,11 @@ TEST_F(Package, BuiltCheckedInstalledServedAndPurged)
     EXPECT_EQ(answerfile.exit_code, 0) << answerfile.output;
     EXPECT_NE(answerfile.output.find("<installation"), std::string::npos) << answerfile.output;
     EXPECT_EQ(in_ns("curl -sS --max-time 20 tftp://127.0.0.1/pxelinux.0").output, "loader");
+    // The operator's page, from the package's own files.
+    const auto page = in_ns("curl -sS --fail --max-time 20 http://" + std::string(url.substr(7, url.find('/', 7) - 7)) +
+                            "/ui/app.js");
+    EXPECT_EQ(page.exit_code, 0) << page.output << daemon_->log();
+    EXPECT_NE(page.output.find("sessionStorage"), std::string::npos);
     daemon_->stop();
     daemon_.reset();
     std::filesystem::remove("/srv/xcp-pxe/tftp/pxelinux.0");
