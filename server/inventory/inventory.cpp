@@ -285,7 +285,8 @@ std::vector<Host> Inventory::list()
     return out;
 }
 
-bool Inventory::update(std::string_view mac, const std::function<std::optional<Event>(Host&)>& change)
+bool Inventory::update(std::string_view mac, const std::function<std::optional<Event>(Host&)>& change,
+                       const HostLog* log)
 {
     Transaction t(db_);
     auto host = find(mac);
@@ -294,6 +295,9 @@ bool Inventory::update(std::string_view mac, const std::function<std::optional<E
     }
     const auto event = change(*host);
     write_host(*host, false);
+    if (log != nullptr) {
+        insert_log(mac, *log);
+    }
     if (event) {
         insert_event(mac, *event);
     }
@@ -402,15 +406,20 @@ bool Inventory::mark_stalled(std::string_view mac, const Event& event)
     return true;
 }
 
-void Inventory::put_log(std::string_view mac, const HostLog& log)
+void Inventory::insert_log(std::string_view mac, const HostLog& log)
 {
-    Transaction t(db_);
     Statement(db_, "INSERT OR REPLACE INTO host_logs (mac, at, source, text) VALUES (?1, ?2, ?3, ?4)")
         .bind(1, mac)
         .bind(2, log.at.empty() ? now_utc() : log.at)
         .bind(3, log.source)
         .bind(4, log.text)
         .run();
+}
+
+void Inventory::put_log(std::string_view mac, const HostLog& log)
+{
+    Transaction t(db_);
+    insert_log(mac, log);
     t.commit();
 }
 

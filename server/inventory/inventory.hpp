@@ -33,8 +33,10 @@ public:
     [[nodiscard]] std::optional<Host> find_by_token(std::string_view token);
     [[nodiscard]] std::vector<Host> list();
     // Reads, changes and writes one host in one transaction; false if unknown.
-    // `change` may also return the event to log with it.
-    bool update(std::string_view mac, const std::function<std::optional<Event>(Host&)>& change);
+    // `change` may also return the event to log with it; `log` replaces the
+    // host's failure log in the same transaction.
+    bool update(std::string_view mac, const std::function<std::optional<Event>(Host&)>& change,
+                const HostLog* log = nullptr);
     bool remove(std::string_view mac);
 
     void add_event(std::string_view mac, Event event);
@@ -93,6 +95,7 @@ private:
     void write_host(const Host& host, bool insert);
     void insert_new(const Host& host);
     void insert_event(std::string_view mac, const Event& event);
+    void insert_log(std::string_view mac, const HostLog& log);
 
     Database db_;
     std::size_t events_keep_;

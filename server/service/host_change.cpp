@@ -20,7 +20,7 @@ std::optional<inventory::Host> apply_change(inventory::Inventory& inventory, con
         }
         after = h;
         return std::optional(change.event);
-    });
+    }, change.log ? &*change.log : nullptr);
     return after;
 }
 

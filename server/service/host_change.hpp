@@ -16,6 +16,7 @@ struct HostChange {
     std::optional<std::string> install_disk;  // as the installer found it; checked by the handler
     bool moves_state = false;                 // the event goes through inventory::apply_event
     inventory::Event event;                   // always recorded
+    std::optional<inventory::HostLog> log;    // replaces the host's failure log
 };
 
 // Applies `change` in one inventory transaction: the host as it is after,

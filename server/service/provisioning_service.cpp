@@ -9,6 +9,7 @@
 #include "server/service/boot_observations.hpp"
 #include "server/service/host_admin.hpp"
 #include "server/service/host_change.hpp"
+#include "server/service/host_requests.hpp"
 #include "server/service/json_reply.hpp"
 #include "server/service/metrics.hpp"
 
@@ -44,10 +45,10 @@ bool looks_like_token(std::string_view s)
 
 }  // namespace
 
-http::Reply ProvisioningService::too_many(const inventory::Host& host)
+http::Reply ProvisioningService::too_many(const std::string& mac)
 {
     if (++rate_limited_ % 1000 == 1) {
-        spdlog::warn("host {}: events or reports over {} a second; refused with 429 ({} so far)", host.mac,
+        spdlog::warn("host {}: events or reports over {} a second; refused with 429 ({} so far)", mac,
                      settings_.host_events_per_second, rate_limited_);
     }
     auto r = error_json(status::too_many_requests, "too many events from this host; slow down");
@@ -304,35 +305,16 @@ http::Reply ProvisioningService::boot_file(const std::string& path, const http::
 
 http::Reply ProvisioningService::answerfile(std::string_view token, const http::Client& client)
 {
+    const auto address = client.address.to_string();
     auto host = inventory_.find_by_token(token);
-    if (!host || !host->install_requested()) {
-        spdlog::warn("http {}: answerfile asked for with an unknown or used-up token", client.address.to_string());
-        return not_found();
-    }
-    // The token is as public as PXE makes it (anyone can fetch a pending
-    // host's boot config by its MAC). The answerfile carries the root
-    // password's hash: served only while the host boots or installs, and,
-    // with --bind-tokens-to-address, only to the address our DHCP leased to
-    // that MAC.
-    if (host->state != inventory::HostState::booting && host->state != inventory::HostState::installing) {
-        spdlog::warn("http {}: answerfile of host {} asked for before the host booted its installer; refused",
-                     client.address.to_string(), host->mac);
-        return not_found();
-    }
-    if (settings_.bind_tokens_to_address) {
-        const auto leased = inventory_.lease_of(host->mac);
-        if (leased && *leased != client.address.to_string()) {
-            spdlog::warn("http {}: answerfile of host {} refused: its lease is {}", client.address.to_string(),
-                         host->mac, *leased);
-            HostChange refused;
-            refused.mac = host->mac;
-            refused.event.source = "server";
-            refused.event.step = "answerfile";
-            refused.event.message = "answerfile refused to " + client.address.to_string() +
-                                    ", not the host's leased address " + *leased;
-            apply_change(inventory_, refused);
-            return text_reply(status::forbidden, "this answerfile is for another address\n");
+    const auto leased =
+        host && settings_.bind_tokens_to_address ? inventory_.lease_of(host->mac) : std::optional<std::string>();
+    if (auto refused = decide_answerfile_access(host, address, leased)) {
+        spdlog::warn("http {}: {}", address, refused->why);
+        if (refused->change) {
+            apply_change(inventory_, *refused->change);
         }
+        return std::move(refused->reply);
     }
     try {
         boot::AnswerfileInputs inputs{profiles_.file(host->profile).string(), profiles_.text(host->profile), *host,
@@ -352,56 +334,29 @@ http::Reply ProvisioningService::answerfile(std::string_view token, const http::
             }
         }
         ++answerfiles_served_;
-        // The first fetch starts the install; later ones (an installer that
-        // retries) change nothing and write nothing.
-        if (host->state != inventory::HostState::installing) {
-            HostChange started;
-            started.mac = host->mac;
-            started.moves_state = true;
-            started.event.source = "server";
-            started.event.step = "answerfile";
-            started.event.percent = 0;
-            started.event.message = "answerfile (" + std::string(to_string(host->next_mode)) + ", profile " +
-                                    host->profile + ") served to " + client.address.to_string();
-            apply_change(inventory_, started);
-            spdlog::info("host {}: answerfile for its {} served to {}", host->mac, to_string(host->next_mode),
-                         client.address.to_string());
+        if (const auto started = answerfile_served(*host, address)) {
+            apply_change(inventory_, *started);
+            spdlog::info("host {}: answerfile for its {} served to {}", host->mac, to_string(host->next_mode), address);
         }
         return text_reply(status::ok, answerfile_cache_.at(*host->token).xml, "text/xml");
     } catch (const std::exception& e) {
         ++answerfile_failures_;
         const std::string reason = std::string("answerfile not served: ") + e.what();
         spdlog::error("host {}: {}", host->mac, reason);
-        HostChange failed;
-        failed.mac = host->mac;
-        failed.event.source = "server";
-        failed.event.step = "answerfile";
-        failed.event.message = reason;
-        apply_change(inventory_, failed);
+        apply_change(inventory_, answerfile_failed(*host, reason));
         return text_reply(status::internal_server_error, "the answerfile for this host is not valid; see the server log\n");
     }
 }
 
 http::Reply ProvisioningService::report(std::string_view token, const std::string& value)
 {
-    auto host = inventory_.find_by_token(token);
-    if (!host) {
-        return not_found();
+    auto decided = decide_report(inventory_.find_by_token(token), value);
+    if (auto* refused = std::get_if<http::Reply>(&decided)) {
+        return std::move(*refused);
     }
-    if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos || value.size() > 3) {
-        return text_reply(status::bad_request, "status=0 (success) or status=N (failure) is required\n");
-    }
-    HostChange reported;
-    reported.mac = host->mac;
-    reported.moves_state = true;
-    auto& e = reported.event;
-    e.source = "installer";
-    e.step = "complete";
-    e.final = value == "0" ? inventory::Final::success : inventory::Final::failure;
-    e.message = value == "0" ? "the installer reported success"
-                             : "the installer reported failure (status " + std::string(value) + ")";
-    apply_change(inventory_, reported);
-    spdlog::info("host {}: {}", host->mac, e.message);
+    const auto& change = std::get<HostChange>(decided);
+    apply_change(inventory_, change);
+    spdlog::info("host {}: {}", change.mac, change.event.message);
     return text_reply(status::ok, "recorded\n");
 }
 
@@ -432,79 +387,23 @@ http::Reply ProvisioningService::report_script(std::string_view token)
 
 http::Reply ProvisioningService::agent_event(std::string_view token, const http::Request& request)
 {
-    auto host = inventory_.find_by_token(token);
-    if (!host) {
-        return error_json(status::not_found, "unknown or used-up token");
+    auto decided = decide_agent_event(inventory_.find_by_token(token), request.body());
+    if (auto* refused = std::get_if<http::Reply>(&decided)) {
+        return std::move(*refused);
     }
-    const auto body = nlohmann::json::parse(request.body(), nullptr, false);
-    if (!body.is_object()) {
-        return error_json(status::bad_request, "the body must be a JSON object");
-    }
-    HostChange change;
-    change.mac = host->mac;
-    change.moves_state = true;
-    auto& e = change.event;
-    e.source = "agent";
-    // What a host sends reaches logs and the operator's terminal: control
-    // characters are escaped here, once, before it is stored.
-    if (body.contains("step")) {
-        if (!body["step"].is_string() || body["step"].get<std::string>().size() > 64) {
-            return error_json(status::bad_request, "step must be a string of at most 64 characters");
-        }
-        e.step = util::escape_controls(body["step"].get<std::string>());
-    }
-    if (body.contains("percent") && !body["percent"].is_null()) {
-        const auto& p = body["percent"];
-        // get<int>() would wrap 4294967346 to 50: compare as the JSON number it is.
-        const bool in_range = (p.is_number_unsigned() && p.get<std::uint64_t>() <= 100) ||
-                              (p.is_number_integer() && !p.is_number_unsigned() && p.get<std::int64_t>() >= 0 &&
-                               p.get<std::int64_t>() <= 100);
-        if (!in_range) {
-            return error_json(status::bad_request, "percent must be an integer from 0 to 100");
-        }
-        e.percent = static_cast<int>(p.get<std::int64_t>());
-    }
-    if (body.contains("message")) {
-        if (!body["message"].is_string()) {
-            return error_json(status::bad_request, "message must be a string");
-        }
-        e.message = util::escape_controls(std::string_view(body["message"].get<std::string>()).substr(0, 1024));
-    }
-    if (body.contains("final") && !body["final"].is_null()) {
-        const auto final = body["final"].is_string() ? body["final"].get<std::string>() : std::string();
-        if (final == "success") {
-            e.final = inventory::Final::success;
-        } else if (final == "failure") {
-            e.final = inventory::Final::failure;
-        } else {
-            return error_json(status::bad_request, "final must be null, \"success\" or \"failure\"");
-        }
-    }
-    if (body.contains("disk") && !body["disk"].is_null()) {
-        if (!body["disk"].is_string()) {
-            return error_json(status::bad_request, "disk must be a string");
-        }
-        const auto disk = body["disk"].get<std::string>();
-        inventory::Host probe;
-        if (const auto why = inventory::set_host_value(probe, "install-disk", disk); !why.empty()) {
-            return error_json(status::bad_request, "disk: " + why);
-        }
-        if (!disk.empty()) {
-            change.install_disk = disk;
-        }
-    }
+    const auto& change = std::get<HostChange>(decided);
     // A final event is never refused: it ends the install (and the token's
     // use), and losing it would leave the host installing forever.
-    if (!e.final && !host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
-        return too_many(*host);
+    if (!change.event.final && !host_limiter_.allow(change.mac, std::chrono::steady_clock::now())) {
+        return too_many(change.mac);
     }
     const auto updated = apply_change(inventory_, change);
     if (!updated) {
         return error_json(status::not_found, "unknown or used-up token");
     }
-    if (e.final) {
-        spdlog::info("host {}: install {}{}{}", host->mac, to_string(*e.final), e.message.empty() ? "" : ": ",
-                     e.message);
+    if (change.event.final) {
+        spdlog::info("host {}: install {}{}{}", change.mac, to_string(*change.event.final),
+                     change.event.message.empty() ? "" : ": ", change.event.message);
     }
     return json_reply(status::ok, nlohmann::json{{"state", to_string(updated->state)}});
 }
@@ -533,30 +432,20 @@ void ProvisioningService::served(const http::Served& served)
 // (the last one), shown on its page and by `host log`.
 http::Reply ProvisioningService::host_log(std::string_view token, const http::RouteRequest& r)
 {
-    auto host = inventory_.find_by_token(token);
-    if (!host || !host->install_requested()) {
+    auto decided = decide_host_log(inventory_.find_by_token(token), r.query_value("source").value_or("agent"),
+                                   r.request.body());
+    if (auto* refused = std::get_if<http::Reply>(&decided)) {
+        return std::move(*refused);
+    }
+    const auto& change = std::get<HostChange>(decided);
+    if (!host_limiter_.allow(change.mac, std::chrono::steady_clock::now())) {
+        return too_many(change.mac);
+    }
+    if (!apply_change(inventory_, change)) {
         return error_json(status::not_found, "unknown or used-up token");
     }
-    const auto source = r.query_value("source").value_or("agent");
-    if (source != "agent" && source != "installer") {
-        return error_json(status::bad_request, "source must be agent or installer");
-    }
-    if (!host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
-        return too_many(*host);
-    }
-    const auto& body = r.request.body();
-    inventory::HostLog log;
-    log.source = source;
-    log.text = util::escape_controls_but_lines(body);
-    inventory_.put_log(host->mac, log);
-    HostChange posted;
-    posted.mac = host->mac;
-    posted.event.source = source;
-    posted.event.step = "log";
-    posted.event.message = "failure log posted (" + std::to_string(body.size()) + " bytes)";
-    apply_change(inventory_, posted);
-    spdlog::info("host {}: {} posted its log ({} bytes)", host->mac, source, body.size());
-    return json_reply(status::ok, nlohmann::json{{"stored", body.size()}});
+    spdlog::info("host {}: {} posted its log ({} bytes)", change.mac, change.event.source, r.request.body().size());
+    return json_reply(status::ok, nlohmann::json{{"stored", r.request.body().size()}});
 }
 
 http::Reply ProvisioningService::ui_file(const std::string& rest, const http::Request& request)

@@ -86,7 +86,7 @@ private:
     void add_routes();
     http::Reply ipxe(std::string_view mac, const http::Client& client);
     http::Reply metrics();
-    http::Reply too_many(const inventory::Host& host);
+    http::Reply too_many(const std::string& mac);
     http::Reply boot_file(const std::string& path, const http::Request& request, const http::Client& client);
 
     // A host's config for `loader`; marks it booting when it is its installer.

@@ -1,0 +1,97 @@
+// A host's own requests as pure decisions: what it sent and what was read
+// in, the reply or the change out. No sockets, no inventory.
+#include "server/inventory/host_state.hpp"
+#include "server/service/host_requests.hpp"
+
+#include <gtest/gtest.h>
+
+namespace xcp::service {
+namespace {
+
+namespace bh = http::beast_http;
+
+inventory::Host booting()
+{
+    inventory::Host h;
+    h.mac = "52:54:00:12:34:56";
+    h = inventory::request_install(h, inventory::NextMode::install, "0123456789abcdef0123456789abcdef");
+    return inventory::mark_booting(h);
+}
+
+bh::status refused(const HostDecision& d)
+{
+    return std::holds_alternative<http::Reply>(d) ? std::get<http::Reply>(d).status : bh::status::ok;
+}
+
+TEST(HostRequests, AReportIsAFinalEventOrARefusal)
+{
+    EXPECT_EQ(refused(decide_report(std::nullopt, "0")), bh::status::not_found);
+    for (const auto* bad : {"", "x", "1000", "-1"}) {
+        EXPECT_EQ(refused(decide_report(booting(), bad)), bh::status::bad_request) << bad;
+    }
+    const auto ok = std::get<HostChange>(decide_report(booting(), "0"));
+    EXPECT_EQ(ok.mac, "52:54:00:12:34:56");
+    EXPECT_TRUE(ok.moves_state);
+    EXPECT_EQ(ok.event.final, inventory::Final::success);
+    const auto failed = std::get<HostChange>(decide_report(booting(), "3"));
+    EXPECT_EQ(failed.event.final, inventory::Final::failure);
+    EXPECT_NE(failed.event.message.find("status 3"), std::string::npos);
+}
+
+TEST(HostRequests, AnAgentEventIsCheckedFieldByFieldBeforeItIsAChange)
+{
+    EXPECT_EQ(refused(decide_agent_event(std::nullopt, "{}")), bh::status::not_found);
+    for (const auto* bad : {"[]", "{", R"({"percent":4294967346})", R"({"percent":-1})", R"({"step":7})",
+                            R"({"final":"maybe"})", R"({"disk":"../../etc"})", R"({"message":1})"}) {
+        EXPECT_EQ(refused(decide_agent_event(booting(), bad)), bh::status::bad_request) << bad;
+    }
+    const auto c = std::get<HostChange>(
+        decide_agent_event(booting(), R"({"step":"mkfs","percent":30,"message":"a\u001b[2Jb","disk":"sda"})"));
+    EXPECT_EQ(c.event.step, "mkfs");
+    EXPECT_EQ(c.event.percent, 30);
+    EXPECT_EQ(c.event.message, "a\\x1b[2Jb") << "escaped before it is stored";
+    EXPECT_EQ(c.install_disk, "sda");
+    EXPECT_FALSE(c.event.final);
+}
+
+TEST(HostRequests, ALogNeedsALiveTokenAndKeepsItsLines)
+{
+    EXPECT_EQ(refused(decide_host_log(std::nullopt, "agent", "x")), bh::status::not_found);
+    auto done = booting();
+    inventory::Event final;
+    final.final = inventory::Final::failure;
+    done = inventory::apply_event(done, final);
+    EXPECT_EQ(refused(decide_host_log(done, "agent", "x")), bh::status::not_found) << "spent token";
+    EXPECT_EQ(refused(decide_host_log(booting(), "someone", "x")), bh::status::bad_request);
+    const auto c = std::get<HostChange>(decide_host_log(booting(), "installer", "one\n\x1b]0;title\x07two\n"));
+    ASSERT_TRUE(c.log);
+    EXPECT_EQ(c.log->text, "one\n\\x1b]0;title\\x07two\n");
+    EXPECT_EQ(c.log->source, "installer");
+    EXPECT_EQ(c.event.step, "log");
+    EXPECT_FALSE(c.moves_state) << "a log alone does not end the install";
+}
+
+TEST(HostRequests, AnAnswerfileGoesToABootingHostAndWithBoundTokensOnlyToItsLease)
+{
+    auto fresh = booting();
+    fresh.state = inventory::HostState::new_;
+    EXPECT_EQ(decide_answerfile_access(fresh, "10.0.0.5", std::nullopt)->reply.status, bh::status::not_found);
+    EXPECT_EQ(decide_answerfile_access(std::nullopt, "10.0.0.5", std::nullopt)->reply.status, bh::status::not_found);
+    EXPECT_FALSE(decide_answerfile_access(booting(), "10.0.0.5", std::nullopt));
+    EXPECT_FALSE(decide_answerfile_access(booting(), "10.0.0.5", std::string("10.0.0.5")));
+    const auto other = decide_answerfile_access(booting(), "10.0.0.9", std::string("10.0.0.5"));
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->reply.status, bh::status::forbidden);
+    ASSERT_TRUE(other->change);
+    EXPECT_NE(other->change->event.message.find("10.0.0.5"), std::string::npos);
+
+    const auto started = answerfile_served(booting(), "10.0.0.5");
+    ASSERT_TRUE(started);
+    EXPECT_TRUE(started->moves_state);
+    auto installing = booting();
+    installing.state = inventory::HostState::installing;
+    EXPECT_FALSE(answerfile_served(installing, "10.0.0.5")) << "a fetch again writes nothing";
+}
+
+}  // namespace
+}  // namespace xcp::service
