@@ -81,10 +81,18 @@ int list_hosts(const HostArgs& a)
 {
     Inventory inv(a.paths.state_dir);
     const auto hosts = inv.list();
+    std::set<std::string> stalled;
+    for (const auto& act : inv.activity()) {
+        if (!act.stalled_since.empty()) {
+            stalled.insert(act.mac);
+        }
+    }
     if (a.json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& h : hosts) {
-            list.push_back(service::host_to_json(h));
+            auto j = service::host_to_json(h);
+            j["stalled"] = stalled.contains(h.mac);
+            list.push_back(std::move(j));
         }
         std::cout << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         return exit_ok;
@@ -94,7 +102,8 @@ int list_hosts(const HostArgs& a)
     for (const auto& h : hosts) {
         std::cout << std::setw(18) << h.mac << "  " << std::setw(24) << (h.hostname.empty() ? "-" : h.hostname) << "  "
                   << std::setw(12) << h.profile << "  " << std::setw(10) << to_string(h.next_mode) << "  "
-                  << std::setw(7) << (h.netboot ? "yes" : "no") << "  " << progress(h) << '\n';
+                  << std::setw(7) << (h.netboot ? "yes" : "no") << "  " << progress(h)
+                  << (stalled.contains(h.mac) ? " (stalled)" : "") << '\n';
     }
     return exit_ok;
 }

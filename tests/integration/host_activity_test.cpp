@@ -63,6 +63,7 @@ TEST_F(HostActivity, AHostSilentForTooLongIsStalledUntilItsNextEvent)
     EXPECT_NE(metrics.find("xcp_hosts{state=\"stalled\"} 1"), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("xcp_hosts{state=\"booting\"} 0"), std::string::npos) << metrics;
     EXPECT_NE(cli("host show " + mac).output.find("(stalled)"), std::string::npos);
+    EXPECT_NE(cli("host list").output.find("booting (stalled)"), std::string::npos);
 
     // Its next event clears it.
     ASSERT_EQ(run("curl -sS --fail -o /dev/null -d '{\"step\":\"partition\",\"percent\":5}' " +
