@@ -54,6 +54,12 @@ std::optional<Fetch> fetch_from_http(const http::Served& s)
     if (s.method != http::beast_http::verb::get || (s.status != status::ok && s.status != status::partial_content)) {
         return std::nullopt;
     }
+    // Most requests are no boot fetch (packages, the API): a look at the raw
+    // path first, before decoding.
+    const std::string_view raw = s.target;
+    if (!fetch_step(raw.substr(0, raw.find('?')))) {
+        return std::nullopt;
+    }
     const auto parsed = boost::urls::parse_origin_form(s.target);
     if (!parsed) {
         return std::nullopt;

@@ -109,6 +109,9 @@ bool ProvisioningService::waits(const http::Request& request) const
         return false;
     }
     const std::string path = parsed->path();
+    if (path == "/ui" || path.starts_with("/ui/")) {
+        return false;  // the page's own files: plain files, like the roots'
+    }
     // Routed requests read the inventory: never handled on the I/O thread.
     if (path.starts_with("/api/v1/") ||
         !std::holds_alternative<http::Router::NoRoute>(router_.match(request.method(), path))) {
