@@ -128,6 +128,12 @@ void Server::answer_proxy(Port& port, const Packet& request)
         reply_type = MessageType::ack;
     } else {
         ++counters_.ignored;
+        // Its REQUEST for the real server's offer names the address it takes:
+        // what ties its TFTP and HTTP fetches to its MAC.
+        const auto taken = request.address(option::requested_ip);
+        if (type == MessageType::request && !port.proxy_port && observer_ && (taken || request.ciaddr != 0)) {
+            observer_({request.mac(), MessageType::request, client, {}, taken ? *taken : request.ciaddr, false});
+        }
         return;
     }
     const auto offer = boot_for(request, *client);

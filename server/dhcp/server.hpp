@@ -55,6 +55,9 @@ struct Answered {
     std::optional<PxeClient> pxe;  // a PXE client, and what it is
     std::string file;              // the boot file offered; empty: none
     Ipv4 address = 0;              // the client's: yiaddr, else ciaddr; 0 when not known yet
+    // False: nothing was sent; a PXE client's REQUEST to the network's own
+    // DHCP server (proxy mode) was seen, naming the address it takes.
+    bool sent = true;
 };
 
 // The DHCP helper on one interface: proxyDHCP (ports 67 and 4011, PXE

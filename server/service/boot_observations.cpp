@@ -100,6 +100,9 @@ std::optional<Fetch> fetch_from_dhcp(const dhcp::Answered& a)
     if (a.address != 0) {
         f.what += " " + dhcp::to_string(a.address);
     }
+    if (!a.sent) {
+        f.what += " to the network's DHCP server (seen)";
+    }
     if (!a.file.empty()) {
         f.what += ", boot file " + a.file;
     }

@@ -444,3 +444,36 @@ TEST_F(DhcpNetwork, EachFetchOfABootIsAnEventOfItsHostWithItsBytes)
 
 }  // namespace
 }  // namespace xcp::test
+
+namespace xcp::test {
+namespace {
+
+// Proxy mode hands out no address: a PXE client's REQUEST to the network's
+// own DHCP server, seen on port 67, names the address its TFTP fetches then
+// come from.
+TEST_F(DhcpNetwork, InProxyModeTheClientsRequestToTheRealServerTiesItsAddress)
+{
+    const auto host_mac = std::string("52:54:00:aa:00:06");
+    ASSERT_EQ(run(quote(xcp_pxe_binary().string()) + " host add " + host_mac + " --state-dir " + quote(state()))
+                  .exit_code,
+              0);
+    write_random_file(dir_.path() / "tftp/pxelinux.0", 20000, 5);
+    start("");  // proxy
+    const auto seen = pxe("--mac " + host_mac +
+                          " --vendor PXEClient:Arch:00000:UNDI:002001 --arch 0 --type request --requested-ip "
+                          "10.77.0.50 --wait-ms 300");
+    EXPECT_NE(seen.find("replies=0"), std::string::npos) << "not ours to answer: " << seen;
+    ASSERT_EQ(client("ip addr add 10.77.0.50/24 dev " + net_->client_if).exit_code, 0);
+    const auto r = client("curl -sS --fail --max-time 10 --interface 10.77.0.50 -o /dev/null tftp://10.77.0.1/pxelinux.0");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::string events;
+    for (int i = 0; i < 100 && events.find("tftp pxelinux.0") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        events = run(quote(xcp_pxe_binary().string()) + " host show " + host_mac + " --state-dir " + quote(state())).output;
+    }
+    EXPECT_NE(events.find("REQUEST 10.77.0.50 to the network's DHCP server (seen)"), std::string::npos) << events;
+    EXPECT_NE(events.find("tftp pxelinux.0"), std::string::npos) << events << daemon_->log();
+}
+
+}  // namespace
+}  // namespace xcp::test

@@ -4,7 +4,7 @@
 // the server's parser, so that the tests do not check our code with itself.
 //
 //   dhcp_probe --interface IF [--type discover|request] [--arch N] [--vendor TEXT]
-//              [--user-class TEXT] [--uuid] [--mac aa:bb:..] [--to ADDR] [--port N]
+//              [--user-class TEXT] [--uuid] [--requested-ip A.B.C.D] [--mac aa:bb:..] [--to ADDR] [--port N]
 //              [--from-port N] [--bind ADDR] [--giaddr ADDR] [--raw HEX] [--wait-ms N] [--all]
 // It stops at the first reply unless --all.
 #include <arpa/inet.h>
@@ -49,6 +49,7 @@ int main(int argc, char** argv)
                            bind_address = "0.0.0.0", giaddr = "0.0.0.0", raw;
     int arch = -1, port = 67, from_port = 68, wait_ms = 1500, max_replies = 1;
     bool uuid = false;
+    std::string requested_ip;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -58,6 +59,7 @@ int main(int argc, char** argv)
         else if (a == "--vendor") vendor = next();
         else if (a == "--user-class") user_class = next();
         else if (a == "--uuid") uuid = true;
+        else if (a == "--requested-ip") requested_ip = next();
         else if (a == "--mac") mac = next();
         else if (a == "--to") to = next();
         else if (a == "--port") port = std::stoi(next());
@@ -92,6 +94,13 @@ int main(int argc, char** argv)
         if (arch >= 0) opt(p, 94, {1, 3, 16});
         if (uuid) opt(p, 97, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
         if (!user_class.empty()) opt(p, 77, text(user_class));
+        if (!requested_ip.empty()) {
+            in_addr r{};
+            inet_pton(AF_INET, requested_ip.c_str(), &r);
+            std::vector<unsigned char> bytes(4);
+            std::memcpy(bytes.data(), &r, 4);
+            opt(p, 50, bytes);
+        }
         p.push_back(255);
         p.resize(std::max<std::size_t>(p.size(), 300), 0);
     }
