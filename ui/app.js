@@ -197,7 +197,8 @@
       const x0 = x(Date.parse(s.start));
       const w = Math.max(3, x(Date.parse(s.end)) - x0);
       const bar = add('rect', { x: x0, y: top + i * rowH + 5, width: w, height: rowH - 10, rx: 2,
-        class: 'bar' + (s.phase === 'report' ? ' report' : ''), 'data-phase': s.phase, tabindex: 0 });
+        class: 'bar' + (s.phase === 'report' ? (t.outcome === 'failure' ? ' failed' : ' report') : ''),
+        'data-phase': s.phase, tabindex: 0 });
       const title = document.createElementNS(SVG, 'title');
       title.textContent = s.phase + ': ' + duration(s.ms) + (s.bytes ? ', ' + bytes(s.bytes) : '') +
         ' (' + s.events + (s.events === 1 ? ' event' : ' events') + ')';

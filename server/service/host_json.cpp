@@ -62,6 +62,7 @@ nlohmann::json timeline_to_json(const Timeline& t)
             {"phases", phases},
             {"started", t.started},
             {"finished", t.finished},
+            {"outcome", t.outcome},
             {"build_ms", t.build_ms ? nlohmann::json(*t.build_ms) : nlohmann::json(nullptr)}};
 }
 

@@ -16,6 +16,9 @@ std::optional<std::string> phase_of(const Event& e, bool after_report)
     if (e.final || (e.source == "installer" && e.step == "complete")) {
         return "report";
     }
+    if (e.step == "log") {
+        return std::nullopt;  // a failure log posted: news, not a phase
+    }
     if (e.source == "dhcp") {
         return after_report ? std::optional<std::string>() : "dhcp";
     }
@@ -119,6 +122,7 @@ Timeline build_timeline(const std::vector<Event>& events)
         span.bytes += e.bytes.value_or(0);
         span.events += e.repeats;
         if (*phase == "report" && t.finished.empty()) {
+            t.outcome = e.final ? std::string(to_string(*e.final)) : std::string();
             t.finished = inventory::format_utc(*at);
             t.build_ms = ms_between(*build_start, *at);
             after_report = true;

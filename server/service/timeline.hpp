@@ -25,6 +25,7 @@ struct Timeline {
     std::vector<PhaseSpan> spans;  // in time order; a phase may come back (a second DHCP)
     std::string started;           // the build's first event
     std::string finished;          // its report; empty while it runs
+    std::string outcome;           // success or failure, once reported
     std::optional<std::int64_t> build_ms;  // started to finished
     // The total per phase, in the order phases first appear.
     std::vector<std::pair<std::string, std::int64_t>> phase_ms;

@@ -156,6 +156,23 @@ TEST(Timeline, EachPhaseOnOneAxisFromTheFirstDhcpToTheReportAndTheLocalBoot)
     // An installer step lasts until the next one begins.
     EXPECT_EQ(t.spans[5].ms, 60000);
     EXPECT_EQ(t.phase_ms.front().first, "dhcp");
+    EXPECT_EQ(t.outcome, "success");
+}
+
+TEST(Timeline, APostedLogIsNoPhaseAndAFailureIsTheOutcome)
+{
+    auto events = a_build();
+    events.resize(11);  // up to the install step
+    events.push_back(ev("2026-12-02T10:04:00.000Z", "agent", "log"));
+    auto failed = ev("2026-12-02T10:04:00.100Z", "agent", "install");
+    failed.final = inventory::Final::failure;
+    events.push_back(failed);
+    const auto t = build_timeline(events);
+    for (const auto& s : t.spans) {
+        EXPECT_NE(s.phase, "log");
+    }
+    EXPECT_EQ(t.spans.back().phase, "report");
+    EXPECT_EQ(t.outcome, "failure");
 }
 
 TEST(Timeline, ARunningBuildHasNoDurationAndANewBuildStartsAfresh)
