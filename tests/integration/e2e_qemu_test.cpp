@@ -209,16 +209,20 @@ protected:
     void expect_install_success(const Daemon& vm, std::chrono::seconds limit) const
     {
         const auto until = Clock::now() + limit;
-        std::string serial;
-        while (Clock::now() < until && vm.running()) {
-            serial = vm.log();
+        for (bool running = true; running;) {
+            // Read after checking that it runs: a VM that reports and reboots
+            // within one pause has its last lines in the log by then.
+            running = Clock::now() < until && vm.running();
+            const auto serial = vm.log();
             if (serial.find("xcp-init: the install succeeded") != std::string::npos) {
                 return;
             }
             if (serial.find("xcp-init: xcp-installer failed") != std::string::npos) {
                 break;
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            if (running) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            }
         }
         FAIL() << "no \"xcp-init: the install succeeded\" within " << limit.count() << " s; serial console (tail):\n"
                << tail(vm.log(), 6000);
