@@ -5,6 +5,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 
@@ -31,6 +32,7 @@ Server::Server(asio::io_context& io, ServerSettings settings, Resolver& resolver
 
 Server::~Server()
 {
+    alive_.reset();
     stop();
 }
 
@@ -100,7 +102,7 @@ void Server::refuse(const udp::endpoint& client, ErrorCode code, std::string_vie
     socket_.send_to(asio::buffer(make_error(code, message)), client, 0, ignored);
 }
 
-void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& client)
+void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& client, bool looked_again)
 {
     auto parsed = parse_request(packet);
     if (const auto* bad = std::get_if<Malformed>(&parsed)) {
@@ -120,6 +122,30 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
         return;
     }
     if (busy_clients_.contains(client)) {
+        // A client that reuses its port (tftp-hpa) may send its next request
+        // before its last transfer's final ACK is read from that transfer's
+        // socket: look once more, shortly. Still busy then: a repeat.
+        if (!looked_again && deferred_ < 256) {
+            ++deferred_;
+            auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(20));
+            timer->async_wait([this, timer, alive = std::weak_ptr<bool>(alive_),
+                               bytes = std::vector<std::byte>(packet.begin(), packet.end()),
+                               client](const boost::system::error_code&) {
+                if (alive.expired()) {
+                    return;
+                }
+                --deferred_;
+                if (!socket_.is_open()) {
+                    return;
+                }
+                try {
+                    on_request(bytes, client, true);
+                } catch (const std::exception& e) {
+                    spdlog::error("tftp: {}: request failed: {}", endpoint_text(client), e.what());
+                }
+            });
+            return;
+        }
         spdlog::debug("tftp: {} repeated its request for {}: its transfer is already under way",
                       endpoint_text(client), printable(request.filename));
         return;

@@ -67,7 +67,8 @@ public:
 
 private:
     void receive();
-    void on_request(std::span<const std::byte> packet, const boost::asio::ip::udp::endpoint& client);
+    void on_request(std::span<const std::byte> packet, const boost::asio::ip::udp::endpoint& client,
+                    bool looked_again = false);
     void start_transfer(const Request& request, const std::string& path, const boost::asio::ip::udp::endpoint& client,
                         Resolution resolved);
     void release_slot(const boost::asio::ip::address& client);
@@ -92,6 +93,10 @@ private:
     std::uint64_t next_id_ = 0;
     std::unordered_map<std::uint64_t, std::weak_ptr<Transfer>> transfers_;
     TransferObserver observer_;
+    // Requests from a busy endpoint looked at again shortly (bounded), and
+    // whether the server is still there when they are.
+    std::size_t deferred_ = 0;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace xcp::tftp
