@@ -197,13 +197,16 @@ std::string printable(std::string_view text, std::size_t max)
     return out;
 }
 
-std::string escape_controls(std::string_view text)
+namespace {
+
+// Control characters (but those in `keep`) as \xNN.
+std::string escape_controls_except(std::string_view text, std::string_view keep)
 {
     std::string out;
     out.reserve(text.size());
     for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u != 0x7f) {
+        if ((u >= 0x20 && u != 0x7f) || keep.find(c) != std::string_view::npos) {
             out += c;
         } else {
             append_escaped(out, u);
@@ -212,19 +215,16 @@ std::string escape_controls(std::string_view text)
     return out;
 }
 
+}  // namespace
+
+std::string escape_controls(std::string_view text)
+{
+    return escape_controls_except(text, {});
+}
+
 std::string escape_controls_but_lines(std::string_view text)
 {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((u >= 0x20 && u != 0x7f) || c == '\n' || c == '\t') {
-            out += c;
-        } else {
-            append_escaped(out, u);
-        }
-    }
-    return out;
+    return escape_controls_except(text, "\n\t");
 }
 
 }  // namespace xcp::util

@@ -3,6 +3,8 @@
 #include "libxcp/util/text.hpp"
 #include "server/http/range.hpp"
 
+#include <array>
+#include <utility>
 #include <ctime>
 
 namespace xcp::http {
@@ -10,28 +12,26 @@ namespace {
 
 std::string_view content_type(const std::string& path)
 {
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> types{{
+        {"xml", "text/xml"},
+        {"html", "text/html; charset=utf-8"},
+        {"js", "text/javascript; charset=utf-8"},
+        {"css", "text/css; charset=utf-8"},
+        {"svg", "image/svg+xml"},
+        {"png", "image/png"},
+        {"cfg", "text/plain"},
+        {"txt", "text/plain"},
+        {"ipxe", "text/plain"},
+        {"treeinfo", "text/plain"},
+        {"md5", "text/plain"},
+        {"sha256", "text/plain"},
+    }};
     const auto dot = path.rfind('.');
     const auto ext = dot == std::string::npos ? std::string_view() : std::string_view(path).substr(dot + 1);
-    if (ext == "xml") {
-        return "text/xml";
-    }
-    if (ext == "html") {
-        return "text/html; charset=utf-8";
-    }
-    if (ext == "js") {
-        return "text/javascript; charset=utf-8";
-    }
-    if (ext == "css") {
-        return "text/css; charset=utf-8";
-    }
-    if (ext == "svg") {
-        return "image/svg+xml";
-    }
-    if (ext == "png") {
-        return "image/png";
-    }
-    if (ext == "cfg" || ext == "txt" || ext == "ipxe" || ext == "treeinfo" || ext == "md5" || ext == "sha256") {
-        return "text/plain";
+    for (const auto& [e, type] : types) {
+        if (e == ext) {
+            return type;
+        }
     }
     return "application/octet-stream";
 }
