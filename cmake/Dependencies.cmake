@@ -15,4 +15,6 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBXCRYPT REQUIRED IMPORTED_TARGET GLOBAL libxcrypt)
 # sd_notify, for the unit's Type=notify.
 pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET GLOBAL libsystemd)
+# PostgreSQL inventory (Debian 12: libpqxx 6.4)
+pkg_check_modules(LIBPQXX REQUIRED IMPORTED_TARGET GLOBAL libpqxx)
 find_package(LibArchive REQUIRED)

@@ -1,5 +1,7 @@
 #include "server/cli/common_options.hpp"
 
+#include "server/inventory/location.hpp"
+
 #include <filesystem>
 
 namespace xcp::cli {
@@ -21,6 +23,28 @@ void add_state_option(CLI::App& command, Paths& paths)
 {
     command.add_option("--state-dir", paths.state_dir, "Directory of the inventory (inventory.sqlite) and the API token")
         ->capture_default_str();
+    command
+        .add_option("--inventory", paths.inventory,
+                    "Where the inventory is: postgresql://... (several servers share it; e.g. "
+                    "postgresql:///xcp?host=/run/postgresql&user=xcp) or sqlite:///PATH; default: inventory.sqlite "
+                    "in the state directory. The password comes from PGPASSFILE, PGPASSWORD or the config file, "
+                    "never from here")
+        ->type_name("URL");
+    // Checked once the command line is read, before a config file (which may
+    // hold the password) is applied.
+    command.parse_complete_callback([&command, &paths] {
+        if (command.get_option("--inventory")->count() > 0 &&
+            inventory::parse_location(paths.inventory, paths.state_dir).has_password) {
+            throw CLI::ValidationError("--inventory",
+                                       "a password on the command line is visible to every user (ps); put it "
+                                       "in PGPASSFILE, PGPASSWORD or the config file's inventory URL");
+        }
+    });
+}
+
+std::unique_ptr<inventory::Database> open_database(const Paths& paths)
+{
+    return inventory::open_database(inventory::parse_location(paths.inventory, paths.state_dir));
 }
 
 void add_path_options(CLI::App& command, Paths& paths)

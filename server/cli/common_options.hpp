@@ -4,10 +4,12 @@
 
 #include "server/boot/boot_config.hpp"
 #include "server/boot/site.hpp"
+#include "server/inventory/database.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,13 +22,18 @@ std::string data_dir();
 
 struct Paths {
     std::string state_dir = "/var/lib/xcp-pxe";
+    std::string inventory;  // --inventory URL; empty: SQLite in the state directory
     std::string profiles_dir = data_dir() + "/answerfiles/profiles";
     std::string templates_dir = data_dir() + "/pxe-templates";
 };
 
 void add_path_options(CLI::App& command, Paths& paths);
-// --state-dir only (commands that touch nothing but the inventory).
+// --state-dir and --inventory (commands that touch nothing but the inventory).
+// A password in --inventory is refused: `ps` shows every argument.
 void add_state_option(CLI::App& command, Paths& paths);
+
+// The inventory --inventory names, or the state directory's SQLite file.
+std::unique_ptr<inventory::Database> open_database(const Paths& paths);
 
 std::optional<boot::UnknownHosts> parse_unknown_hosts(std::string_view text);
 

@@ -79,7 +79,7 @@ std::string progress(const inventory::Host& h)
 
 int list_hosts(const HostArgs& a)
 {
-    Inventory inv(a.paths.state_dir);
+    Inventory inv(open_database(a.paths));
     const auto hosts = inv.list();
     std::set<std::string> stalled;
     for (const auto& act : inv.activity()) {
@@ -110,7 +110,7 @@ int list_hosts(const HostArgs& a)
 
 int show_host(const HostArgs& a)
 {
-    Inventory inv(a.paths.state_dir);
+    Inventory inv(open_database(a.paths));
     const auto mac = service::mac_argument(a.mac);
     const auto host = inv.find(mac);
     if (!host) {
@@ -170,7 +170,7 @@ int show_host(const HostArgs& a)
 
 int show_log(const HostArgs& a)
 {
-    Inventory inv(a.paths.state_dir);
+    Inventory inv(open_database(a.paths));
     const auto mac = service::mac_argument(a.mac);
     if (!inv.find(mac)) {
         throw AdminError("host " + mac + " is not in the inventory");
@@ -194,7 +194,7 @@ int add_host(const HostArgs& a)
         settings.emplace_back("hostname", a.hostname);
     }
     auto host = service::new_host(a.mac, a.profile, settings, boot::Profiles(a.paths.profiles_dir));
-    Inventory inv(a.paths.state_dir);
+    Inventory inv(open_database(a.paths));
     inv.add(host);
     std::cout << "host " << host.mac << " added with profile " << host.profile
               << "; it installs at its next network boot\n";
@@ -209,7 +209,7 @@ int set_host(const HostArgs& a)
         throw AdminError("nothing to set: give KEY=VALUE...\n" + settings_help());
     }
     const boot::Profiles profiles(a.paths.profiles_dir);
-    Inventory inv(a.paths.state_dir);
+    Inventory inv(open_database(a.paths));
     const bool found = inv.update(mac, [&](inventory::Host& h) {
         service::apply_settings(h, settings, profiles);
         inventory::Event e;
@@ -240,7 +240,7 @@ int set_host(const HostArgs& a)
 int remove_host(const HostArgs& a)
 {
     const auto mac = service::mac_argument(a.mac);
-    Inventory inv(a.paths.state_dir);
+    Inventory inv(open_database(a.paths));
     if (!inv.remove(mac)) {
         throw AdminError("host " + mac + " is not in the inventory");
     }
@@ -251,7 +251,7 @@ int remove_host(const HostArgs& a)
 int request_mode(const HostArgs& a, inventory::NextMode mode)
 {
     const auto mac = service::mac_argument(a.mac);
-    Inventory inv(a.paths.state_dir);
+    Inventory inv(open_database(a.paths));
     service::request(inv, mac, mode, "admin");
     std::cout << "host " << mac << ": " << to_string(mode) << " at its next network boot\n";
     return exit_ok;
@@ -275,7 +275,7 @@ int import_hosts(const HostArgs& a)
         throw AdminError(a.file + ":1: no 'mac' column");
     }
     const boot::Profiles profiles(a.paths.profiles_dir);
-    Inventory inv(a.paths.state_dir);
+    Inventory inv(open_database(a.paths));
     std::vector<inventory::Host> hosts;
     std::set<std::string> seen;
     std::vector<std::string> errors;
@@ -354,7 +354,7 @@ int render_profile(const HostArgs& a, const std::string& name)
     const boot::Profiles profiles(a.paths.profiles_dir);
     const auto profile = profiles.load(name);
     const auto mac = service::mac_argument(a.mac);
-    Inventory inv(a.paths.state_dir);
+    Inventory inv(open_database(a.paths));
     auto host = inv.find(mac).value_or(service::new_host(mac, name, {}, profiles));
     host.profile = name;
     service::apply_settings(host, service::parse_assignments(a.settings), profiles);

@@ -101,7 +101,7 @@ void print_result(const release::ImportResult& result, const release::ReleaseRoo
 int import_release(const ReleaseArgs& a)
 {
     const auto roots = roots_of(a);
-    inventory::Inventory inv(a.paths.state_dir);
+    inventory::Inventory inv(open_database(a.paths));
     const auto progress = make_import_progress(stderr);
     const auto result = release::import_medium({a.medium, a.name, a.replace}, roots, a.loaders, inv, *progress);
     print_result(result, roots);
@@ -111,7 +111,7 @@ int import_release(const ReleaseArgs& a)
 int add_agent(const ReleaseArgs& a)
 {
     const auto roots = roots_of(a);
-    inventory::Inventory inv(a.paths.state_dir);
+    inventory::Inventory inv(open_database(a.paths));
     const auto progress = make_import_progress(stderr);
     const auto result = release::add_agent_release({a.name, a.image, a.kernel, a.xen, a.repository, a.replace}, roots,
                                                    a.loaders, inv, *progress);
@@ -121,7 +121,7 @@ int add_agent(const ReleaseArgs& a)
 
 int list_releases(const ReleaseArgs& a)
 {
-    inventory::Inventory inv(a.paths.state_dir);
+    inventory::Inventory inv(open_database(a.paths));
     const auto releases = inv.releases();
     if (a.json) {
         auto list = nlohmann::json::array();
@@ -143,7 +143,7 @@ int list_releases(const ReleaseArgs& a)
 
 int show_release(const ReleaseArgs& a)
 {
-    inventory::Inventory inv(a.paths.state_dir);
+    inventory::Inventory inv(open_database(a.paths));
     const auto r = inv.find_release(a.name);
     if (!r) {
         std::cerr << "xcp-pxe: there is no release " << a.name << " (see `xcp-pxe release list`)\n";
@@ -168,7 +168,7 @@ int show_release(const ReleaseArgs& a)
 
 int remove_release(const ReleaseArgs& a)
 {
-    inventory::Inventory inv(a.paths.state_dir);
+    inventory::Inventory inv(open_database(a.paths));
     if (!inv.find_release(a.name)) {
         std::cerr << "xcp-pxe: there is no release " << a.name << '\n';
         return exit_invalid;

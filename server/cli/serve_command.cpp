@@ -202,9 +202,9 @@ int check_setup(const ServeArgs& args, const std::optional<DhcpPlan>& dhcp)
                            " has no default.xml, the profile a new host gets");
     }
     const auto state = std::filesystem::path(args.paths.state_dir);
-    if (std::filesystem::exists(state / "inventory.sqlite")) {
+    if (!args.paths.inventory.empty() || std::filesystem::exists(state / "inventory.sqlite")) {
         try {
-            inventory::Inventory inventory(state);
+            inventory::Inventory inventory(open_database(args.paths));
             for (const auto& h : inventory.list()) {
                 if (!names.contains(h.profile)) {
                     problems.push_back("host " + h.mac + " uses profile " + h.profile + ", which is not in " +
@@ -350,7 +350,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
 
     asio::io_context io(1);
     try {
-        inventory::Inventory inventory(args.paths.state_dir, args.events_keep);
+        inventory::Inventory inventory(open_database(args.paths), args.events_keep);
         const boot::Profiles profiles(args.paths.profiles_dir);
         for (const auto& p : profiles.list()) {
             if (!p.problem.empty()) {
@@ -460,7 +460,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         sd_notify(0, "READY=1\nSTATUS=serving");
         spdlog::info("serving TFTP on {}:{} from {}, HTTP on {}:{} from {}; inventory {}; hosts reach us at {}",
                      args.listen, tftp_server.local_endpoint().port(), args.tftp_root, args.listen,
-                     http_server.local_endpoint().port(), args.http_root, inventory.file().string(),
+                     http_server.local_endpoint().port(), args.http_root, inventory.name(),
                      service_settings.site.http_url);
 
         const auto reload = [&] {

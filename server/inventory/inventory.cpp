@@ -1,9 +1,9 @@
 #include "server/inventory/inventory.hpp"
 
+#include "server/inventory/location.hpp"
+
 #include <nlohmann/json.hpp>
 
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,7 +18,7 @@ namespace {
 // and duration_ms, stalls, host_logs.
 constexpr int schema_version = 4;
 
-constexpr const char* schema = R"sql(
+constexpr const char* sqlite_schema = R"sql(
 CREATE TABLE IF NOT EXISTS hosts (
   mac       TEXT PRIMARY KEY,
   hostname  TEXT NOT NULL DEFAULT '',
@@ -83,6 +83,73 @@ CREATE TABLE IF NOT EXISTS releases (
   imported   TEXT NOT NULL
 );
 )sql";
+// The same tables in PostgreSQL's types: 64-bit where SQLite's INTEGER is
+// (an IPv4 address, a byte count), and one writer's id sequence per table.
+constexpr const char* postgres_schema = R"sql(
+CREATE TABLE IF NOT EXISTS hosts (
+  mac       TEXT PRIMARY KEY,
+  hostname  TEXT NOT NULL DEFAULT '',
+  profile   TEXT NOT NULL,
+  vars      TEXT NOT NULL DEFAULT '{}',
+  next_mode TEXT NOT NULL,
+  netboot   INTEGER NOT NULL,
+  state     TEXT NOT NULL,
+  percent   INTEGER,
+  step      TEXT NOT NULL DEFAULT '',
+  reason    TEXT NOT NULL DEFAULT '',
+  release   TEXT NOT NULL DEFAULT '',
+  token     TEXT UNIQUE,
+  created   TEXT NOT NULL,
+  updated   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+  id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  mac     TEXT NOT NULL REFERENCES hosts(mac) ON DELETE CASCADE,
+  at      TEXT NOT NULL,
+  source  TEXT NOT NULL,
+  step    TEXT NOT NULL DEFAULT '',
+  percent INTEGER,
+  message TEXT NOT NULL DEFAULT '',
+  final   TEXT,
+  repeats BIGINT NOT NULL DEFAULT 1,
+  bytes   BIGINT,
+  duration_ms BIGINT
+);
+CREATE INDEX IF NOT EXISTS events_by_mac ON events(mac, id);
+CREATE TABLE IF NOT EXISTS stalls (
+  mac   TEXT PRIMARY KEY REFERENCES hosts(mac) ON DELETE CASCADE,
+  since TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS host_logs (
+  mac    TEXT PRIMARY KEY REFERENCES hosts(mac) ON DELETE CASCADE,
+  at     TEXT NOT NULL,
+  source TEXT NOT NULL,
+  text   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leases (
+  ip      BIGINT PRIMARY KEY,
+  mac     TEXT NOT NULL,
+  expires BIGINT NOT NULL,
+  state   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS releases (
+  name       TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL,
+  product    TEXT NOT NULL DEFAULT '',
+  version    TEXT NOT NULL DEFAULT '',
+  build      TEXT NOT NULL DEFAULT '',
+  era        TEXT NOT NULL DEFAULT '',
+  xen        TEXT NOT NULL DEFAULT '',
+  kernel     TEXT NOT NULL,
+  image      TEXT NOT NULL,
+  efi        INTEGER NOT NULL DEFAULT 0,
+  repository TEXT NOT NULL DEFAULT '',
+  identity   TEXT NOT NULL DEFAULT '',
+  digest     TEXT NOT NULL,
+  checksums  TEXT NOT NULL DEFAULT '{}',
+  imported   TEXT NOT NULL
+);
+)sql";
 
 constexpr const char* release_columns =
     "name, kind, product, version, build, era, xen, kernel, image, efi, repository, identity, digest, checksums, imported";
@@ -118,7 +185,7 @@ Release read_release(const Statement& s)
 constexpr const char* host_columns =
     "mac, hostname, profile, vars, next_mode, netboot, state, percent, step, reason, release, token, created, updated";
 
-Host read_host(const Statement& s, const std::filesystem::path& file)
+Host read_host(const Statement& s, const std::string& inventory)
 {
     Host h;
     h.mac = s.text(0);
@@ -126,7 +193,7 @@ Host read_host(const Statement& s, const std::filesystem::path& file)
     h.profile = s.text(2);
     const auto vars = nlohmann::json::parse(s.text(3), nullptr, false);
     if (!vars.is_object()) {
-        throw InventoryError("inventory " + file.string() + ": host " + h.mac + " has unreadable variables");
+        throw InventoryError(inventory + ": host " + h.mac + " has unreadable variables");
     }
     for (const auto& [key, value] : vars.items()) {
         if (value.is_string()) {
@@ -151,47 +218,37 @@ Host read_host(const Statement& s, const std::filesystem::path& file)
 }  // namespace
 
 Inventory::Inventory(const std::filesystem::path& state_dir, std::size_t events_keep)
-    : db_([&] {
-          std::error_code ec;
-          std::filesystem::create_directories(state_dir, ec);
-          if (!std::filesystem::is_directory(state_dir)) {
-              throw InventoryError("state directory " + state_dir.string() + " cannot be created" +
-                                   (ec ? ": " + ec.message() : ""));
-          }
-          // It holds the API token, the inventory and its journal: the owner's
-          // only, whoever made it. (Another user's CLI cannot change it, and
-          // need not.)
-          struct stat st {};
-          if (::stat(state_dir.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) {
-              ::chmod(state_dir.c_str(), 0700);
-          }
-          return state_dir / "inventory.sqlite";
-      }()),
-      events_keep_(std::max<std::size_t>(events_keep, 1))
+    : Inventory(open_database(parse_location("", state_dir)), events_keep)
+{
+}
+
+Inventory::Inventory(std::unique_ptr<Database> database, std::size_t events_keep)
+    : db_ptr_(std::move(database)), db_(*db_ptr_), events_keep_(std::max<std::size_t>(events_keep, 1))
 {
     Transaction t(db_);
-    Statement version(db_, "PRAGMA user_version");
-    version.step();
-    const auto found = version.integer(0);
+    const auto found = db_.schema_version();
     if (found > schema_version) {
-        throw InventoryError("inventory " + db_.file().string() + " was written by a newer xcp-pxe (schema " +
-                             std::to_string(found) + ")");
+        throw InventoryError(db_.name() + " was written by a newer xcp-pxe (schema " + std::to_string(found) +
+                             ", this one knows " + std::to_string(schema_version) + "); upgrade this xcp-pxe");
     }
-    // Columns added since schema 1, each added when it is missing.
-    if (found >= 1) {
+    // Columns added since schema 1 (SQLite files only: PostgreSQL starts at
+    // schema 4), each added when it is missing.
+    if (found >= 1 && db_.dialect() == Database::Dialect::sqlite) {
         for (const auto* column : {"repeats INTEGER NOT NULL DEFAULT 1", "bytes INTEGER", "duration_ms INTEGER"}) {
             const std::string_view c(column);
-            Statement has(db_, "SELECT 1 FROM pragma_table_info('events') WHERE name=?1");
-            has.bind(1, c.substr(0, c.find(' ')));
-            if (!has.step()) {
+            if (!db_.has_column("events", c.substr(0, c.find(' ')))) {
                 db_.execute(std::string("ALTER TABLE events ADD COLUMN ") + column);
             }
         }
     }
-    db_.execute(schema);
-    db_.execute("PRAGMA user_version=" + std::to_string(schema_version));
+    db_.execute(db_.dialect() == Database::Dialect::sqlite ? sqlite_schema : postgres_schema);
+    if (found != schema_version) {
+        db_.set_schema_version(schema_version);
+    }
     t.commit();
 }
+
+Inventory::~Inventory() = default;
 
 void Inventory::write_host(const Host& h, bool insert)
 {
@@ -202,7 +259,7 @@ void Inventory::write_host(const Host& h, bool insert)
     const std::string sql =
         insert ? std::string("INSERT INTO hosts (") + host_columns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
                : "UPDATE hosts SET hostname=?2, profile=?3, vars=?4, next_mode=?5, netboot=?6, state=?7, percent=?8, "
-                 "step=?9, reason=?10, release=?11, token=?12, updated=?14 WHERE mac=?1";
+                 "step=?9, reason=?10, release=?11, token=?12, updated=?13 WHERE mac=?1";
     Statement s(db_, sql);
     const auto now = now_utc();
     s.bind(1, h.mac)
@@ -216,9 +273,14 @@ void Inventory::write_host(const Host& h, bool insert)
         .bind(9, h.step)
         .bind(10, h.reason)
         .bind(11, h.release)
-        .bind_optional(12, h.token)
-        .bind(13, h.created.empty() ? now : h.created)
-        .bind(14, now);
+        .bind_optional(12, h.token);
+    // PostgreSQL types every parameter from where it is used: an update
+    // binds none it does not use.
+    if (insert) {
+        s.bind(13, h.created.empty() ? now : h.created).bind(14, now);
+    } else {
+        s.bind(13, now);
+    }
     s.run();
 }
 
@@ -259,7 +321,7 @@ std::optional<Host> Inventory::find(std::string_view mac)
     if (!s.step()) {
         return std::nullopt;
     }
-    return read_host(s, db_.file());
+    return read_host(s, db_.name());
 }
 
 std::optional<Host> Inventory::find_by_token(std::string_view token)
@@ -272,7 +334,7 @@ std::optional<Host> Inventory::find_by_token(std::string_view token)
     if (!s.step()) {
         return std::nullopt;
     }
-    return read_host(s, db_.file());
+    return read_host(s, db_.name());
 }
 
 std::vector<Host> Inventory::list()
@@ -280,7 +342,7 @@ std::vector<Host> Inventory::list()
     Statement s(db_, std::string("SELECT ") + host_columns + " FROM hosts ORDER BY mac");
     std::vector<Host> out;
     while (s.step()) {
-        out.push_back(read_host(s, db_.file()));
+        out.push_back(read_host(s, db_.name()));
     }
     return out;
 }
@@ -308,9 +370,7 @@ bool Inventory::update(std::string_view mac, const std::function<std::optional<E
 bool Inventory::remove(std::string_view mac)
 {
     Transaction t(db_);
-    Statement s(db_, "DELETE FROM hosts WHERE mac=?1");
-    s.bind(1, mac).run();
-    const bool removed = sqlite3_changes(db_.handle()) > 0;
+    const bool removed = Statement(db_, "DELETE FROM hosts WHERE mac=?1").bind(1, mac).run() > 0;
     t.commit();
     return removed;
 }
@@ -322,7 +382,7 @@ void Inventory::insert_event(std::string_view mac, const Event& e)
 {
     const auto final_text = e.final ? std::optional<std::string>(std::string(to_string(*e.final))) : std::nullopt;
     Statement last(db_, "SELECT id FROM events WHERE mac=?1 AND id=(SELECT max(id) FROM events WHERE mac=?1) AND "
-                        "source=?2 AND step=?3 AND percent IS ?4 AND message=?5 AND final IS ?6");
+                        "source=?2 AND step=?3 AND percent IS NOT DISTINCT FROM ?4 AND message=?5 AND final IS NOT DISTINCT FROM ?6");
     last.bind(1, mac)
         .bind(2, e.source)
         .bind(3, e.step)
@@ -410,7 +470,8 @@ bool Inventory::mark_stalled(std::string_view mac, const Event& event)
 
 void Inventory::insert_log(std::string_view mac, const HostLog& log)
 {
-    Statement(db_, "INSERT OR REPLACE INTO host_logs (mac, at, source, text) VALUES (?1, ?2, ?3, ?4)")
+    Statement(db_, "INSERT INTO host_logs (mac, at, source, text) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (mac) DO UPDATE SET "
+                   "at=excluded.at, source=excluded.source, text=excluded.text")
         .bind(1, mac)
         .bind(2, log.at.empty() ? now_utc() : log.at)
         .bind(3, log.source)
@@ -456,7 +517,7 @@ std::vector<Event> Inventory::events(std::string_view mac, std::size_t limit)
 {
     // The newest `limit`, oldest first.
     Statement s(db_, "SELECT id, at, source, step, percent, message, final, repeats, bytes, duration_ms FROM "
-                     "(SELECT * FROM events WHERE mac=?1 ORDER BY id DESC LIMIT ?2) ORDER BY id");
+                     "(SELECT * FROM events WHERE mac=?1 ORDER BY id DESC LIMIT ?2) AS newest ORDER BY id");
     s.bind(1, mac).bind(2, static_cast<std::int64_t>(limit));
     std::vector<Event> out;
     while (s.step()) {
@@ -487,8 +548,13 @@ void Inventory::put_release(const Release& r)
         sums[path] = sum;
     }
     Transaction t(db_);
-    Statement s(db_, std::string("INSERT OR REPLACE INTO releases (") + release_columns +
-                         ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
+    Statement s(db_, std::string("INSERT INTO releases (") + release_columns +
+                         ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) ON CONFLICT (name) DO UPDATE SET "
+                         "kind=excluded.kind, product=excluded.product, version=excluded.version, "
+                         "build=excluded.build, era=excluded.era, xen=excluded.xen, kernel=excluded.kernel, "
+                         "image=excluded.image, efi=excluded.efi, repository=excluded.repository, "
+                         "identity=excluded.identity, digest=excluded.digest, checksums=excluded.checksums, "
+                         "imported=excluded.imported");
     s.bind(1, r.name)
         .bind(2, r.kind)
         .bind(3, r.product)
@@ -549,9 +615,7 @@ bool Inventory::remove_release(std::string_view name)
                              (macs.size() == 1 ? "" : "s") + " (" + list +
                              "); give them another release with `host set MAC release=NAME` first");
     }
-    Statement s(db_, "DELETE FROM releases WHERE name=?1");
-    s.bind(1, name).run();
-    const bool removed = sqlite3_changes(db_.handle()) > 0;
+    const bool removed = Statement(db_, "DELETE FROM releases WHERE name=?1").bind(1, name).run() > 0;
     t.commit();
     return removed;
 }
@@ -595,7 +659,8 @@ void Inventory::store_lease(const LeaseRecord& lease)
         .bind(1, lease.mac)
         .bind(2, std::int64_t{lease.ip})
         .run();
-    Statement(db_, "INSERT OR REPLACE INTO leases (ip, mac, expires, state) VALUES (?1,?2,?3,?4)")
+    Statement(db_, "INSERT INTO leases (ip, mac, expires, state) VALUES (?1,?2,?3,?4) ON CONFLICT (ip) DO UPDATE SET "
+                   "mac=excluded.mac, expires=excluded.expires, state=excluded.state")
         .bind(1, std::int64_t{lease.ip})
         .bind(2, lease.mac)
         .bind(3, lease.expires)

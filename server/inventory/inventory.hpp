@@ -2,27 +2,35 @@
 
 #include "server/inventory/host.hpp"
 #include "server/inventory/release.hpp"
-#include "server/inventory/sqlite.hpp"
+#include "server/inventory/database.hpp"
 #include "server/inventory/timestamp.hpp"
 
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace xcp::inventory {
 
-// The hosts and their events in `<state-dir>/inventory.sqlite`. Every call is
-// its own transaction and reads what is on disk, so the daemon and the CLI see
-// each other's changes at once; nothing is cached.
+// The hosts and their events, in `<state-dir>/inventory.sqlite` or in a
+// PostgreSQL database several servers share. Every call is its own
+// transaction and reads what is stored, so the daemon, the CLI and other
+// servers see each other's changes at once; nothing is cached.
 class Inventory {
 public:
-    // Creates the state directory (0700) and the schema when missing.
+    static constexpr std::size_t default_events_keep = 500;
+    // SQLite in the state directory, which is created (0700) when missing.
     // Keeps the newest `events_keep` events of each host.
     explicit Inventory(const std::filesystem::path& state_dir, std::size_t events_keep = default_events_keep);
-    static constexpr std::size_t default_events_keep = 500;
+    // Creates the schema when missing, migrates an older one, and refuses a
+    // newer one (InventoryError).
+    explicit Inventory(std::unique_ptr<Database> database, std::size_t events_keep = default_events_keep);
+    ~Inventory();
+    Inventory(const Inventory&) = delete;
+    Inventory& operator=(const Inventory&) = delete;
 
     // Throws InventoryError when the MAC is already there.
     void add(const Host& host);
@@ -89,7 +97,8 @@ public:
     // false when there is no such release.
     bool remove_release(std::string_view name);
 
-    [[nodiscard]] const std::filesystem::path& file() const { return db_.file(); }
+    // "inventory /var/lib/xcp-pxe/inventory.sqlite", "inventory postgresql://db1/xcp".
+    [[nodiscard]] const std::string& name() const { return db_.name(); }
 
 private:
     void write_host(const Host& host, bool insert);
@@ -97,7 +106,8 @@ private:
     void insert_event(std::string_view mac, const Event& event);
     void insert_log(std::string_view mac, const HostLog& log);
 
-    Database db_;
+    std::unique_ptr<Database> db_ptr_;
+    Database& db_;
     std::size_t events_keep_;
 };
 

@@ -40,7 +40,7 @@ void make_private(const std::filesystem::path& file)
 
 }  // namespace
 
-Database::Database(const std::filesystem::path& file) : file_(file)
+SqliteDatabase::SqliteDatabase(const std::filesystem::path& file) : file_(file), name_("inventory " + file.string())
 {
     make_private(file);
     sqlite3* raw = nullptr;
@@ -57,23 +57,50 @@ Database::Database(const std::filesystem::path& file) : file_(file)
     execute("PRAGMA foreign_keys=ON");
 }
 
-void Database::fail(std::string_view doing) const
+void SqliteDatabase::fail(std::string_view doing) const
 {
     const char* message = db_ ? sqlite3_errmsg(db_.get()) : "out of memory";
-    throw InventoryError("inventory " + file_.string() + ": cannot " + std::string(doing) + ": " + message);
+    throw InventoryError(name_ + ": cannot " + std::string(doing) + ": " + message);
 }
 
-void Database::execute(std::string_view sql)
+void SqliteDatabase::execute(std::string_view sql)
 {
     char* error = nullptr;
     if (sqlite3_exec(db_.get(), std::string(sql).c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
         std::string message = error ? error : "unknown error";
         sqlite3_free(error);
-        throw InventoryError("inventory " + file_.string() + ": " + message);
+        throw InventoryError(name_ + ": " + message);
     }
 }
 
-Database::Prepared& Database::prepared(std::string_view sql)
+void SqliteDatabase::rollback() noexcept
+{
+    try {
+        execute("ROLLBACK");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing more to undo
+    }
+}
+
+int SqliteDatabase::schema_version()
+{
+    Statement version(*this, "PRAGMA user_version");
+    version.step();
+    return static_cast<int>(version.integer(0));
+}
+
+void SqliteDatabase::set_schema_version(int version)
+{
+    execute("PRAGMA user_version=" + std::to_string(version));
+}
+
+bool SqliteDatabase::has_column(std::string_view table, std::string_view column)
+{
+    Statement has(*this, "SELECT 1 FROM pragma_table_info(?1) WHERE name=?2");
+    has.bind(1, table).bind(2, column);
+    return has.step();
+}
+
+SqliteDatabase::Prepared& SqliteDatabase::prepared(std::string_view sql)
 {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
@@ -88,126 +115,89 @@ Database::Prepared& Database::prepared(std::string_view sql)
     return it->second;
 }
 
-Statement::Statement(Database& db, std::string_view sql) : db_(db)
-{
-    auto& cached = db.prepared(sql);
-    if (!cached.in_use) {
-        cached.in_use = true;
-        cached_ = &cached;
-        stmt_ = cached.stmt.get();
-        return;
+namespace {
+
+class SqliteCursor final : public Cursor {
+public:
+    SqliteCursor(SqliteDatabase& db, std::string_view sql) : db_(db)
+    {
+        auto& cached = db.prepared(sql);
+        if (!cached.in_use) {
+            cached.in_use = true;
+            cached_ = &cached;
+            stmt_ = cached.stmt.get();
+            return;
+        }
+        sqlite3_stmt* raw = nullptr;  // that one is busy (nested use)
+        if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+            db.fail("prepare a statement");
+        }
+        own_.reset(raw);
+        stmt_ = raw;
     }
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
-        db.fail("prepare a statement");
-    }
-    own_.reset(raw);
-    stmt_ = raw;
-}
-
-Statement::~Statement()
-{
-    if (cached_ != nullptr) {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-        cached_->in_use = false;
-    }
-}
-
-Statement& Statement::bind(int index, std::string_view text)
-{
-    if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) !=
-        SQLITE_OK) {
-        db_.fail("bind a value");
-    }
-    return *this;
-}
-
-Statement& Statement::bind(int index, std::int64_t value)
-{
-    if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) {
-        db_.fail("bind a value");
-    }
-    return *this;
-}
-
-Statement& Statement::bind_optional(int index, const std::optional<std::string>& text)
-{
-    return text ? bind(index, std::string_view(*text)) : bind_null(index);
-}
-
-Statement& Statement::bind_optional(int index, const std::optional<std::int64_t>& value)
-{
-    return value ? bind(index, *value) : bind_null(index);
-}
-
-Statement& Statement::bind_null(int index)
-{
-    if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) {
-        db_.fail("bind a value");
-    }
-    return *this;
-}
-
-bool Statement::step()
-{
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) {
-        return true;
-    }
-    if (rc == SQLITE_DONE) {
-        return false;
-    }
-    db_.fail("read or write");
-}
-
-std::string Statement::text(int column) const
-{
-    const auto* p = sqlite3_column_text(stmt_, column);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
-             : std::string();
-}
-
-std::optional<std::string> Statement::optional_text(int column) const
-{
-    if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) {
-        return std::nullopt;
-    }
-    return text(column);
-}
-
-std::int64_t Statement::integer(int column) const
-{
-    return sqlite3_column_int64(stmt_, column);
-}
-
-std::optional<std::int64_t> Statement::optional_integer(int column) const
-{
-    if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) {
-        return std::nullopt;
-    }
-    return integer(column);
-}
-
-Transaction::Transaction(Database& db) : db_(db)
-{
-    db_.execute("BEGIN IMMEDIATE");
-}
-
-Transaction::~Transaction()
-{
-    if (!done_) {
-        try {
-            db_.execute("ROLLBACK");
-        } catch (...) {  // NOLINT(bugprone-empty-catch): nothing more to undo
+    ~SqliteCursor() override
+    {
+        if (cached_ != nullptr) {
+            sqlite3_reset(stmt_);
+            sqlite3_clear_bindings(stmt_);
+            cached_->in_use = false;
         }
     }
-}
+    SqliteCursor(const SqliteCursor&) = delete;
+    SqliteCursor& operator=(const SqliteCursor&) = delete;
 
-void Transaction::commit()
+    void bind(int index, std::string_view text) override
+    {
+        check(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
+    }
+    void bind(int index, std::int64_t value) override { check(sqlite3_bind_int64(stmt_, index, value)); }
+    void bind_null(int index) override { check(sqlite3_bind_null(stmt_, index)); }
+
+    bool step() override
+    {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) {
+            return true;
+        }
+        if (rc == SQLITE_DONE) {
+            changes_ = sqlite3_changes64(db_.handle());
+            return false;
+        }
+        db_.fail("read or write");
+    }
+    [[nodiscard]] std::int64_t changes() const override { return changes_; }
+    [[nodiscard]] bool is_null(int column) const override
+    {
+        return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+    }
+    [[nodiscard]] std::string text(int column) const override
+    {
+        const auto* p = sqlite3_column_text(stmt_, column);
+        return p ? std::string(reinterpret_cast<const char*>(p),
+                               static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                 : std::string();
+    }
+    [[nodiscard]] std::int64_t integer(int column) const override { return sqlite3_column_int64(stmt_, column); }
+
+private:
+    void check(int rc)
+    {
+        if (rc != SQLITE_OK) {
+            db_.fail("bind a value");
+        }
+    }
+    SqliteDatabase& db_;
+    SqliteDatabase::Prepared* cached_ = nullptr;  // borrowed from the database
+    std::unique_ptr<sqlite3_stmt, SqliteDatabase::Finalize> own_;
+    sqlite3_stmt* stmt_ = nullptr;
+    std::int64_t changes_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Cursor> SqliteDatabase::cursor(std::string_view sql)
 {
-    db_.execute("COMMIT");
-    done_ = true;
+    return std::make_unique<SqliteCursor>(*this, sql);
 }
 
 }  // namespace xcp::inventory

@@ -262,6 +262,12 @@ http::Reply ProvisioningService::handle(const http::Request& request, const http
         return refuse(status::bad_request, e.what());
     } catch (const inventory::InventoryConflict& e) {
         return refuse(status::conflict, e.what());
+    } catch (const inventory::InventoryUnavailable& e) {
+        spdlog::error("http {} {} {}: {}", client.address.to_string(), std::string(request.method_string()),
+                      loggable_target(request.target()), e.what());
+        auto r = refuse(status::service_unavailable, "the inventory cannot be reached; try again shortly");
+        r.headers.set(http::beast_http::field::retry_after, "5");
+        return r;
     } catch (const std::exception& e) {
         spdlog::error("http {} {} {}: {}", client.address.to_string(), std::string(request.method_string()),
                       loggable_target(request.target()), e.what());
@@ -342,6 +348,9 @@ http::Reply ProvisioningService::answerfile(std::string_view token, const http::
             spdlog::info("host {}: answerfile for its {} served to {}", host->mac, to_string(host->next_mode), address);
         }
         return text_reply(status::ok, answerfile_cache_.at(*host->token).xml, "text/xml");
+    } catch (const inventory::InventoryUnavailable& e) {
+        spdlog::error("host {}: answerfile not served: {}", host->mac, e.what());
+        return text_reply(status::service_unavailable, "the inventory cannot be reached; try again shortly\n");
     } catch (const std::exception& e) {
         ++answerfile_failures_;
         const std::string reason = std::string("answerfile not served: ") + e.what();

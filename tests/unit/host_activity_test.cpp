@@ -6,6 +6,7 @@
 #include "server/service/boot_observations.hpp"
 #include "server/service/stalls.hpp"
 #include "server/service/timeline.hpp"
+#include "tests/support/inventory_backends.hpp"
 #include "tests/support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -221,7 +222,7 @@ TEST(Stalls, OnlyBootingOrInstallingHostsSilentForLongerThanTheLimit)
     EXPECT_NE(stalls[0].event.message.find("30 min"), std::string::npos) << stalls[0].event.message;
 }
 
-class Activity : public ::testing::Test {
+class Activity : public testing::TestWithParam<test::Backend> {
 protected:
     Activity()
     {
@@ -231,11 +232,12 @@ protected:
         inventory_.add(h);
     }
     static constexpr const char* mac = "52:54:00:12:34:56";
-    test::TempDir dir_;
-    inventory::Inventory inventory_{dir_.path(), 50};
+    test::InventoryPlace place_{GetParam()};
+    std::unique_ptr<inventory::Inventory> opened_ = place_.open(50);
+    inventory::Inventory& inventory_ = *opened_;
 };
 
-TEST_F(Activity, AStallIsMarkedOnceCountedApartAndClearedByTheNextEvent)
+TEST_P(Activity, AStallIsMarkedOnceCountedApartAndClearedByTheNextEvent)
 {
     Event stall;
     stall.source = "server";
@@ -252,7 +254,7 @@ TEST_F(Activity, AStallIsMarkedOnceCountedApartAndClearedByTheNextEvent)
     EXPECT_TRUE(inventory_.activity().front().stalled_since.empty());
 }
 
-TEST_F(Activity, TheLastLogIsKeptWithTheHostAndGoesWithIt)
+TEST_P(Activity, TheLastLogIsKeptWithTheHostAndGoesWithIt)
 {
     EXPECT_FALSE(inventory_.log(mac));
     inventory_.put_log(mac, {"", "agent", "first"});
@@ -266,7 +268,7 @@ TEST_F(Activity, TheLastLogIsKeptWithTheHostAndGoesWithIt)
     EXPECT_FALSE(inventory_.log(mac));
 }
 
-TEST_F(Activity, TenThousandFetchesFromOneHostStayBounded)
+TEST_P(Activity, TenThousandFetchesFromOneHostStayBounded)
 {
     BootEventRecorder recorder(inventory_);
     const auto address = boost::asio::ip::make_address("10.0.0.5");
@@ -314,7 +316,7 @@ TEST_F(Activity, TenThousandFetchesFromOneHostStayBounded)
     EXPECT_EQ(recorder.recorded(), 11000U);
 }
 
-TEST_F(Activity, AnAddressIsTiedByDhcpOrByAPerMacConfigFetch)
+TEST_P(Activity, AnAddressIsTiedByDhcpOrByAPerMacConfigFetch)
 {
     BootEventRecorder recorder(inventory_);
     Fetch dhcp;
@@ -341,6 +343,8 @@ TEST_F(Activity, AnAddressIsTiedByDhcpOrByAPerMacConfigFetch)
     EXPECT_EQ(events[2].message, "tftp pxelinux.0");
     EXPECT_EQ(events[3].message, "tftp ldlinux.c32");
 }
+
+XCP_ON_BOTH_INVENTORY_BACKENDS(Activity);
 
 }  // namespace
 }  // namespace xcp::service

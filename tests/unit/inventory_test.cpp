@@ -4,6 +4,7 @@
 #include "server/inventory/host_vars.hpp"
 #include "server/inventory/inventory.hpp"
 #include "server/inventory/secrets.hpp"
+#include "tests/support/inventory_backends.hpp"
 #include "tests/support/process.hpp"
 
 #include <crypt.h>
@@ -128,10 +129,15 @@ TEST(Secrets, TokensAreRandomHex)
     EXPECT_FALSE(equal_secrets(a, a.substr(1)));
 }
 
-TEST(Inventory, StoresFindsUpdatesAndRemoves)
+class InventoryStore : public testing::TestWithParam<test::Backend> {
+protected:
+    test::InventoryPlace place_{GetParam()};
+};
+
+TEST_P(InventoryStore, StoresFindsUpdatesAndRemoves)
 {
-    test::TempDir dir;
-    Inventory inv(dir.path() / "state");
+    auto opened = place_.open();
+    auto& inv = *opened;
     auto h = installing_host();
     h.vars["ip"] = "10.0.0.5";
     inv.add(h);
@@ -158,16 +164,13 @@ TEST(Inventory, StoresFindsUpdatesAndRemoves)
     EXPECT_TRUE(inv.events(h.mac).empty()) << "events go with their host";
 }
 
-TEST(Inventory, TwoWritersAtOnceLoseNothing)
+TEST_P(InventoryStore, TwoWritersAtOnceLoseNothing)
 {
-    test::TempDir dir;
-    {
-        Inventory inv(dir.path());
-        inv.add(installing_host());
-    }
+    place_.open()->add(installing_host());
     constexpr int per_writer = 100;
     auto writer = [&](const char* who) {
-        Inventory inv(dir.path());
+        auto opened = place_.open();
+        auto& inv = *opened;
         for (int i = 0; i < per_writer; ++i) {
             inv.update("52:54:00:12:34:56", [&](Host& h) {
                 h.vars["counter"] = std::to_string(std::stoi(h.vars.contains("counter") ? h.vars["counter"] : "0") + 1);
@@ -179,17 +182,18 @@ TEST(Inventory, TwoWritersAtOnceLoseNothing)
     std::thread b(writer, "b");
     a.join();
     b.join();
-    Inventory inv(dir.path());
+    auto opened = place_.open();
+    auto& inv = *opened;
     EXPECT_EQ(inv.find("52:54:00:12:34:56")->vars.at("counter"), std::to_string(2 * per_writer));
     EXPECT_EQ(inv.events("52:54:00:12:34:56", 10000).size(), 1U + 2 * per_writer);
 }
 
 // A repeat of a host's last event is counted, not stored; a host keeps its
 // newest events_keep.
-TEST(Inventory, EventsAreCoalescedAndBounded)
+TEST_P(InventoryStore, EventsAreCoalescedAndBounded)
 {
-    test::TempDir dir;
-    Inventory inv(dir.path(), 10);
+    auto opened = place_.open(10);
+    auto& inv = *opened;
     inv.add(installing_host());
     const auto mac = std::string("52:54:00:12:34:56");
     Event same{0, {}, "agent", "fetch", 5, "again", std::nullopt};
@@ -210,6 +214,8 @@ TEST(Inventory, EventsAreCoalescedAndBounded)
     EXPECT_EQ(events.back().step, "s24");
     EXPECT_EQ(events.front().step, "s15");
 }
+
+XCP_ON_BOTH_INVENTORY_BACKENDS(InventoryStore);
 
 }  // namespace
 }  // namespace xcp::inventory

@@ -10,6 +10,7 @@
 #include "server/inventory/inventory.hpp"
 #include "server/release/media_layout.hpp"
 #include "server/release/release_store.hpp"
+#include "tests/support/inventory_backends.hpp"
 #include "tests/support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -166,10 +167,15 @@ inventory::Release sample(const std::string& name)
     return r;
 }
 
-TEST(ReleaseRecords, StoredFoundListedAndRemovedUnlessAHostUsesThem)
+class ReleaseRecords : public testing::TestWithParam<test::Backend> {
+protected:
+    test::InventoryPlace place_{GetParam()};
+};
+
+TEST_P(ReleaseRecords, StoredFoundListedAndRemovedUnlessAHostUsesThem)
 {
-    test::TempDir dir;
-    inventory::Inventory inv(dir.path());
+    auto opened = place_.open();
+    auto& inv = *opened;
     inv.put_release(sample("b"));
     inv.put_release(sample("a"));
     const auto found = inv.find_release("a");
@@ -195,7 +201,9 @@ TEST(ReleaseRecords, StoredFoundListedAndRemovedUnlessAHostUsesThem)
     EXPECT_FALSE(inv.find_release("b"));
 }
 
-TEST(ReleaseRecords, AnInventoryOfTheLastSchemaGainsTheReleaseTable)
+XCP_ON_BOTH_INVENTORY_BACKENDS(ReleaseRecords);
+
+TEST(ReleaseRecordsSqlite, AnInventoryOfTheLastSchemaGainsTheReleaseTable)
 {
     test::TempDir dir;
     {

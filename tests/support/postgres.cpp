@@ -1,0 +1,60 @@
+#include "tests/support/postgres.hpp"
+
+#include <pqxx/pqxx>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace xcp::test {
+
+namespace {
+
+std::string admin_url(const std::string& socket_dir)
+{
+    return "postgresql:///postgres?host=" + socket_dir + "&user=xcp";
+}
+
+}  // namespace
+
+std::string postgres_socket_dir()
+{
+    const char* dir = std::getenv("XCP_TEST_POSTGRES");
+    if (dir == nullptr || *dir == '\0') {
+        throw std::runtime_error("XCP_TEST_POSTGRES is not set: run the tests through ctest, whose fixture "
+                                 "`postgres` starts the cluster, or start one with tests/support/postgres-cluster "
+                                 "start DIR and set XCP_TEST_POSTGRES=DIR");
+    }
+    return dir;
+}
+
+TestDatabase::TestDatabase() : socket_dir_(postgres_socket_dir())
+{
+    static std::atomic<int> counter{0};
+    name_ = "t" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    pqxx::connection admin(admin_url(socket_dir_));
+    pqxx::nontransaction t(admin);
+    t.exec("CREATE DATABASE " + name_);
+    url_ = "postgresql:///" + name_ + "?host=" + socket_dir_ + "&user=xcp";
+}
+
+TestDatabase::~TestDatabase()
+{
+    try {
+        pqxx::connection admin(admin_url(socket_dir_));
+        pqxx::nontransaction t(admin);
+        t.exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the cluster goes with the fixture anyway
+    }
+}
+
+void TestDatabase::execute(const std::string& sql) const
+{
+    pqxx::connection c(url_);
+    pqxx::nontransaction t(c);
+    t.exec(sql);
+}
+
+}  // namespace xcp::test

@@ -1,0 +1,32 @@
+// A PostgreSQL database of one test's own, in the cluster CTest's "postgres"
+// fixture started (tests/support/postgres-cluster; its socket directory is
+// in XCP_TEST_POSTGRES). Dropped when the test ends.
+#pragma once
+
+#include <string>
+
+namespace xcp::test {
+
+class TestDatabase {
+public:
+    TestDatabase();
+    ~TestDatabase();
+    TestDatabase(const TestDatabase&) = delete;
+    TestDatabase& operator=(const TestDatabase&) = delete;
+
+    // postgresql:///NAME?host=SOCKET-DIR&user=xcp
+    [[nodiscard]] const std::string& url() const { return url_; }
+    [[nodiscard]] const std::string& name() const { return name_; }
+    // Runs SQL on this database (a test setting up an older schema).
+    void execute(const std::string& sql) const;
+
+private:
+    std::string socket_dir_;
+    std::string name_;
+    std::string url_;
+};
+
+// The cluster's socket directory; throws with what to do when it is not set.
+std::string postgres_socket_dir();
+
+}  // namespace xcp::test
