@@ -6,6 +6,7 @@
 #include "server/cli/image_command.hpp"
 #include "server/cli/release_command.hpp"
 #include "server/cli/serve_command.hpp"
+#include "server/cli/server_command.hpp"
 #include "libxcp/version.hpp"
 
 #include <CLI/CLI.hpp>
@@ -26,6 +27,7 @@ int main(int argc, char** argv)
     xcp::cli::add_dhcp_command(app, exit_code);
     xcp::cli::add_release_commands(app, exit_code);
     xcp::cli::add_image_command(app, exit_code);
+    xcp::cli::add_server_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

@@ -97,13 +97,23 @@ int list_hosts(const HostArgs& a)
         std::cout << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         return exit_ok;
     }
+    // Which server each host reached last: a column once several servers
+    // share the inventory.
+    const bool shared = inv.servers().size() > 1;
     std::cout << std::left << std::setw(18) << "MAC" << "  " << std::setw(24) << "HOSTNAME" << "  " << std::setw(12)
-              << "PROFILE" << "  " << std::setw(10) << "NEXT" << "  " << std::setw(7) << "NETBOOT" << "  STATE\n";
+              << "PROFILE" << "  " << std::setw(10) << "NEXT" << "  " << std::setw(7) << "NETBOOT" << "  ";
+    if (shared) {
+        std::cout << std::setw(16) << "SEEN BY" << "  ";
+    }
+    std::cout << "STATE\n";
     for (const auto& h : hosts) {
         std::cout << std::setw(18) << h.mac << "  " << std::setw(24) << (h.hostname.empty() ? "-" : h.hostname) << "  "
                   << std::setw(12) << h.profile << "  " << std::setw(10) << to_string(h.next_mode) << "  "
-                  << std::setw(7) << (h.netboot ? "yes" : "no") << "  " << progress(h)
-                  << (stalled.contains(h.mac) ? " (stalled)" : "") << '\n';
+                  << std::setw(7) << (h.netboot ? "yes" : "no") << "  ";
+        if (shared) {
+            std::cout << std::setw(16) << (h.seen_by.empty() ? "-" : h.seen_by) << "  ";
+        }
+        std::cout << progress(h) << (stalled.contains(h.mac) ? " (stalled)" : "") << '\n';
     }
     return exit_ok;
 }

@@ -12,10 +12,12 @@
 #include "server/http/server.hpp"
 #include "server/boot/profiles.hpp"
 #include "server/inventory/inventory.hpp"
+#include "server/inventory/location.hpp"
 #include "server/inventory/token_file.hpp"
 #include "server/service/boot_event_recorder.hpp"
 #include "server/service/boot_observations.hpp"
 #include "server/service/provisioning_service.hpp"
+#include "server/service/server_heartbeat.hpp"
 #include "server/service/stall_watch.hpp"
 #include "server/tftp/root_resolver.hpp"
 #include "server/tftp/server.hpp"
@@ -30,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -67,6 +70,8 @@ struct ServeArgs {
     unsigned tftp_stall_s = 45;
     std::size_t events_keep = inventory::Inventory::default_events_keep;
     double stall_after_min = 20;
+    std::string server_name;  // --server-name; default: the machine's hostname
+    std::string segment;
     std::string ui_dir = data_dir() + "/ui";
     double host_events_rate = 5;
     bool bind_tokens = false;
@@ -237,6 +242,18 @@ int check_setup(const ServeArgs& args, const std::optional<DhcpPlan>& dhcp)
 
 // `serve --tftp-root DIR` alone (the TFTP contract): files only, no
 // inventory, no HTTP.
+std::string server_name(const ServeArgs& args)
+{
+    if (!args.server_name.empty()) {
+        return args.server_name;
+    }
+    std::array<char, 256> name{};
+    if (::gethostname(name.data(), name.size() - 1) == 0 && name[0] != '\0') {
+        return name.data();
+    }
+    return "xcp-pxe";
+}
+
 int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
 {
     asio::io_context io(1);
@@ -369,6 +386,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         service_settings.unknown_hosts = *unknown;
         service_settings.host_events_per_second = args.host_events_rate;
         service_settings.bind_tokens_to_address = args.bind_tokens;
+        inventory::make_state_dir(args.paths.state_dir);  // the API token's, whichever the inventory
         service_settings.api_token = load_api_token(
             args.api_token_file.empty() ? (std::filesystem::path(args.paths.state_dir) / "api-token").string()
                                         : args.api_token_file);
@@ -405,6 +423,8 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         });
         service::StallWatch stalls(io, inventory_thread.get_executor(), inventory,
                                    std::chrono::milliseconds(static_cast<std::int64_t>(args.stall_after_min * 60000)));
+        inventory.register_server({server_name(args), args.segment, service_settings.site.http_url, "", ""});
+        service::ServerHeartbeat heartbeat(io, inventory_thread.get_executor(), inventory);
 
         http::ServerSettings http_settings;
         http_settings.listen = {address, args.http_port};
@@ -446,6 +466,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         tftp_server.start();
         http_server.start();
         stalls.start();
+        heartbeat.start();
         std::optional<LoopThread> dhcp_thread;
         if (dhcp_server) {
             dhcp_server->start();
@@ -485,6 +506,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
                 tftp_server.stop();
                 http_server.stop();
                 stalls.stop();
+                heartbeat.stop();
             },
             reload);
         dhcp_thread.reset();
@@ -574,6 +596,11 @@ void add_serve_command(CLI::App& app, int& exit_code)
                     "(0: never)")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 10000.0));
+    cmd->add_option("--server-name", args->server_name,
+                    "This server's name in a shared inventory: events say which server recorded them, and "
+                    "`host list` which server each host reached last (default: the machine's hostname)");
+    cmd->add_option("--segment", args->segment,
+                    "The network segment this server serves (a rack, a subnet, a room), as `server list` shows it");
     cmd->add_option("--ui-dir", args->ui_dir, "Directory of the operator's page, served at /ui/")
         ->capture_default_str();
     cmd->add_option("--host-events-rate", args->host_events_rate,

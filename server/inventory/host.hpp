@@ -33,6 +33,9 @@ struct Host {
     std::string release;  // empty: the configured default boot files
     std::optional<std::string> token;  // set while an install is requested
     std::string created, updated;  // ISO 8601 UTC
+    // The server that last heard from the host, when several share the
+    // inventory; set by the inventory as it records the host's events.
+    std::string seen_by;
 
     // Marked for installation: its answerfile may be served.
     [[nodiscard]] bool install_requested() const { return netboot && next_mode != NextMode::none && token; }
@@ -56,6 +59,7 @@ struct Event {
     // keeps the latest.
     std::optional<std::int64_t> bytes{};
     std::optional<std::int64_t> duration_ms{};
+    std::string server{};  // the server that recorded it; empty: the CLI
 };
 
 // The installer's log a host posted when its install failed.
@@ -66,5 +70,13 @@ struct HostLog {
 };
 
 std::string_view to_string(Final final);
+
+// An xcp-pxe server sharing the inventory, as it registered itself.
+struct ServerRecord {
+    std::string name;
+    std::string segment;  // the network it serves, as the operator names it
+    std::string address;  // where its hosts reach it (http://...)
+    std::string started, heartbeat;  // ISO 8601 UTC
+};
 
 }  // namespace xcp::inventory

@@ -15,8 +15,32 @@ namespace xcp::inventory {
 namespace {
 
 // 1: hosts, events, leases. 2: events.repeats. 3: releases. 4: events.bytes
-// and duration_ms, stalls, host_logs.
-constexpr int schema_version = 4;
+// and duration_ms, stalls, host_logs. 5: servers, events.server,
+// hosts.seen_by.
+constexpr int schema_version = 5;
+
+// Columns added to a table since schema 1, each added when it is missing.
+struct AddedColumn {
+    const char* table;
+    const char* column;
+    const char* sqlite_type;
+    const char* postgres_type;
+};
+constexpr AddedColumn added_columns[] = {
+    {"events", "repeats", "INTEGER NOT NULL DEFAULT 1", "BIGINT NOT NULL DEFAULT 1"},
+    {"events", "bytes", "INTEGER", "BIGINT"},
+    {"events", "duration_ms", "INTEGER", "BIGINT"},
+    {"events", "server", "TEXT", "TEXT"},
+    {"hosts", "seen_by", "TEXT NOT NULL DEFAULT ''", "TEXT NOT NULL DEFAULT ''"},
+};
+
+// Events that come from the host (its boot, its installer, a config served
+// to it), as opposed to the operator's changes or the server's finding it
+// stalled: they say which server the host reached.
+bool heard_from_host(const Event& e)
+{
+    return e.source != "admin" && e.step != "stalled";
+}
 
 constexpr const char* sqlite_schema = R"sql(
 CREATE TABLE IF NOT EXISTS hosts (
@@ -33,7 +57,8 @@ CREATE TABLE IF NOT EXISTS hosts (
   release   TEXT NOT NULL DEFAULT '',
   token     TEXT UNIQUE,
   created   TEXT NOT NULL,
-  updated   TEXT NOT NULL
+  updated   TEXT NOT NULL,
+  seen_by   TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS events (
   id      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -46,7 +71,8 @@ CREATE TABLE IF NOT EXISTS events (
   final   TEXT,
   repeats INTEGER NOT NULL DEFAULT 1,
   bytes   INTEGER,
-  duration_ms INTEGER
+  duration_ms INTEGER,
+  server  TEXT
 );
 CREATE INDEX IF NOT EXISTS events_by_mac ON events(mac, id);
 CREATE TABLE IF NOT EXISTS stalls (
@@ -82,6 +108,13 @@ CREATE TABLE IF NOT EXISTS releases (
   checksums  TEXT NOT NULL DEFAULT '{}',
   imported   TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS servers (
+  name      TEXT PRIMARY KEY,
+  segment   TEXT NOT NULL DEFAULT '',
+  address   TEXT NOT NULL DEFAULT '',
+  started   TEXT NOT NULL,
+  heartbeat TEXT NOT NULL
+);
 )sql";
 // The same tables in PostgreSQL's types: 64-bit where SQLite's INTEGER is
 // (an IPv4 address, a byte count), and one writer's id sequence per table.
@@ -100,7 +133,8 @@ CREATE TABLE IF NOT EXISTS hosts (
   release   TEXT NOT NULL DEFAULT '',
   token     TEXT UNIQUE,
   created   TEXT NOT NULL,
-  updated   TEXT NOT NULL
+  updated   TEXT NOT NULL,
+  seen_by   TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS events (
   id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -113,7 +147,8 @@ CREATE TABLE IF NOT EXISTS events (
   final   TEXT,
   repeats BIGINT NOT NULL DEFAULT 1,
   bytes   BIGINT,
-  duration_ms BIGINT
+  duration_ms BIGINT,
+  server  TEXT
 );
 CREATE INDEX IF NOT EXISTS events_by_mac ON events(mac, id);
 CREATE TABLE IF NOT EXISTS stalls (
@@ -149,6 +184,13 @@ CREATE TABLE IF NOT EXISTS releases (
   checksums  TEXT NOT NULL DEFAULT '{}',
   imported   TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS servers (
+  name      TEXT PRIMARY KEY,
+  segment   TEXT NOT NULL DEFAULT '',
+  address   TEXT NOT NULL DEFAULT '',
+  started   TEXT NOT NULL,
+  heartbeat TEXT NOT NULL
+);
 )sql";
 
 constexpr const char* release_columns =
@@ -182,7 +224,11 @@ Release read_release(const Statement& s)
     return r;
 }
 
+// seen_by last: written only as events arrive, never by write_host.
 constexpr const char* host_columns =
+    "mac, hostname, profile, vars, next_mode, netboot, state, percent, step, reason, release, token, created, updated, "
+    "seen_by";
+constexpr const char* written_host_columns =
     "mac, hostname, profile, vars, next_mode, netboot, state, percent, step, reason, release, token, created, updated";
 
 Host read_host(const Statement& s, const std::string& inventory)
@@ -212,6 +258,7 @@ Host read_host(const Statement& s, const std::string& inventory)
     h.token = s.optional_text(11);
     h.created = s.text(12);
     h.updated = s.text(13);
+    h.seen_by = s.text(14);
     return h;
 }
 
@@ -231,13 +278,12 @@ Inventory::Inventory(std::unique_ptr<Database> database, std::size_t events_keep
         throw InventoryError(db_.name() + " was written by a newer xcp-pxe (schema " + std::to_string(found) +
                              ", this one knows " + std::to_string(schema_version) + "); upgrade this xcp-pxe");
     }
-    // Columns added since schema 1 (SQLite files only: PostgreSQL starts at
-    // schema 4), each added when it is missing.
-    if (found >= 1 && db_.dialect() == Database::Dialect::sqlite) {
-        for (const auto* column : {"repeats INTEGER NOT NULL DEFAULT 1", "bytes INTEGER", "duration_ms INTEGER"}) {
-            const std::string_view c(column);
-            if (!db_.has_column("events", c.substr(0, c.find(' ')))) {
-                db_.execute(std::string("ALTER TABLE events ADD COLUMN ") + column);
+    if (found >= 1) {
+        const bool sqlite = db_.dialect() == Database::Dialect::sqlite;
+        for (const auto& added : added_columns) {
+            if (!db_.has_column(added.table, added.column)) {
+                db_.execute(std::string("ALTER TABLE ") + added.table + " ADD COLUMN " + added.column + " " +
+                            (sqlite ? added.sqlite_type : added.postgres_type));
             }
         }
     }
@@ -257,7 +303,7 @@ void Inventory::write_host(const Host& h, bool insert)
         vars[key] = value;
     }
     const std::string sql =
-        insert ? std::string("INSERT INTO hosts (") + host_columns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+        insert ? std::string("INSERT INTO hosts (") + written_host_columns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
                : "UPDATE hosts SET hostname=?2, profile=?3, vars=?4, next_mode=?5, netboot=?6, state=?7, percent=?8, "
                  "step=?9, reason=?10, release=?11, token=?12, updated=?13 WHERE mac=?1";
     Statement s(db_, sql);
@@ -391,13 +437,17 @@ void Inventory::insert_event(std::string_view mac, const Event& e)
         .bind_optional(6, final_text);
     // Any news of a host ends its stall.
     Statement(db_, "DELETE FROM stalls WHERE mac=?1").bind(1, mac).run();
+    if (!server_.empty() && heard_from_host(e)) {
+        Statement(db_, "UPDATE hosts SET seen_by=?2 WHERE mac=?1 AND seen_by<>?2").bind(1, mac).bind(2, server_).run();
+    }
     if (last.step()) {
         const auto id = last.integer(0);
-        Statement(db_, "UPDATE events SET at=?2, repeats=repeats+1, bytes=?3, duration_ms=?4 WHERE id=?1")
+        Statement(db_, "UPDATE events SET at=?2, repeats=repeats+1, bytes=?3, duration_ms=?4, server=?5 WHERE id=?1")
             .bind(1, id)
             .bind(2, e.at.empty() ? now_utc() : e.at)
             .bind_optional(3, e.bytes)
             .bind_optional(4, e.duration_ms)
+            .bind_optional(5, server_.empty() ? std::nullopt : std::optional<std::string>(server_))
             .run();
         return;
     }
@@ -406,8 +456,8 @@ void Inventory::insert_event(std::string_view mac, const Event& e)
         .bind(1, mac)
         .bind(2, static_cast<std::int64_t>(events_keep_ - 1))
         .run();
-    Statement s(db_, "INSERT INTO events (mac, at, source, step, percent, message, final, bytes, duration_ms) "
-                     "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+    Statement s(db_, "INSERT INTO events (mac, at, source, step, percent, message, final, bytes, duration_ms, server) "
+                     "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     s.bind(1, mac)
         .bind(2, e.at.empty() ? now_utc() : e.at)
         .bind(3, e.source)
@@ -416,7 +466,8 @@ void Inventory::insert_event(std::string_view mac, const Event& e)
         .bind(6, e.message)
         .bind_optional(7, e.final ? std::optional<std::string>(std::string(to_string(*e.final))) : std::nullopt)
         .bind_optional(8, e.bytes)
-        .bind_optional(9, e.duration_ms);
+        .bind_optional(9, e.duration_ms)
+        .bind_optional(10, server_.empty() ? std::nullopt : std::optional<std::string>(server_));
     s.run();
 }
 
@@ -516,7 +567,7 @@ void Inventory::add_event(std::string_view mac, Event event)
 std::vector<Event> Inventory::events(std::string_view mac, std::size_t limit)
 {
     // The newest `limit`, oldest first.
-    Statement s(db_, "SELECT id, at, source, step, percent, message, final, repeats, bytes, duration_ms FROM "
+    Statement s(db_, "SELECT id, at, source, step, percent, message, final, repeats, bytes, duration_ms, server FROM "
                      "(SELECT * FROM events WHERE mac=?1 ORDER BY id DESC LIMIT ?2) AS newest ORDER BY id");
     s.bind(1, mac).bind(2, static_cast<std::int64_t>(limit));
     std::vector<Event> out;
@@ -536,6 +587,7 @@ std::vector<Event> Inventory::events(std::string_view mac, std::size_t limit)
         e.repeats = s.integer(7);
         e.bytes = s.optional_integer(8);
         e.duration_ms = s.optional_integer(9);
+        e.server = s.optional_text(10).value_or("");
         out.push_back(std::move(e));
     }
     return out;
@@ -686,6 +738,42 @@ void Inventory::forget_lease(std::uint32_t ip)
     Transaction t(db_);
     Statement(db_, "DELETE FROM leases WHERE ip=?1").bind(1, std::int64_t{ip}).run();
     t.commit();
+}
+
+void Inventory::register_server(const ServerRecord& server)
+{
+    const auto now = now_utc();
+    Transaction t(db_);
+    Statement(db_, "INSERT INTO servers (name, segment, address, started, heartbeat) VALUES (?1,?2,?3,?4,?4) "
+                   "ON CONFLICT (name) DO UPDATE SET segment=excluded.segment, address=excluded.address, "
+                   "started=excluded.started, heartbeat=excluded.heartbeat")
+        .bind(1, server.name)
+        .bind(2, server.segment)
+        .bind(3, server.address)
+        .bind(4, now)
+        .run();
+    t.commit();
+    server_ = server.name;
+}
+
+void Inventory::heartbeat()
+{
+    if (server_.empty()) {
+        return;
+    }
+    Transaction t(db_);
+    Statement(db_, "UPDATE servers SET heartbeat=?2 WHERE name=?1").bind(1, server_).bind(2, now_utc()).run();
+    t.commit();
+}
+
+std::vector<ServerRecord> Inventory::servers()
+{
+    Statement s(db_, "SELECT name, segment, address, started, heartbeat FROM servers ORDER BY name");
+    std::vector<ServerRecord> out;
+    while (s.step()) {
+        out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+    }
+    return out;
 }
 
 }  // namespace xcp::inventory

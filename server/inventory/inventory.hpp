@@ -97,6 +97,14 @@ public:
     // false when there is no such release.
     bool remove_release(std::string_view name);
 
+    // A server records itself (name, segment, address), with a heartbeat;
+    // from then on every event this inventory stores carries its name, and a
+    // host's own events mark it seen by this server. Registered again under
+    // the same name (a restart), the record is replaced.
+    void register_server(const ServerRecord& server);
+    void heartbeat();
+    [[nodiscard]] std::vector<ServerRecord> servers();
+
     // "inventory /var/lib/xcp-pxe/inventory.sqlite", "inventory postgresql://db1/xcp".
     [[nodiscard]] const std::string& name() const { return db_.name(); }
 
@@ -109,6 +117,7 @@ private:
     std::unique_ptr<Database> db_ptr_;
     Database& db_;
     std::size_t events_keep_;
+    std::string server_;  // this server's name; empty in the CLI
 };
 
 }  // namespace xcp::inventory

@@ -44,23 +44,6 @@ Location postgresql(std::string_view text)
     return l;
 }
 
-void make_state_dir(const std::filesystem::path& state_dir)
-{
-    std::error_code ec;
-    std::filesystem::create_directories(state_dir, ec);
-    if (!std::filesystem::is_directory(state_dir)) {
-        throw InventoryError("state directory " + state_dir.string() + " cannot be created" +
-                             (ec ? ": " + ec.message() : ""));
-    }
-    // It holds the API token, the inventory and its journal: the owner's
-    // only, whoever made it. (Another user's CLI cannot change it, and
-    // need not.)
-    struct stat st {};
-    if (::stat(state_dir.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) {
-        ::chmod(state_dir.c_str(), 0700);
-    }
-}
-
 }  // namespace
 
 Location parse_location(std::string_view url, const std::filesystem::path& state_dir)
@@ -91,6 +74,23 @@ Location parse_location(std::string_view url, const std::filesystem::path& state
     }
     throw InventoryError("--inventory " + std::string(url.substr(0, 40)) +
                          ": not an inventory URL; use postgresql://... or sqlite:///PATH");
+}
+
+void make_state_dir(const std::filesystem::path& state_dir)
+{
+    std::error_code ec;
+    std::filesystem::create_directories(state_dir, ec);
+    if (!std::filesystem::is_directory(state_dir)) {
+        throw InventoryError("state directory " + state_dir.string() + " cannot be created" +
+                             (ec ? ": " + ec.message() : ""));
+    }
+    // It holds the API token, the inventory and its journal: the owner's
+    // only, whoever made it. (Another user's CLI cannot change it, and
+    // need not.)
+    struct stat st {};
+    if (::stat(state_dir.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) {
+        ::chmod(state_dir.c_str(), 0700);
+    }
 }
 
 std::unique_ptr<Database> open_database(const Location& location)

@@ -29,4 +29,8 @@ Location parse_location(std::string_view url, const std::filesystem::path& state
 
 std::unique_ptr<Database> open_database(const Location& location);
 
+// Creates the state directory when missing, and makes it the owner's only:
+// it holds the API token (and the SQLite inventory when it is there).
+void make_state_dir(const std::filesystem::path& state_dir);
+
 }  // namespace xcp::inventory

@@ -28,6 +28,7 @@ nlohmann::json host_to_json(const inventory::Host& h, const boot::Site* site)
     }
     j["created"] = h.created;
     j["updated"] = h.updated;
+    j["seen_by"] = h.seen_by;
     return j;
 }
 
@@ -44,6 +45,7 @@ nlohmann::json event_to_json(const inventory::Event& e)
     j["repeats"] = e.repeats;
     j["bytes"] = e.bytes ? nlohmann::json(*e.bytes) : nlohmann::json(nullptr);
     j["duration_ms"] = e.duration_ms ? nlohmann::json(*e.duration_ms) : nlohmann::json(nullptr);
+    j["server"] = e.server;
     return j;
 }
 

@@ -22,10 +22,14 @@ std::string InventoryPlace::url() const
                                        : postgres_->url();
 }
 
+std::unique_ptr<inventory::Database> InventoryPlace::database() const
+{
+    return inventory::open_database(inventory::parse_location(url(), dir_.path()));
+}
+
 std::unique_ptr<inventory::Inventory> InventoryPlace::open(std::size_t events_keep) const
 {
-    return std::make_unique<inventory::Inventory>(
-        inventory::open_database(inventory::parse_location(url(), dir_.path())), events_keep);
+    return std::make_unique<inventory::Inventory>(database(), events_keep);
 }
 
 }  // namespace xcp::test

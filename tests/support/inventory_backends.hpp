@@ -32,6 +32,8 @@ public:
     explicit InventoryPlace(Backend backend);
     [[nodiscard]] std::unique_ptr<inventory::Inventory> open(
         std::size_t events_keep = inventory::Inventory::default_events_keep) const;
+    // A bare connection to it (a test setting up an older or newer schema).
+    [[nodiscard]] std::unique_ptr<inventory::Database> database() const;
     // The --inventory URL of it ("sqlite:///..." or "postgresql://...").
     [[nodiscard]] std::string url() const;
     [[nodiscard]] Backend backend() const { return backend_; }

@@ -215,6 +215,82 @@ TEST_P(InventoryStore, EventsAreCoalescedAndBounded)
     EXPECT_EQ(events.front().step, "s15");
 }
 
+// Schema 4 as the previous release left it: no servers, events without
+// their server, hosts without seen_by. Opened by this one, it is migrated,
+// and what it held is kept.
+TEST_P(InventoryStore, ThePreviousSchemaIsMigratedAndANewerOneRefused)
+{
+    place_.open()->add(installing_host());
+    {
+        auto db = place_.database();
+        db->execute("DROP TABLE servers");
+        db->execute("ALTER TABLE events DROP COLUMN server");
+        db->execute("ALTER TABLE hosts DROP COLUMN seen_by");
+        db->set_schema_version(4);
+        ASSERT_FALSE(db->has_column("hosts", "seen_by"));
+    }
+    {
+        auto inv = place_.open();
+        EXPECT_EQ(place_.database()->schema_version(), 5);
+        EXPECT_TRUE(place_.database()->has_column("hosts", "seen_by"));
+        EXPECT_TRUE(place_.database()->has_column("events", "server"));
+        ASSERT_TRUE(inv->find("52:54:00:12:34:56"));
+        EXPECT_EQ(inv->events("52:54:00:12:34:56").size(), 1U);
+        inv->register_server({"pxe-a", "rack 1", "http://10.0.0.1", "", ""});
+        EXPECT_EQ(inv->servers().size(), 1U);
+    }
+    place_.database()->set_schema_version(6);
+    try {
+        const auto refused = place_.open();
+        ADD_FAILURE() << "a newer schema was opened";
+    } catch (const InventoryError& e) {
+        EXPECT_NE(std::string(e.what()).find("was written by a newer xcp-pxe (schema 6, this one knows 5)"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+// Two servers on one inventory: each registers, each event says which server
+// recorded it, and a host is seen by whichever it reached last.
+TEST_P(InventoryStore, EachServerRegistersAndSignsWhatItRecords)
+{
+    auto a = place_.open();
+    auto b = place_.open();
+    auto cli = place_.open();
+    a->register_server({"pxe-a", "rack 1", "http://10.0.1.1", "", ""});
+    b->register_server({"pxe-b", "rack 2", "http://10.0.2.1", "", ""});
+    cli->add(installing_host());
+    const std::string mac = "52:54:00:12:34:56";
+    EXPECT_EQ(cli->find(mac)->seen_by, "") << "the operator's add is no sign of the host";
+    a->add_event(mac, Event{0, {}, "tftp", "loader", std::nullopt, "tftp pxelinux.0", std::nullopt});
+    EXPECT_EQ(cli->find(mac)->seen_by, "pxe-a");
+    b->update(mac, [](Host& h) {
+        h = apply_event(h, Event{0, {}, "agent", "partition", 10, "", std::nullopt});
+        return std::optional(Event{0, {}, "agent", "partition", 10, "", std::nullopt});
+    });
+    const auto host = cli->find(mac);
+    EXPECT_EQ(host->seen_by, "pxe-b");
+    EXPECT_EQ(host->state, HostState::installing);
+    const auto events = cli->events(mac);
+    ASSERT_EQ(events.size(), 3U);
+    EXPECT_EQ(events[0].server, "") << "added by the CLI";
+    EXPECT_EQ(events[1].server, "pxe-a");
+    EXPECT_EQ(events[2].server, "pxe-b");
+    a->add_event(mac, Event{0, {}, "server", "stalled", std::nullopt, "silent", std::nullopt});
+    EXPECT_EQ(cli->find(mac)->seen_by, "pxe-b") << "a server's own check is no sign of the host";
+
+    const auto servers = cli->servers();
+    ASSERT_EQ(servers.size(), 2U);
+    EXPECT_EQ(servers[0].name, "pxe-a");
+    EXPECT_EQ(servers[1].segment, "rack 2");
+    EXPECT_EQ(servers[1].address, "http://10.0.2.1");
+    EXPECT_TRUE(parse_utc(servers[0].heartbeat));
+    const auto before = servers[0].heartbeat;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    a->heartbeat();
+    EXPECT_GT(cli->servers()[0].heartbeat, before);
+}
+
 XCP_ON_BOTH_INVENTORY_BACKENDS(InventoryStore);
 
 }  // namespace

@@ -1,0 +1,192 @@
+// Several xcp-pxe servers on one PostgreSQL inventory (a database of the
+// test's own in the cluster CTest's fixture started): whatever reaches one
+// server is seen by all. Real daemons on loopback, talked to with curl; the
+// CLI beside them names the same database.
+#include "tests/support/postgres.hpp"
+#include "tests/support/serve_fixture.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <thread>
+
+namespace xcp::test {
+namespace {
+
+struct Server {
+    std::string name;
+    std::filesystem::path state;
+    unsigned short tftp_port = free_udp_port();
+    unsigned short http_port = free_tcp_port();
+    std::unique_ptr<Daemon> daemon;
+
+    [[nodiscard]] std::string http(const std::string& path) const
+    {
+        return "http://127.0.0.1:" + std::to_string(http_port) + path;
+    }
+    [[nodiscard]] std::string tftp(const std::string& path) const
+    {
+        return "tftp://127.0.0.1:" + std::to_string(tftp_port) + "/" + path;
+    }
+    [[nodiscard]] std::string api_token() const
+    {
+        std::ifstream in(state / "api-token");
+        std::string token;
+        std::getline(in, token);
+        return token;
+    }
+};
+
+class SharedInventory : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        require_programs({"curl"});
+        std::filesystem::create_directories(tftp_ / "xcp-ng");
+        std::filesystem::create_directories(http_ / "repo");
+        for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
+            std::ofstream(tftp_ / "xcp-ng" / f) << f;
+        }
+        a_.name = "pxe-a";
+        a_.state = dir_.path() / "a";
+        b_.name = "pxe-b";
+        b_.state = dir_.path() / "b";
+        start(a_, "rack-1");
+        start(b_, "rack-2");
+    }
+
+    void start(Server& s, const std::string& segment)
+    {
+        const std::vector<std::string> argv{
+            xcp_pxe_binary().string(), "serve", "--state-dir", s.state.string(), "--inventory", db_.url(),
+            "--server-name", s.name, "--segment", segment, "--tftp-root", tftp_.string(), "--http-root",
+            http_.string(), "--listen", "127.0.0.1", "--tftp-port", std::to_string(s.tftp_port), "--http-port",
+            std::to_string(s.http_port)};
+        s.daemon = std::make_unique<Daemon>(argv, dir_.path() / (s.name + ".log"));
+        ASSERT_TRUE(s.daemon->wait_for_log("hosts reach us at")) << s.daemon->log();
+    }
+
+    [[nodiscard]] CommandResult cli(const std::string& args) const
+    {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --inventory " + quote(db_.url()),
+                   std::chrono::seconds(30));
+    }
+
+    // Waits (at most 5 s) until the host's last server is `name`: fetches are
+    // recorded in batches, a moment after they are served.
+    [[nodiscard]] bool seen_by(const std::string& name) const
+    {
+        for (int i = 0; i < 50; ++i) {
+            const auto shown = nlohmann::json::parse(cli("host show " + mac + " --json").output, nullptr, false);
+            if (shown.is_object() && shown["seen_by"] == name) {
+                return true;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    }
+
+    [[nodiscard]] static std::string pxelinux_config(const Server& s)
+    {
+        return run("curl -sS --max-time 20 " + s.tftp("pxelinux.cfg/01-" + mac_dashes)).output;
+    }
+
+    TestDatabase db_;
+    TempDir dir_;
+    std::filesystem::path tftp_ = dir_.path() / "tftp";
+    std::filesystem::path http_ = dir_.path() / "http";
+    Server a_, b_;
+};
+
+// 1. A host added through A's API is served by B: its boot config and its
+//    answerfile, with the token A issued.
+// 2. Its report reaches B: A then answers it with local boot.
+TEST_F(SharedInventory, AHostAddedThroughOneServerIsInstalledThroughTheOther)
+{
+    const auto auth = " -H " + quote("Authorization: Bearer " + a_.api_token()) + " ";
+    const auto add = run("curl -sS --fail" + auth + "-d " +
+                         quote("{\"mac\":\"" + mac + "\",\"settings\":{\"root-password\":\"" + password + "\"}}") +
+                         " " + a_.http("/api/v1/hosts"));
+    ASSERT_EQ(add.exit_code, 0) << add.output;
+
+    const auto config = pxelinux_config(b_);
+    const auto answerfile_url = field(config, "answerfile=", " ");
+    ASSERT_TRUE(answerfile_url.starts_with(b_.http("/answerfile/"))) << "B names itself: " << config;
+    const auto token = answerfile_url.substr(answerfile_url.rfind('/') + 1);
+    ASSERT_EQ(token.size(), 32U) << config;
+    const auto xml = run("curl -sS --fail --max-time 20 " + answerfile_url);
+    ASSERT_EQ(xml.exit_code, 0) << xml.output;
+    EXPECT_NE(xml.output.find("<root-password type=\"hash\">$6$"), std::string::npos) << xml.output;
+    EXPECT_TRUE(seen_by("pxe-b"));
+    EXPECT_EQ(run("curl -sS --fail --max-time 20 " + a_.http("/answerfile/" + token)).exit_code, 0)
+        << "the token is accepted by every server";
+
+    const auto report = run("curl -sS --fail --max-time 20 " + quote(b_.http("/api/v1/report/" + token + "?status=0")));
+    ASSERT_EQ(report.exit_code, 0) << report.output;
+    EXPECT_TRUE(seen_by("pxe-b"));
+    const auto local = pxelinux_config(a_);
+    EXPECT_NE(local.find("localboot 0"), std::string::npos) << "A answers the installed host with local boot: " << local;
+    EXPECT_EQ(local.find("answerfile="), std::string::npos);
+    EXPECT_TRUE(seen_by("pxe-a")) << "its config fetched from A";
+
+    // Which server saw it last, and which server recorded each event.
+    const auto list = cli("host list");
+    ASSERT_EQ(list.exit_code, 0) << list.output;
+    EXPECT_NE(list.output.find("SEEN BY"), std::string::npos) << list.output;
+    const auto shown = nlohmann::json::parse(cli("host show " + mac + " --json").output, nullptr, false);
+    ASSERT_TRUE(shown.is_object());
+    EXPECT_EQ(shown["state"], "installed");
+    const auto events = nlohmann::json::parse(
+        run("curl -sS --fail" + auth + a_.http("/api/v1/hosts/" + mac + "/events")).output, nullptr, false);
+    ASSERT_TRUE(events.is_array());
+    bool boot_by_b = false;
+    bool report_by_b = false;
+    for (const auto& e : events) {
+        boot_by_b = boot_by_b || (e["step"] == "boot" && e["server"] == "pxe-b");
+        report_by_b = report_by_b || (e["step"] == "complete" && e["server"] == "pxe-b");
+    }
+    EXPECT_TRUE(boot_by_b) << events.dump();
+    EXPECT_TRUE(report_by_b) << events.dump();
+
+    const auto servers = cli("server list --json");
+    ASSERT_EQ(servers.exit_code, 0) << servers.output;
+    const auto registered = nlohmann::json::parse(servers.output, nullptr, false);
+    ASSERT_TRUE(registered.is_array()) << servers.output;
+    ASSERT_EQ(registered.size(), 2U);
+    EXPECT_EQ(registered[0]["name"], "pxe-a");
+    EXPECT_EQ(registered[0]["segment"], "rack-1");
+    EXPECT_EQ(registered[1]["address"], b_.http(""));
+}
+
+// A host added with one server's CLI while both run is served by both; a
+// kill -9 of one leaves the other serving and the inventory whole.
+TEST_F(SharedInventory, OneServerKilledTheOtherGoesOn)
+{
+    ASSERT_EQ(cli("host add " + mac + " --set root-password=" + password).exit_code, 0);
+    EXPECT_NE(pxelinux_config(a_).find("answerfile="), std::string::npos);
+    a_.daemon->kill_hard();
+    const auto config = pxelinux_config(b_);
+    EXPECT_NE(config.find("answerfile="), std::string::npos) << config;
+    EXPECT_EQ(cli("host add 52:54:00:aa:bb:02").exit_code, 0);
+    const auto list = cli("host list --json");
+    const auto hosts = nlohmann::json::parse(list.output, nullptr, false);
+    ASSERT_TRUE(hosts.is_array()) << list.output;
+    EXPECT_EQ(hosts.size(), 2U);
+}
+
+TEST_F(SharedInventory, APasswordOnTheCommandLineIsRefused)
+{
+    const auto r = run(quote(xcp_pxe_binary().string()) +
+                       " host list --inventory 'postgresql://xcp:s3cret@localhost/xcp'");
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.output.find("visible to every user"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("s3cret"), std::string::npos) << "not even in the refusal";
+    const auto unreachable = run(quote(xcp_pxe_binary().string()) +
+                                 " host list --inventory 'postgresql:///nowhere?host=/nonexistent&user=xcp'");
+    EXPECT_NE(unreachable.exit_code, 0);
+    EXPECT_NE(unreachable.output.find("inventory postgresql:///nowhere"), std::string::npos) << unreachable.output;
+}
+
+}  // namespace
+}  // namespace xcp::test
