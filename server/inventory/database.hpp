@@ -50,6 +50,12 @@ public:
     [[nodiscard]] virtual std::int64_t integer(int column) const = 0;
 };
 
+// Whether the database answers, for /metrics.
+struct DatabaseHealth {
+    bool up = true;
+    std::uint64_t outages = 0;  // times it went from answering to not
+};
+
 class Database {
 public:
     enum class Dialect { sqlite, postgresql };
@@ -73,6 +79,9 @@ public:
     virtual int schema_version() = 0;
     virtual void set_schema_version(int version) = 0;
     virtual bool has_column(std::string_view table, std::string_view column) = 0;
+
+    // A file is always there; a server may not be.
+    [[nodiscard]] virtual DatabaseHealth health() const { return {}; }
 };
 
 // A statement on a database: the inventory's one way to run SQL.

@@ -105,6 +105,7 @@ public:
     void heartbeat();
     [[nodiscard]] std::vector<ServerRecord> servers();
 
+    [[nodiscard]] DatabaseHealth health() const { return db_.health(); }
     // "inventory /var/lib/xcp-pxe/inventory.sqlite", "inventory postgresql://db1/xcp".
     [[nodiscard]] const std::string& name() const { return db_.name(); }
 

@@ -1,7 +1,9 @@
 #include "server/inventory/postgres.hpp"
 
 #include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -75,31 +77,53 @@ PostgresDatabase::Connection& PostgresDatabase::connection()
 {
     if (connection_ && !connection_->link.is_open()) {
         connection_.reset();
+        went_down();
     }
     if (!connection_) {
+        const auto now = std::chrono::steady_clock::now();
+        if (down_ && now < retry_at_) {
+            throw InventoryUnavailable(name_ + " cannot be reached; the next try is in " +
+                                       std::to_string(std::chrono::ceil<std::chrono::seconds>(retry_at_ - now).count()) +
+                                       " s");
+        }
         try {
             connection_ = std::make_unique<Connection>(conninfo_);
         } catch (const std::exception& e) {
+            went_down();
             throw InventoryUnavailable(name_ + " cannot be reached: " + one_line(e.what()));
+        }
+        if (down_) {
+            spdlog::info("{} answers again", name_);
+            down_ = false;
+            backoff_ = {};
         }
     }
     return *connection_;
 }
 
+void PostgresDatabase::went_down()
+{
+    if (!down_) {
+        down_ = true;
+        ++outages_;
+        backoff_ = std::chrono::milliseconds(500);
+        spdlog::error("{} cannot be reached: requests that need it get 503 until it answers again", name_);
+    } else {
+        backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, std::chrono::seconds(10));
+    }
+    retry_at_ = std::chrono::steady_clock::now() + backoff_;
+}
+
 void PostgresDatabase::fail(const std::exception& e, std::string_view doing)
 {
-    if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
+    const bool broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr;
+    const bool in_doubt = dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr;
+    if (broken || in_doubt || (connection_ && !connection_->link.is_open())) {
         connection_.reset();
-        throw InventoryUnavailable(name_ + " was lost while it was asked to " + std::string(doing) + ": " +
-                                   one_line(e.what()));
-    }
-    if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
-        connection_.reset();
-        throw InventoryUnavailable(name_ + " was lost during a commit; it may or may not have been made");
-    }
-    if (connection_ && !connection_->link.is_open()) {
-        connection_.reset();
-        throw InventoryUnavailable(name_ + " cannot be reached: " + one_line(e.what()));
+        went_down();
+        throw InventoryUnavailable(in_doubt ? name_ + " was lost during a commit, which may or may not have been made"
+                                            : name_ + " was lost while it was asked to " + std::string(doing) + ": " +
+                                                  one_line(e.what()));
     }
     throw InventoryError(name_ + ": cannot " + std::string(doing) + ": " + one_line(e.what()));
 }

@@ -2,6 +2,8 @@
 
 #include "server/inventory/database.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +35,7 @@ public:
     int schema_version() override;
     void set_schema_version(int version) override;
     bool has_column(std::string_view table, std::string_view column) override;
+    [[nodiscard]] DatabaseHealth health() const override { return {!down_, outages_}; }
 
     struct Connection;  // the libpqxx connection, its transaction and prepared statements
     Connection& connection();
@@ -41,9 +44,15 @@ public:
     [[noreturn]] void fail(const std::exception& e, std::string_view doing);
 
 private:
+    void went_down();
+
     std::string conninfo_;
     std::string name_;
     std::unique_ptr<Connection> connection_;
+    bool down_ = false;
+    std::uint64_t outages_ = 0;
+    std::chrono::milliseconds backoff_{0};
+    std::chrono::steady_clock::time_point retry_at_{};
 };
 
 // `SELECT ... WHERE a=?1 AND b=?2` as PostgreSQL writes it ($1, $2),

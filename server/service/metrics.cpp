@@ -3,9 +3,9 @@
 namespace xcp::service {
 
 std::string render_metrics(const tftp::ServerCounters* tftp, const http::ServerCounters* http,
-                           const AnswerfileCounters& answerfiles,
-                           const std::map<inventory::HostState, std::size_t>& hosts, std::size_t stalled,
-                           const std::optional<BootEventCounters>& boot_events)
+                           const AnswerfileCounters& answerfiles, const std::optional<HostCounts>& hosts,
+                           const std::optional<BootEventCounters>& boot_events,
+                           const inventory::DatabaseHealth& inventory)
 {
     std::string out;
     const auto counter = [&](const char* name, const char* help, std::uint64_t value, const std::string& labels = {}) {
@@ -45,15 +45,22 @@ std::string render_metrics(const tftp::ServerCounters* tftp, const http::ServerC
                 boot_events->recorded, "{outcome=\"recorded\"}");
         counter("xcp_boot_events_total", "", boot_events->dropped, "{outcome=\"dropped\"}");
     }
+    out += "# HELP xcp_inventory_up Whether the inventory answers (0 while its database cannot be reached)\n"
+           "# TYPE xcp_inventory_up gauge\n"
+           "xcp_inventory_up " + std::string(inventory.up ? "1" : "0") + "\n";
+    counter("xcp_inventory_outages_total", "Times the inventory's database stopped answering", inventory.outages);
+    if (!hosts) {
+        return out;
+    }
     out += "# HELP xcp_hosts Hosts in the inventory by state; a stalled host counts as stalled only\n"
            "# TYPE xcp_hosts gauge\n";
     for (const auto state : {inventory::HostState::new_, inventory::HostState::booting, inventory::HostState::installing,
                              inventory::HostState::installed, inventory::HostState::failed}) {
-        const auto it = hosts.find(state);
+        const auto it = hosts->by_state.find(state);
         out += "xcp_hosts{state=\"" + std::string(to_string(state)) + "\"} " +
-               std::to_string(it == hosts.end() ? 0 : it->second) + "\n";
+               std::to_string(it == hosts->by_state.end() ? 0 : it->second) + "\n";
     }
-    out += "xcp_hosts{state=\"stalled\"} " + std::to_string(stalled) + "\n";
+    out += "xcp_hosts{state=\"stalled\"} " + std::to_string(hosts->stalled) + "\n";
     return out;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "server/http/server.hpp"
+#include "server/inventory/database.hpp"
 #include "server/inventory/host.hpp"
 #include "server/tftp/server.hpp"
 
@@ -23,11 +24,19 @@ struct BootEventCounters {
     std::uint64_t dropped = 0;
 };
 
-// `tftp`, `http`: null when that server is not running. `hosts` leaves out
-// the `stalled` ones, which count as a state of their own.
+// The hosts by state, as the inventory counts them; `by_state` leaves out the
+// stalled ones, which count as a state of their own.
+struct HostCounts {
+    std::map<inventory::HostState, std::size_t> by_state;
+    std::size_t stalled = 0;
+};
+
+// `tftp`, `http`: null when that server is not running. `hosts`: nullopt
+// while the inventory cannot be reached (no host gauge then, rather than a
+// false zero).
 std::string render_metrics(const tftp::ServerCounters* tftp, const http::ServerCounters* http,
-                           const AnswerfileCounters& answerfiles,
-                           const std::map<inventory::HostState, std::size_t>& hosts, std::size_t stalled = 0,
-                           const std::optional<BootEventCounters>& boot_events = std::nullopt);
+                           const AnswerfileCounters& answerfiles, const std::optional<HostCounts>& hosts,
+                           const std::optional<BootEventCounters>& boot_events = std::nullopt,
+                           const inventory::DatabaseHealth& inventory = {});
 
 }  // namespace xcp::service

@@ -488,12 +488,16 @@ http::Reply ProvisioningService::ipxe(std::string_view mac_text, const http::Cli
 
 http::Reply ProvisioningService::metrics()
 {
+    std::optional<HostCounts> hosts;
+    try {
+        hosts = HostCounts{inventory_.count_by_state(), inventory_.count_stalled()};
+    } catch (const inventory::InventoryUnavailable&) {  // NOLINT(bugprone-empty-catch): shown as xcp_inventory_up 0
+    }
     return text_reply(status::ok,
-                      render_metrics(tftp_counters_, http_counters_,
-                                     {answerfiles_served_, answerfile_failures_}, inventory_.count_by_state(),
-                                     inventory_.count_stalled(),
+                      render_metrics(tftp_counters_, http_counters_, {answerfiles_served_, answerfile_failures_}, hosts,
                                      recorder_ ? std::optional(BootEventCounters{recorder_->recorded(), recorder_->dropped()})
-                                               : std::nullopt),
+                                               : std::nullopt,
+                                     inventory_.health()),
                       "text/plain; version=0.0.4");
 }
 

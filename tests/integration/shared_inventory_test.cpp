@@ -188,5 +188,72 @@ TEST_F(SharedInventory, APasswordOnTheCommandLineIsRefused)
     EXPECT_NE(unreachable.output.find("inventory postgresql:///nowhere"), std::string::npos) << unreachable.output;
 }
 
+// 5. The database goes away under a running server: what needs it gets
+//    503, plain files go on, /metrics says so; when it is back the server
+//    reconnects by itself and nothing was lost.
+TEST(InventoryOutage, RequestsThatNeedTheDatabaseGet503AndTheServerReconnects)
+{
+    require_programs({"curl"});
+    OwnPostgresCluster cluster;
+    TempDir dir;
+    const auto tftp = dir.path() / "tftp";
+    const auto http = dir.path() / "http";
+    std::filesystem::create_directories(tftp / "xcp-ng");
+    std::filesystem::create_directories(http / "repo");
+    std::ofstream(tftp / "xcp-ng/xen.gz") << "xen";
+    std::ofstream(http / "repo/small.txt") << "hello\n";
+    const auto cli = [&](const std::string& args) {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --inventory " + quote(cluster.url()),
+                   std::chrono::seconds(30));
+    };
+    ASSERT_EQ(cli("host add " + mac + " --set root-password=" + password).exit_code, 0);
+    const auto tftp_port = free_udp_port();
+    const auto http_port = free_tcp_port();
+    const auto base = "http://127.0.0.1:" + std::to_string(http_port);
+    Daemon daemon({xcp_pxe_binary().string(), "serve", "--state-dir", (dir.path() / "state").string(), "--inventory",
+                   cluster.url(), "--tftp-root", tftp.string(), "--http-root", http.string(), "--listen", "127.0.0.1",
+                   "--tftp-port", std::to_string(tftp_port), "--http-port", std::to_string(http_port)},
+                  dir.path() / "daemon.log");
+    ASSERT_TRUE(daemon.wait_for_log("hosts reach us at")) << daemon.log();
+    const auto config = run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port) +
+                            "/pxelinux.cfg/01-" + mac_dashes)
+                            .output;
+    const auto answerfile_url = field(config, "answerfile=", " ");
+    ASSERT_FALSE(answerfile_url.empty()) << config;
+    const auto status = [](const std::string& url) {
+        return run("curl -s -o /dev/null -w '%{http_code}' --max-time 20 " + quote(url)).output;
+    };
+    EXPECT_EQ(status(answerfile_url), "200");
+
+    cluster.halt();
+    EXPECT_EQ(status(answerfile_url), "503");
+    EXPECT_EQ(status(answerfile_url), "503") << "again, at once (backoff)";
+    EXPECT_EQ(status(base + "/repo/small.txt"), "200") << "plain files go on";
+    EXPECT_EQ(run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port) + "/xcp-ng/xen.gz").output,
+              "xen");
+    const auto down = run("curl -sS --max-time 20 " + base + "/metrics").output;
+    EXPECT_NE(down.find("xcp_inventory_up 0"), std::string::npos) << down;
+    EXPECT_EQ(down.find("xcp_hosts{"), std::string::npos) << "no false zero while it cannot be counted";
+    const auto refused = run("curl -sS -i --max-time 20 " + quote(answerfile_url)).output;
+    EXPECT_NE(refused.find("Retry-After: 5"), std::string::npos) << refused;
+    EXPECT_TRUE(daemon.running());
+
+    cluster.resume();
+    std::string after;
+    for (int i = 0; i < 60 && after != "200"; ++i) {  // the backoff is at most 10 s
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        after = status(answerfile_url);
+    }
+    EXPECT_EQ(after, "200") << "reconnected by itself";
+    const auto up = run("curl -sS --max-time 20 " + base + "/metrics").output;
+    EXPECT_NE(up.find("xcp_inventory_up 1"), std::string::npos) << up;
+    EXPECT_NE(up.find("xcp_inventory_outages_total 1"), std::string::npos) << up;
+    EXPECT_NE(up.find("xcp_hosts{state=\"installing\"} 1"), std::string::npos) << up;
+    const auto shown = nlohmann::json::parse(cli("host show " + mac + " --json").output, nullptr, false);
+    ASSERT_TRUE(shown.is_object());
+    EXPECT_EQ(shown["state"], "installing") << "nothing lost: its answerfile was served";
+    EXPECT_NE(daemon.log().find("answers again"), std::string::npos) << daemon.log();
+}
+
 }  // namespace
 }  // namespace xcp::test

@@ -1,7 +1,10 @@
 #include "tests/support/postgres.hpp"
 
+#include "tests/support/process.hpp"
+
 #include <pqxx/pqxx>
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -47,6 +50,50 @@ TestDatabase::~TestDatabase()
         pqxx::nontransaction t(admin);
         t.exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
     } catch (...) {  // NOLINT(bugprone-empty-catch): the cluster goes with the fixture anyway
+    }
+}
+
+OwnPostgresCluster::OwnPostgresCluster()
+{
+    std::string tmpl = "/tmp/xcp-pg-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp failed");
+    }
+    dir_ = tmpl;
+    if (!act("start")) {
+        throw std::runtime_error("postgres-cluster start " + dir_ + " failed");
+    }
+}
+
+OwnPostgresCluster::~OwnPostgresCluster()
+{
+    (void)act("stop");
+}
+
+bool OwnPostgresCluster::act(const std::string& action) const
+{
+    const auto r = run(quote(std::string(XCP_SOURCE_DIR) + "/tests/support/postgres-cluster") + " " + action + " " +
+                           quote(dir_),
+                       std::chrono::seconds(90));
+    return r.exit_code == 0;
+}
+
+std::string OwnPostgresCluster::url() const
+{
+    return "postgresql:///postgres?host=" + dir_ + "&user=xcp";
+}
+
+void OwnPostgresCluster::halt() const
+{
+    if (!act("halt")) {
+        throw std::runtime_error("postgres-cluster halt " + dir_ + " failed");
+    }
+}
+
+void OwnPostgresCluster::resume() const
+{
+    if (!act("resume")) {
+        throw std::runtime_error("postgres-cluster resume " + dir_ + " failed");
     }
 }
 

@@ -26,6 +26,26 @@ private:
     std::string url_;
 };
 
+// A cluster of one test's own (tests/support/postgres-cluster), for a test
+// that stops and starts the database under a running server. Stopped and
+// removed when it goes.
+class OwnPostgresCluster {
+public:
+    OwnPostgresCluster();
+    ~OwnPostgresCluster();
+    OwnPostgresCluster(const OwnPostgresCluster&) = delete;
+    OwnPostgresCluster& operator=(const OwnPostgresCluster&) = delete;
+
+    // Its database `postgres`, as --inventory takes it.
+    [[nodiscard]] std::string url() const;
+    void halt() const;    // an outage: stopped, its data kept
+    void resume() const;  // started again on the same data and socket
+
+private:
+    [[nodiscard]] bool act(const std::string& action) const;
+    std::string dir_;
+};
+
 // The cluster's socket directory; throws with what to do when it is not set.
 std::string postgres_socket_dir();
 

@@ -344,7 +344,7 @@ TEST(Metrics, AreAFunctionOfTheCountersGiven)
     tftp::ServerCounters tftp;
     tftp.requests = 7;
     tftp.bytes = 4096;
-    const auto text = render_metrics(&tftp, nullptr, {3, 1}, {{inventory::HostState::installing, 2}});
+    const auto text = render_metrics(&tftp, nullptr, {3, 1}, HostCounts{{{inventory::HostState::installing, 2}}, 0});
     EXPECT_NE(text.find("xcp_tftp_requests_total 7\n"), std::string::npos) << text;
     EXPECT_NE(text.find("xcp_tftp_bytes_total 4096\n"), std::string::npos);
     EXPECT_EQ(text.find("xcp_http_"), std::string::npos) << "no HTTP server, no HTTP lines";
