@@ -445,7 +445,8 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         std::unique_ptr<service::InventoryLeaseStore> leases;
         std::unique_ptr<dhcp::Server> dhcp_server;
         if (dhcp) {
-            dhcp_inventory.emplace(args.paths.state_dir, args.events_keep);
+            dhcp_inventory.emplace(open_database(args.paths), args.events_keep);
+            dhcp_inventory->sign_as(server_name(args));
             service::DhcpBootSettings boot_settings;
             boot_settings.site = service_settings.site;
             boot_settings.next_server = dhcp->server.server;

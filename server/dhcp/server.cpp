@@ -169,8 +169,12 @@ void Server::answer_full(const Packet& request)
     if (outcome.forget) {
         leases_->forget(*outcome.forget);
     }
-    if (outcome.store) {
-        leases_->store(*outcome.store);
+    if (outcome.store && !leases_->store(*outcome.store, view.now)) {
+        ++counters_.ignored;
+        spdlog::warn("dhcp: {} not answered: {} is another client's lease by now (a server sharing the inventory "
+                     "gave it); the client will ask again",
+                     to_string(request.mac()), to_string(outcome.store->ip));
+        return;
     }
     if (outcome.reply) {
         send(main_, *outcome.reply, request);

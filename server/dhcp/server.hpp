@@ -22,7 +22,9 @@ public:
     virtual ~LeaseStore() = default;
     virtual std::vector<Lease> leases() = 0;
     virtual std::map<std::string, Ipv4> reservations() = 0;
-    virtual void store(const Lease& lease) = 0;
+    // False when the store refuses: the address is, by now, another client's
+    // (a second server sharing the store leased it). Nothing is answered then.
+    [[nodiscard]] virtual bool store(const Lease& lease, std::int64_t now) = 0;
     virtual void forget(Ipv4 ip) = 0;
 };
 

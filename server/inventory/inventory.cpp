@@ -703,22 +703,32 @@ std::vector<Inventory::LeaseRecord> Inventory::leases()
     return out;
 }
 
-void Inventory::store_lease(const LeaseRecord& lease)
+bool Inventory::store_lease(const LeaseRecord& lease, std::int64_t now)
 {
     Transaction t(db_);
+    // The address is taken only from nobody, from this MAC, or from a lease
+    // or offer that has run out: a server whose view was stale (another
+    // server leased the address since it read) is refused here, in the same
+    // statement that writes, whatever its code decided.
+    const auto taken = Statement(db_, "INSERT INTO leases (ip, mac, expires, state) VALUES (?1,?2,?3,?4) "
+                                      "ON CONFLICT (ip) DO UPDATE SET mac=excluded.mac, expires=excluded.expires, "
+                                      "state=excluded.state WHERE leases.mac=excluded.mac OR leases.expires<=?5")
+                           .bind(1, std::int64_t{lease.ip})
+                           .bind(2, lease.mac)
+                           .bind(3, lease.expires)
+                           .bind(4, lease.state)
+                           .bind(5, now)
+                           .run();
+    if (taken == 0) {
+        return false;
+    }
     // One address per MAC: its older lease or offer goes.
     Statement(db_, "DELETE FROM leases WHERE mac=?1 AND ip<>?2 AND state<>'declined'")
         .bind(1, lease.mac)
         .bind(2, std::int64_t{lease.ip})
         .run();
-    Statement(db_, "INSERT INTO leases (ip, mac, expires, state) VALUES (?1,?2,?3,?4) ON CONFLICT (ip) DO UPDATE SET "
-                   "mac=excluded.mac, expires=excluded.expires, state=excluded.state")
-        .bind(1, std::int64_t{lease.ip})
-        .bind(2, lease.mac)
-        .bind(3, lease.expires)
-        .bind(4, lease.state)
-        .run();
     t.commit();
+    return true;
 }
 
 std::optional<std::string> Inventory::lease_of(std::string_view mac)

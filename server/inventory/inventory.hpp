@@ -82,7 +82,10 @@ public:
         std::string state;
     };
     [[nodiscard]] std::vector<LeaseRecord> leases();
-    void store_lease(const LeaseRecord& lease);
+    // False, and nothing written, when the address is another MAC's lease or
+    // offer that has not run out by `now` (seconds since the epoch): with
+    // several servers, the database is what keeps one address to one MAC.
+    [[nodiscard]] bool store_lease(const LeaseRecord& lease, std::int64_t now);
     // The IPv4 address (dotted) our DHCP offered or leased to this MAC.
     [[nodiscard]] std::optional<std::string> lease_of(std::string_view mac);
     void forget_lease(std::uint32_t ip);
@@ -103,6 +106,9 @@ public:
     // the same name (a restart), the record is replaced.
     void register_server(const ServerRecord& server);
     void heartbeat();
+    // Signs this connection's events with a server's name (a second
+    // connection of a server that registered through its first).
+    void sign_as(std::string name) { server_ = std::move(name); }
     [[nodiscard]] std::vector<ServerRecord> servers();
 
     [[nodiscard]] DatabaseHealth health() const { return db_.health(); }

@@ -54,9 +54,10 @@ std::map<std::string, dhcp::Ipv4> InventoryLeaseStore::reservations()
     return out;
 }
 
-void InventoryLeaseStore::store(const dhcp::Lease& lease)
+bool InventoryLeaseStore::store(const dhcp::Lease& lease, std::int64_t now)
 {
-    inventory_.store_lease({lease.ip, lease.mac, lease.expires, std::string(dhcp::to_string(lease.state))});
+    return inventory_.store_lease({lease.ip, lease.mac, lease.expires, std::string(dhcp::to_string(lease.state))},
+                                  now);
 }
 
 void InventoryLeaseStore::forget(dhcp::Ipv4 ip)

@@ -44,7 +44,7 @@ public:
     explicit InventoryLeaseStore(inventory::Inventory& inventory) : inventory_(inventory) {}
     std::vector<dhcp::Lease> leases() override;
     std::map<std::string, dhcp::Ipv4> reservations() override;
-    void store(const dhcp::Lease& lease) override;
+    bool store(const dhcp::Lease& lease, std::int64_t now) override;
     void forget(dhcp::Ipv4 ip) override;
 
 private:

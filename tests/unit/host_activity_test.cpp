@@ -273,7 +273,7 @@ TEST_P(Activity, TenThousandFetchesFromOneHostStayBounded)
     BootEventRecorder recorder(inventory_);
     const auto address = boost::asio::ip::make_address("10.0.0.5");
     // Its lease ties the address to the host (full DHCP).
-    inventory_.store_lease({0x0a000005, mac, 0, "bound"});
+    ASSERT_TRUE(inventory_.store_lease({0x0a000005, mac, 0, "bound"}, 0));
     for (int i = 0; i < 10000; ++i) {
         Fetch f;
         f.client = address;

@@ -10,6 +10,8 @@
 #include <crypt.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <set>
 #include <thread>
 
 namespace xcp::inventory {
@@ -289,6 +291,50 @@ TEST_P(InventoryStore, EachServerRegistersAndSignsWhatItRecords)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     a->heartbeat();
     EXPECT_GT(cli->servers()[0].heartbeat, before);
+}
+
+// Two servers whose ranges overlap, each deciding from what it read: the
+// database takes an address only from nobody, from the same MAC, or from a
+// lease that has run out.
+TEST_P(InventoryStore, TheDatabaseNeverLeasesOneAddressToTwoMacs)
+{
+    auto a = place_.open();
+    auto b = place_.open();
+    const std::uint32_t ip = 0x0a4d0064;  // 10.77.0.100
+    const std::int64_t now = 1'000'000;
+    ASSERT_TRUE(a->store_lease({ip, "52:54:00:00:00:01", now + 60, "offered"}, now));
+    EXPECT_FALSE(b->store_lease({ip, "52:54:00:00:00:02", now + 60, "offered"}, now)) << "B's view was stale";
+    EXPECT_EQ(a->mac_of_lease(ip), "52:54:00:00:00:01");
+    EXPECT_TRUE(a->store_lease({ip, "52:54:00:00:00:01", now + 3600, "bound"}, now)) << "the same MAC renews";
+    ASSERT_TRUE(b->store_lease({ip + 1, "52:54:00:00:00:02", now + 60, "offered"}, now));
+    EXPECT_FALSE(b->store_lease({ip, "52:54:00:00:00:02", now + 60, "offered"}, now + 3599));
+    EXPECT_EQ(b->lease_of("52:54:00:00:00:02"), "10.77.0.101") << "a refused store changes nothing";
+    EXPECT_TRUE(b->store_lease({ip, "52:54:00:00:00:02", now + 7200, "offered"}, now + 3600)) << "run out";
+    EXPECT_EQ(a->mac_of_lease(ip), "52:54:00:00:00:02");
+    EXPECT_EQ(a->lease_of("52:54:00:00:00:02"), "10.77.0.100") << "one address per MAC: its older offer went";
+
+    // Many at once from both: every address ends up with exactly one MAC.
+    std::vector<std::thread> writers;
+    std::atomic<int> stored{0};
+    for (int w = 0; w < 2; ++w) {
+        writers.emplace_back([&, w] {
+            auto inv = place_.open();
+            for (int i = 0; i < 40; ++i) {
+                const auto mac = "52:54:00:01:0" + std::to_string(w) + ":" + (i < 10 ? "0" : "") + std::to_string(i);
+                if (inv->store_lease({ip + 10 + static_cast<std::uint32_t>(i % 20), mac, now + 60, "offered"}, now)) {
+                    ++stored;
+                }
+            }
+        });
+    }
+    for (auto& t : writers) {
+        t.join();
+    }
+    std::set<std::uint32_t> addresses;
+    for (const auto& l : a->leases()) {
+        EXPECT_TRUE(addresses.insert(l.ip).second) << "address twice";
+    }
+    EXPECT_EQ(stored.load(), 20) << "twenty addresses, each taken once";
 }
 
 XCP_ON_BOTH_INVENTORY_BACKENDS(InventoryStore);
