@@ -27,7 +27,7 @@ std::string postgres_socket_dir()
     const char* dir = std::getenv("XCP_TEST_POSTGRES");
     if (dir == nullptr || *dir == '\0') {
         throw std::runtime_error("XCP_TEST_POSTGRES is not set: run the tests through ctest, whose fixture "
-                                 "`postgres` starts the cluster, or start one with tests/support/postgres-cluster "
+                                 "`postgres` starts the cluster, or start one with scripts/postgres-cluster "
                                  "start DIR and set XCP_TEST_POSTGRES=DIR");
     }
     return dir;
@@ -72,7 +72,7 @@ OwnPostgresCluster::~OwnPostgresCluster()
 
 bool OwnPostgresCluster::act(const std::string& action) const
 {
-    const auto r = run(quote(std::string(XCP_SOURCE_DIR) + "/tests/support/postgres-cluster") + " " + action + " " +
+    const auto r = run(quote(std::string(XCP_SOURCE_DIR) + "/scripts/postgres-cluster") + " " + action + " " +
                            quote(dir_),
                        std::chrono::seconds(90));
     return r.exit_code == 0;

@@ -1,5 +1,5 @@
 // A PostgreSQL database of one test's own, in the cluster CTest's "postgres"
-// fixture started (tests/support/postgres-cluster; its socket directory is
+// fixture started (scripts/postgres-cluster; its socket directory is
 // in XCP_TEST_POSTGRES). Dropped when the test ends.
 #pragma once
 
@@ -26,7 +26,7 @@ private:
     std::string url_;
 };
 
-// A cluster of one test's own (tests/support/postgres-cluster), for a test
+// A cluster of one test's own (scripts/postgres-cluster), for a test
 // that stops and starts the database under a running server. Stopped and
 // removed when it goes.
 class OwnPostgresCluster {
