@@ -386,6 +386,9 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         service_settings.unknown_hosts = *unknown;
         service_settings.host_events_per_second = args.host_events_rate;
         service_settings.bind_tokens_to_address = args.bind_tokens;
+        service_settings.shared_inventory =
+            inventory::parse_location(args.paths.inventory, args.paths.state_dir).backend ==
+            inventory::Location::Backend::postgresql;
         inventory::make_state_dir(args.paths.state_dir);  // the API token's, whichever the inventory
         service_settings.api_token = load_api_token(
             args.api_token_file.empty() ? (std::filesystem::path(args.paths.state_dir) / "api-token").string()

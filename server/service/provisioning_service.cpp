@@ -128,22 +128,31 @@ std::string ProvisioningService::host_boot_config(boot::Loader loader, const std
 {
     const auto host = inventory_.find(mac);
     const auto release = host && !host->release.empty() ? inventory_.find_release(host->release) : std::nullopt;
+    std::vector<std::string> missing;
+    for (const auto& f : installer_boot_files(host, settings_.site, release ? &*release : nullptr)) {
+        if (std::holds_alternative<files::OpenRefused>(tftp_root_.open(f))) {
+            if (!settings_.shared_inventory) {
+                spdlog::warn("host {}: boot file {} is missing under the TFTP root {}", mac, f,
+                             tftp_root_.path().string());
+                continue;
+            }
+            missing.push_back(f);
+        }
+    }
     auto decided = decide_boot_config(*templates_, loader, mac, host, release ? &*release : nullptr, settings_.site,
-                                      settings_.unknown_hosts, client.to_string());
+                                      settings_.unknown_hosts, client.to_string(), missing);
     if (host && recorder_ != nullptr) {
         // The client asked for this MAC's config: its later TFTP and HTTP
         // fetches are that host's.
         recorder_->tie(client, mac);
     }
+    if (decided.change && !missing.empty()) {
+        apply_change(inventory_, *decided.change);
+        spdlog::warn("host {}: {}", mac, decided.change->event.message);
+        return std::move(decided.text);
+    }
     if (decided.change) {
         apply_change(inventory_, *decided.change);
-        // The host still gets its config; the log says what will fail.
-        for (const auto& f : decided.boot_files) {
-            if (std::holds_alternative<files::OpenRefused>(tftp_root_.open(f))) {
-                spdlog::warn("host {}: boot file {} is missing under the TFTP root {}", mac, f,
-                             tftp_root_.path().string());
-            }
-        }
         spdlog::info("host {}: {} config for its {} served to {}", mac, loader_name(loader), to_string(host->next_mode),
                      client.to_string());
     }

@@ -35,6 +35,11 @@ struct ServiceSettings {
     bool bind_tokens_to_address = false;  // --bind-tokens-to-address
     // A failure log a host posts (POST /api/v1/hosts/<token>/log).
     std::size_t max_log_bytes = 1024 * 1024;
+    // Several servers share the inventory, each with its own boot files: a
+    // host whose installer files this server lacks is sent to its disk, with
+    // an event saying why (another server may have them). One server alone
+    // serves the config and warns, as the operator's root is the only one.
+    bool shared_inventory = false;
 };
 
 // The product behind the protocols: which boot config and answerfile each

@@ -180,6 +180,60 @@ TEST_F(SharedInventory, OneServerKilledTheOtherGoesOn)
     EXPECT_EQ(hosts.size(), 2U);
 }
 
+// The config file may hold the password (it is root's); the log names the
+// inventory without it.
+TEST_F(SharedInventory, APasswordInTheConfigFileNeverReachesTheLog)
+{
+    const auto at = db_.url().find(":///");
+    ASSERT_NE(at, std::string::npos);
+    const auto with_password = "postgresql://xcp:s3cretpw@/" + db_.url().substr(at + 4);
+    const auto config = dir_.path() / "c.toml";
+    std::ofstream(config) << "inventory = \"" << with_password << "\"\nserver-name = \"pxe-c\"\n";
+    Server c;
+    c.state = dir_.path() / "c";
+    Daemon daemon({xcp_pxe_binary().string(), "serve", "--config", config.string(), "--state-dir", c.state.string(),
+                   "--tftp-root", tftp_.string(), "--http-root", http_.string(), "--listen", "127.0.0.1",
+                   "--tftp-port", std::to_string(c.tftp_port), "--http-port", std::to_string(c.http_port)},
+                  dir_.path() / "c.log");
+    ASSERT_TRUE(daemon.wait_for_log("hosts reach us at")) << daemon.log();
+    EXPECT_NE(daemon.log().find("inventory postgresql://xcp@/"), std::string::npos) << daemon.log();
+    EXPECT_EQ(daemon.log().find("s3cretpw"), std::string::npos) << daemon.log();
+    const auto servers = cli("server list");
+    EXPECT_NE(servers.output.find("pxe-c"), std::string::npos) << servers.output;
+}
+
+// A server that lacks the boot files a host needs (its TFTP root has not
+// got them) sends the host to its disk and says so in the host's events; a
+// server that has them still starts the installer.
+TEST_F(SharedInventory, AServerWithoutTheHostsBootFilesSaysSoInsteadOfServingABrokenConfig)
+{
+    Server c;
+    c.name = "pxe-c";
+    c.state = dir_.path() / "c";
+    const auto empty = dir_.path() / "empty-tftp";
+    std::filesystem::create_directories(empty);
+    Daemon daemon({xcp_pxe_binary().string(), "serve", "--state-dir", c.state.string(), "--inventory", db_.url(),
+                   "--server-name", c.name, "--tftp-root", empty.string(), "--http-root", http_.string(), "--listen",
+                   "127.0.0.1", "--tftp-port", std::to_string(c.tftp_port), "--http-port",
+                   std::to_string(c.http_port)},
+                  dir_.path() / "c.log");
+    ASSERT_TRUE(daemon.wait_for_log("hosts reach us at")) << daemon.log();
+    ASSERT_EQ(cli("host add " + mac + " --set root-password=" + password).exit_code, 0);
+    const auto config = pxelinux_config(c);
+    EXPECT_NE(config.find("localboot"), std::string::npos) << config;
+    EXPECT_EQ(config.find("answerfile="), std::string::npos) << config;
+    const auto shown = cli("host show " + mac);
+    EXPECT_NE(shown.output.find("this server lacks the default boot files (xcp-ng/xen.gz, xcp-ng/vmlinuz, "
+                                "xcp-ng/install.img under its TFTP root)"),
+              std::string::npos)
+        << shown.output;
+    const auto state = nlohmann::json::parse(cli("host show " + mac + " --json").output, nullptr, false);
+    ASSERT_TRUE(state.is_object());
+    EXPECT_EQ(state["state"], "new") << "not booting";
+    EXPECT_NE(daemon.log().find("lacks the default boot files"), std::string::npos) << daemon.log();
+    EXPECT_NE(pxelinux_config(a_).find("answerfile="), std::string::npos) << "A has them";
+}
+
 TEST_F(SharedInventory, APasswordOnTheCommandLineIsRefused)
 {
     const auto r = run(quote(xcp_pxe_binary().string()) +
@@ -205,7 +259,9 @@ TEST(InventoryOutage, RequestsThatNeedTheDatabaseGet503AndTheServerReconnects)
     const auto http = dir.path() / "http";
     std::filesystem::create_directories(tftp / "xcp-ng");
     std::filesystem::create_directories(http / "repo");
-    std::ofstream(tftp / "xcp-ng/xen.gz") << "xen";
+    for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
+        std::ofstream(tftp / "xcp-ng" / f) << (std::string(f) == "xen.gz" ? "xen" : f);
+    }
     std::ofstream(http / "repo/small.txt") << "hello\n";
     const auto cli = [&](const std::string& args) {
         return run(quote(xcp_pxe_binary().string()) + " " + args + " --inventory " + quote(cluster.url()),

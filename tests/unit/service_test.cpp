@@ -325,14 +325,31 @@ TEST(BootConfigDecision, TheInstallersConfigMarksTheHostBootingAndNamesItsFiles)
     EXPECT_EQ(decided.change->mac, host.mac);
     EXPECT_TRUE(decided.change->mark_booting);
     EXPECT_NE(decided.change->event.message.find("pxelinux install config served to 192.0.2.50"), std::string::npos);
-    EXPECT_EQ(decided.boot_files, (std::vector<std::string>{site.xen, site.kernel, site.image}));
+    EXPECT_EQ(installer_boot_files(host, site, nullptr), (std::vector<std::string>{site.xen, site.kernel, site.image}));
+
+    // A server sharing the inventory without the host's boot files sends it
+    // to its disk and says why, instead of a config that would fail.
+    auto with_release = host;
+    with_release.release = "xcp-8.3";
+    const auto lacking = decide_boot_config(templates, boot::Loader::pxelinux, host.mac, with_release, nullptr, site,
+                                            boot::UnknownHosts::menu, "192.0.2.50", {"releases/xcp-8.3/install.img"});
+    EXPECT_NE(lacking.text.find("localboot"), std::string::npos) << lacking.text;
+    EXPECT_EQ(lacking.text.find("answerfile="), std::string::npos);
+    ASSERT_TRUE(lacking.change);
+    EXPECT_FALSE(lacking.change->mark_booting);
+    EXPECT_NE(lacking.change->event.message.find("this server lacks release xcp-8.3's files "
+                                                 "(releases/xcp-8.3/install.img under its TFTP root)"),
+              std::string::npos)
+        << lacking.change->event.message;
+    EXPECT_NE(lacking.change->event.message.find("copy releases/xcp-8.3/ under the TFTP and HTTP roots"),
+              std::string::npos);
 
     host.netboot = false;  // installed: local boot, and nothing changes
     const auto local = decide_boot_config(templates, boot::Loader::pxelinux, host.mac, host, nullptr, site,
                                           boot::UnknownHosts::local, "192.0.2.50");
     EXPECT_NE(local.text.find("localboot"), std::string::npos);
     EXPECT_FALSE(local.change);
-    EXPECT_TRUE(local.boot_files.empty());
+    EXPECT_TRUE(installer_boot_files(host, site, nullptr).empty());
     EXPECT_FALSE(decide_boot_config(templates, boot::Loader::ipxe, host.mac, std::nullopt, nullptr, site,
                                     boot::UnknownHosts::local, "192.0.2.50")
                      .change)
