@@ -6,6 +6,8 @@
 #include "server/cli/import_progress.hpp"
 #include "server/inventory/inventory.hpp"
 #include "server/release/release_import.hpp"
+#include "server/release/release_sync.hpp"
+#include "libxcp/repository/http_source.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +24,7 @@ struct ReleaseArgs {
     std::string tftp_root, http_root;
     release::LoaderSources loaders;
     std::string medium, name;
+    std::string from;  // sync: the other server's HTTP URL
     std::string image, kernel, xen, repository;
     bool replace = false;
     bool json = false;
@@ -116,6 +119,42 @@ int add_agent(const ReleaseArgs& a)
     const auto result = release::add_agent_release({a.name, a.image, a.kernel, a.xen, a.repository, a.replace}, roots,
                                                    a.loaders, inv, *progress);
     print_result(result, roots);
+    return exit_ok;
+}
+
+int sync_release(const ReleaseArgs& a)
+{
+    const auto roots = roots_of(a);
+    inventory::Inventory inv(open_database(a.paths));
+    const auto r = inv.find_release(a.name);
+    if (!r) {
+        std::cerr << "xcp-pxe: there is no release " << a.name
+                  << " in the inventory (import it on one server first; see `xcp-pxe release list`)\n";
+        return exit_invalid;
+    }
+    auto url = a.from;
+    if (!url.ends_with('/')) {
+        url += '/';
+    }
+    std::unique_ptr<repository::HttpSource> from;
+    try {
+        from = std::make_unique<repository::HttpSource>(url);
+    } catch (const repository::SourceError& e) {
+        std::cerr << "xcp-pxe: --from " << a.from << ": " << e.what() << '\n';
+        return exit_invalid;
+    }
+    try {
+        const auto result = release::sync_release(*r, roots, *from, [](const std::string& line) {
+            std::cerr << "fetched " << line << '\n';
+        });
+        std::cout << "release " << r->name << ": " << result.files << " files (" << result.bytes
+                  << " bytes) fetched from " << url << ", every SHA-256 as recorded; placed under "
+                  << roots.tftp_dir(r->name).string() << "/ and " << roots.http_dir(r->name).string() << "/\n";
+    } catch (const repository::SourceError& e) {
+        std::cerr << "xcp-pxe: release " << a.name << " not synced from " << url << ": " << e.what()
+                  << "; nothing was placed\n";
+        return exit_failure;
+    }
     return exit_ok;
 }
 
@@ -239,7 +278,7 @@ void add_release_commands(CLI::App& app, int& exit_code)
                     "against its manifest (MD5 or SHA-256) and the .treeinfo's sums before anything is placed.");
         on_run(cmd, args, exit_code, import_release);
     }
-    auto* release = app.add_subcommand("release", "Manage releases: list, show, rm, add-agent");
+    auto* release = app.add_subcommand("release", "Manage releases: list, show, rm, add-agent, sync");
     release->require_subcommand(1);
     {
         auto args = std::make_shared<ReleaseArgs>();
@@ -253,6 +292,18 @@ void add_release_commands(CLI::App& app, int& exit_code)
         cmd->add_option("name", args->name, "The release")->required();
         add_inventory_options(*cmd, *args);
         on_run(cmd, args, exit_code, show_release);
+    }
+    {
+        auto args = std::make_shared<ReleaseArgs>();
+        auto* cmd = release->add_subcommand(
+            "sync", "Fetch a release another server imported (the inventory they share records it) from that server");
+        cmd->add_option("name", args->name, "The release")->required();
+        cmd->add_option("--from", args->from, "The other xcp-pxe's HTTP address: http://HOST[:PORT]")->required();
+        add_roots(*cmd, *args);
+        cmd->footer("Its boot files come from http://HOST/boot/releases/NAME/ and its repository from "
+                    "http://HOST/releases/NAME/, each checked against the SHA-256 the release records before both "
+                    "folders take their place under this server's roots. Nothing is placed unless every file matched.");
+        on_run(cmd, args, exit_code, sync_release);
     }
     {
         auto args = std::make_shared<ReleaseArgs>();

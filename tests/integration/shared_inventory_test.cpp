@@ -2,6 +2,7 @@
 // test's own in the cluster CTest's fixture started): whatever reaches one
 // server is seen by all. Real daemons on loopback, talked to with curl; the
 // CLI beside them names the same database.
+#include "libxcp/checksum/digest.hpp"
 #include "tests/support/namespaces.hpp"
 #include "tests/support/postgres.hpp"
 #include "tests/support/serve_fixture.hpp"
@@ -13,6 +14,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -232,6 +234,78 @@ TEST_F(SharedInventory, AServerWithoutTheHostsBootFilesSaysSoInsteadOfServingABr
     EXPECT_EQ(state["state"], "new") << "not booting";
     EXPECT_NE(daemon.log().find("lacks the default boot files"), std::string::npos) << daemon.log();
     EXPECT_NE(pxelinux_config(a_).find("answerfile="), std::string::npos) << "A has them";
+}
+
+// A release imported on A only (its record in the shared inventory, its
+// files under A's roots): C, with roots of its own, lacks it until
+// `release sync` fetches it from A over HTTP, every SHA-256 checked.
+TEST_F(SharedInventory, AReleaseImportedOnOneServerIsSyncedToAnotherWithItsChecksums)
+{
+    require_programs({"psql", "cmp"});
+    const std::map<std::string, std::string> files{{"tftp/boot/xen.gz", "xen of r1"},
+                                                   {"tftp/boot/vmlinuz", "kernel of r1"},
+                                                   {"tftp/install.img", std::string(300000, 'i')},
+                                                   {"http/.treeinfo", "[general]\nversion = 8.3.0\n"},
+                                                   {"http/Packages/a.rpm", "rpm bytes"}};
+    nlohmann::json sums = nlohmann::json::object();
+    for (const auto& [path, content] : files) {
+        const auto root = path.starts_with("tftp/") ? tftp_ : http_;
+        const auto file = root / "releases/r1" / path.substr(5);
+        std::filesystem::create_directories(file.parent_path());
+        std::ofstream(file, std::ios::binary) << content;
+        sums[path] = checksum::hex_of(checksum::Algorithm::sha256, content);
+    }
+    // The record an import on A would have written.
+    const auto insert = run("psql " + quote(db_.url()) + " -v ON_ERROR_STOP=1 -q -c " +
+                            quote("INSERT INTO releases (name, kind, version, era, xen, kernel, image, repository, "
+                                  "digest, checksums, imported) VALUES ('r1', 'media', '8.3.0', 'modern', "
+                                  "'releases/r1/boot/xen.gz', 'releases/r1/boot/vmlinuz', 'releases/r1/install.img', "
+                                  "'releases/r1/', 'd', '" + sums.dump() + "', '2026-12-02T00:00:00Z')"));
+    ASSERT_EQ(insert.exit_code, 0) << insert.output;
+    ASSERT_EQ(cli("host add " + mac + " --set root-password=" + password + " --set release=r1").exit_code, 0);
+
+    Server c;
+    c.name = "pxe-c";
+    c.state = dir_.path() / "c";
+    const auto c_tftp = dir_.path() / "c-tftp";
+    const auto c_http = dir_.path() / "c-http";
+    std::filesystem::create_directories(c_tftp);
+    std::filesystem::create_directories(c_http);
+    Daemon daemon({xcp_pxe_binary().string(), "serve", "--state-dir", c.state.string(), "--inventory", db_.url(),
+                   "--server-name", c.name, "--tftp-root", c_tftp.string(), "--http-root", c_http.string(),
+                   "--listen", "127.0.0.1", "--tftp-port", std::to_string(c.tftp_port), "--http-port",
+                   std::to_string(c.http_port)},
+                  dir_.path() / "c.log");
+    ASSERT_TRUE(daemon.wait_for_log("hosts reach us at")) << daemon.log();
+    EXPECT_EQ(pxelinux_config(c).find("answerfile="), std::string::npos) << "C lacks r1";
+    EXPECT_NE(cli("host show " + mac).output.find("this server lacks release r1's files"), std::string::npos);
+
+    const auto sync_args = " release sync r1 --from " + a_.http("") + " --tftp-root " + quote(c_tftp.string()) +
+                           " --http-root " + quote(c_http.string()) + " --state-dir " + quote(c.state.string()) +
+                           " --inventory " + quote(db_.url());
+    const auto sync = run(quote(xcp_pxe_binary().string()) + sync_args, std::chrono::seconds(60));
+    ASSERT_EQ(sync.exit_code, 0) << sync.output;
+    EXPECT_NE(sync.output.find("5 files"), std::string::npos) << sync.output;
+    for (const auto& [path, content] : files) {
+        const auto relative = "releases/r1/" + path.substr(5);
+        const auto [from, to] = path.starts_with("tftp/") ? std::pair{tftp_, c_tftp} : std::pair{http_, c_http};
+        EXPECT_EQ(run("cmp " + quote((from / relative).string()) + " " + quote((to / relative).string())).exit_code, 0)
+            << relative;
+    }
+    const auto config = pxelinux_config(c);
+    EXPECT_NE(config.find("answerfile=" + c.http("/answerfile/")), std::string::npos) << "C now has r1: " << config;
+    EXPECT_NE(config.find("releases/r1/boot/vmlinuz"), std::string::npos) << config;
+
+    // A file on A that no longer matches its record: nothing is placed, and
+    // what C had stays.
+    std::ofstream(tftp_ / "releases/r1/install.img", std::ios::binary) << "tampered";
+    const auto bad = run(quote(xcp_pxe_binary().string()) + sync_args, std::chrono::seconds(60));
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_NE(bad.output.find("nothing was placed"), std::string::npos) << bad.output;
+    EXPECT_NE(bad.output.find("install.img has SHA-256"), std::string::npos) << bad.output;
+    std::ifstream kept(c_tftp / "releases/r1/install.img", std::ios::binary);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), std::string(300000, 'i'))
+        << "C's copy is still the good one";
 }
 
 TEST_F(SharedInventory, APasswordOnTheCommandLineIsRefused)
