@@ -4,6 +4,7 @@
 #include "server/inventory/sqlite.hpp"
 
 #include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <boost/url/url.hpp>
 
 #include <sys/stat.h>
@@ -29,15 +30,34 @@ Location postgresql(std::string_view text)
     Location l;
     l.backend = Location::Backend::postgresql;
     l.conninfo = std::string(text);
+    url.remove_fragment();
     l.has_password = url.has_password();
     url.remove_password();
-    auto params = url.params();
-    for (auto it = params.begin(); it != params.end();) {
-        if ((*it).key == "password") {
+    // The query's parameters one by one, as libpq reads them (keys
+    // percent-decoded); not through url.params(), whose iterator Boost 1.81
+    // runs past the end of an empty query before a fragment (found by
+    // inventory_url_fuzz).
+    std::string_view query = url.encoded_query();
+    std::string kept;
+    while (true) {
+        const auto amp = query.find('&');
+        const auto segment = query.substr(0, amp);
+        const auto key = boost::urls::pct_string_view(segment.substr(0, segment.find('='))).decode();
+        if (key == "password") {
             l.has_password = true;
-            it = params.erase(it);
+        } else if (!segment.empty()) {
+            kept += (kept.empty() ? "" : "&") + std::string(segment);
+        }
+        if (amp == std::string_view::npos) {
+            break;
+        }
+        query.remove_prefix(amp + 1);
+    }
+    if (url.has_query()) {
+        if (kept.empty()) {
+            url.remove_query();
         } else {
-            ++it;
+            url.set_encoded_query(kept);
         }
     }
     l.shown = std::string(url.buffer());

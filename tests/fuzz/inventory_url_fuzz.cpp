@@ -3,8 +3,6 @@
 // and never a password in what logs and errors show.
 #include "server/inventory/location.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include <cstdint>
 #include <cstdlib>
 
@@ -14,14 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         const auto l = xcp::inventory::parse_location(text, "/var/lib/xcp-pxe");
         if (l.backend == xcp::inventory::Location::Backend::postgresql) {
-            const auto shown = boost::urls::parse_uri(l.shown);
-            if (!shown || shown->has_password()) {
+            // What is shown is a location of its own, with nothing left to hide.
+            const auto again = xcp::inventory::parse_location(l.shown, "/var/lib/xcp-pxe");
+            if (again.has_password || again.shown != l.shown) {
                 std::abort();
-            }
-            for (const auto& p : shown->params()) {
-                if (p.key == "password") {
-                    std::abort();
-                }
             }
         } else if (l.file.empty() || !l.file.is_absolute()) {
             std::abort();
