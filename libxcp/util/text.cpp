@@ -199,18 +199,66 @@ std::string printable(std::string_view text, std::size_t max)
 
 namespace {
 
-// Control characters (but those in `keep`) as \xNN.
+// The length of the well-formed UTF-8 sequence at the start of `text`
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+std::size_t utf8_sequence(std::string_view text)
+{
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const auto lead = byte(0);
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xbf;  // the second byte's range
+    if (lead >= 0xc2 && lead <= 0xdf) {
+        length = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        length = 3;
+        low = lead == 0xe0 ? 0xa0 : 0x80;
+        high = lead == 0xed ? 0x9f : 0xbf;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        length = 4;
+        low = lead == 0xf0 ? 0x90 : 0x80;
+        high = lead == 0xf4 ? 0x8f : 0xbf;
+    } else {
+        return 0;
+    }
+    if (text.size() < length || byte(1) < low || byte(1) > high) {
+        return 0;
+    }
+    for (std::size_t i = 2; i < length; ++i) {
+        if (byte(i) < 0x80 || byte(i) > 0xbf) {
+            return 0;
+        }
+    }
+    return length;
+}
+
+// Control characters (but those in `keep`), C1 controls (U+0080 to U+009F,
+// which a terminal obeys too) and bytes that are not well-formed UTF-8, as
+// \xNN: the result is valid UTF-8, which PostgreSQL requires of text.
 std::string escape_controls_except(std::string_view text, std::string_view keep)
 {
     std::string out;
     out.reserve(text.size());
-    for (const char c : text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const char c = text[i];
         const auto u = static_cast<unsigned char>(c);
-        if ((u >= 0x20 && u != 0x7f) || keep.find(c) != std::string_view::npos) {
-            out += c;
-        } else {
-            append_escaped(out, u);
+        if (u < 0x80) {
+            if ((u >= 0x20 && u != 0x7f) || keep.find(c) != std::string_view::npos) {
+                out += c;
+            } else {
+                append_escaped(out, u);
+            }
+            ++i;
+            continue;
         }
+        const auto length = utf8_sequence(text.substr(i));
+        const bool c1_control = length == 2 && u == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0;
+        if (length == 0 || c1_control) {
+            append_escaped(out, u);
+            ++i;
+            continue;
+        }
+        out.append(text.substr(i, length));
+        i += length;
     }
     return out;
 }

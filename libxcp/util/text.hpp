@@ -34,9 +34,11 @@ DeclaredEncoding declared_encoding(std::string_view text);
 // Text from the network or a file, safe for a log line or a message: bytes
 // outside printable ASCII and backslashes become \xNN, and it is cut at `max`.
 std::string printable(std::string_view text, std::size_t max = 200);
-// Control characters (C0 and DEL) become \xNN; everything else, UTF-8 and
-// backslashes included, is kept. For what others send that reaches a log or
-// a terminal: no line breaks, no escape sequences.
+// Control characters (C0, DEL and C1) and bytes that are not well-formed
+// UTF-8 become \xNN; everything else, UTF-8 and backslashes included, is
+// kept. For what others send that reaches a log, a terminal or the inventory:
+// no line breaks, no escape sequences, always valid UTF-8 (a text
+// PostgreSQL accepts, even when a message was cut inside a character).
 std::string escape_controls(std::string_view text);
 // The same, but line breaks and tabs are kept: a log to be shown as lines.
 std::string escape_controls_but_lines(std::string_view text);

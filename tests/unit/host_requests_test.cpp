@@ -2,6 +2,7 @@
 // in, the reply or the change out. No sockets, no inventory.
 #include "server/inventory/host_state.hpp"
 #include "server/service/host_requests.hpp"
+#include "libxcp/util/text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -95,3 +96,25 @@ TEST(HostRequests, AnAnswerfileGoesToABootingHostAndWithBoundTokensOnlyToItsLeas
 
 }  // namespace
 }  // namespace xcp::service
+
+namespace xcp::util {
+namespace {
+
+// What a host or a client sends is stored as valid UTF-8 whatever it was
+// (PostgreSQL refuses anything else), and no terminal control survives.
+TEST(EscapeControls, KeepsUtf8AndEscapesWhatIsNotWellFormedOrAControl)
+{
+    EXPECT_EQ(escape_controls("d\xc3\xa9j\xc3\xa0 vu \xe2\x82\xac \xf0\x9f\x98\x80"),
+              "d\xc3\xa9j\xc3\xa0 vu \xe2\x82\xac \xf0\x9f\x98\x80");
+    EXPECT_EQ(escape_controls("a\x1b[2Jb\x7f"), "a\\x1b[2Jb\\x7f");
+    EXPECT_EQ(escape_controls("\xc2\x9b" "31m"), "\\xc2\\x9b31m") << "C1 CSI";
+    EXPECT_EQ(escape_controls("\xff\xfe"), "\\xff\\xfe");
+    EXPECT_EQ(escape_controls("\xc0\xaf"), "\\xc0\\xaf") << "overlong";
+    EXPECT_EQ(escape_controls("\xed\xa0\x80"), "\\xed\\xa0\\x80") << "a surrogate";
+    EXPECT_EQ(escape_controls("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80") << "above U+10FFFF";
+    EXPECT_EQ(escape_controls(std::string_view("ab\xe2\x82\xac", 4)), "ab\\xe2\\x82") << "cut inside a character";
+    EXPECT_EQ(escape_controls_but_lines("line 1\nline\t2\r\n"), "line 1\nline\t2\\x0d\n");
+}
+
+}  // namespace
+}  // namespace xcp::util
