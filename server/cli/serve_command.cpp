@@ -17,7 +17,7 @@
 #include "server/service/boot_event_recorder.hpp"
 #include "server/service/boot_observations.hpp"
 #include "server/service/provisioning_service.hpp"
-#include "server/service/server_heartbeat.hpp"
+#include "server/service/inventory_timer.hpp"
 #include "server/service/stall_watch.hpp"
 #include "server/tftp/root_resolver.hpp"
 #include "server/tftp/server.hpp"
@@ -240,8 +240,7 @@ int check_setup(const ServeArgs& args, const std::optional<DhcpPlan>& dhcp)
     return exit_ok;
 }
 
-// `serve --tftp-root DIR` alone (the TFTP contract): files only, no
-// inventory, no HTTP.
+// --server-name, or the machine's hostname.
 std::string server_name(const ServeArgs& args)
 {
     if (!args.server_name.empty()) {
@@ -254,6 +253,8 @@ std::string server_name(const ServeArgs& args)
     return "xcp-pxe";
 }
 
+// `serve --tftp-root DIR` alone (the TFTP contract): files only, no
+// inventory, no HTTP.
 int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
 {
     asio::io_context io(1);
@@ -427,7 +428,9 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         service::StallWatch stalls(io, inventory_thread.get_executor(), inventory,
                                    std::chrono::milliseconds(static_cast<std::int64_t>(args.stall_after_min * 60000)));
         inventory.register_server({server_name(args), args.segment, service_settings.site.http_url, "", ""});
-        service::ServerHeartbeat heartbeat(io, inventory_thread.get_executor(), inventory);
+        // A shared inventory's servers see that this one is alive.
+        service::InventoryTimer heartbeat(io, inventory_thread.get_executor(), std::chrono::seconds(30), "heartbeat",
+                                          [&inventory] { inventory.heartbeat(); });
 
         http::ServerSettings http_settings;
         http_settings.listen = {address, args.http_port};

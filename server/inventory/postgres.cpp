@@ -133,8 +133,6 @@ void PostgresDatabase::execute(std::string_view sql)
     auto& c = connection();
     try {
         c.run([&](pqxx::transaction_base& t) { return t.exec(std::string(sql)); });
-    } catch (const InventoryError&) {
-        throw;
     } catch (const std::exception& e) {
         fail(e, "run a statement");
     }

@@ -146,15 +146,14 @@ std::string ProvisioningService::host_boot_config(boot::Loader loader, const std
         // fetches are that host's.
         recorder_->tie(client, mac);
     }
-    if (decided.change && !missing.empty()) {
-        apply_change(inventory_, *decided.change);
-        spdlog::warn("host {}: {}", mac, decided.change->event.message);
-        return std::move(decided.text);
-    }
     if (decided.change) {
         apply_change(inventory_, *decided.change);
-        spdlog::info("host {}: {} config for its {} served to {}", mac, loader_name(loader), to_string(host->next_mode),
-                     client.to_string());
+        if (!missing.empty()) {
+            spdlog::warn("host {}: {}", mac, decided.change->event.message);
+        } else {
+            spdlog::info("host {}: {} config for its {} served to {}", mac, loader_name(loader),
+                         to_string(host->next_mode), client.to_string());
+        }
     }
     return std::move(decided.text);
 }

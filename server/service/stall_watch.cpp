@@ -2,7 +2,6 @@
 
 #include "server/service/stalls.hpp"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,43 +10,25 @@ namespace xcp::service {
 
 StallWatch::StallWatch(boost::asio::io_context& io, boost::asio::any_io_executor inventory_executor,
                        inventory::Inventory& inventory, std::chrono::milliseconds stall_after)
-    : timer_(io), inventory_executor_(std::move(inventory_executor)), inventory_(inventory),
-      stall_after_(stall_after),
+    : on_(stall_after.count() > 0),
       // A quarter of the limit, between one second and one minute: a stall is
       // seen at most a quarter late.
-      interval_(std::clamp<std::chrono::milliseconds>(stall_after / 4, std::chrono::seconds(1), std::chrono::minutes(1)))
+      timer_(io, std::move(inventory_executor),
+             std::clamp<std::chrono::milliseconds>(stall_after / 4, std::chrono::seconds(1), std::chrono::minutes(1)),
+             "stall check", [&inventory, stall_after] { mark_stalls(inventory, stall_after); })
 {
 }
 
 void StallWatch::start()
 {
-    if (stall_after_.count() > 0) {
-        schedule();
+    if (on_) {
+        timer_.start();
     }
 }
 
 void StallWatch::stop()
 {
-    timer_.cancel();
-}
-
-void StallWatch::schedule()
-{
-    timer_.expires_after(interval_);
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (ec) {
-            return;
-        }
-        // Not `this`: the check may still be queued when the watch is gone.
-        boost::asio::post(inventory_executor_, [&inventory = inventory_, after = stall_after_] {
-            try {
-                mark_stalls(inventory, after);
-            } catch (const std::exception& e) {
-                spdlog::error("stall check failed: {}", e.what());
-            }
-        });
-        schedule();
-    });
+    timer_.stop();
 }
 
 std::size_t mark_stalls(inventory::Inventory& inventory, std::chrono::milliseconds stall_after)

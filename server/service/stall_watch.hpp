@@ -4,10 +4,10 @@
 #pragma once
 
 #include "server/inventory/inventory.hpp"
+#include "server/service/inventory_timer.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 
@@ -25,13 +25,8 @@ public:
     void stop();
 
 private:
-    void schedule();
-
-    boost::asio::steady_timer timer_;
-    boost::asio::any_io_executor inventory_executor_;
-    inventory::Inventory& inventory_;
-    std::chrono::milliseconds stall_after_;
-    std::chrono::milliseconds interval_;
+    bool on_;  // a limit of 0 turns stall detection off
+    InventoryTimer timer_;
 };
 
 }  // namespace xcp::service

@@ -46,6 +46,12 @@ private:
     std::optional<TestDatabase> postgres_;
 };
 
+// The fixture of a test run on each backend (XCP_ON_BOTH_INVENTORY_BACKENDS).
+class OnEachInventoryBackend : public testing::TestWithParam<Backend> {
+protected:
+    InventoryPlace place_{GetParam()};
+};
+
 }  // namespace xcp::test
 
 #define XCP_ON_BOTH_INVENTORY_BACKENDS(Suite)                                                                 \

@@ -222,7 +222,7 @@ TEST(Stalls, OnlyBootingOrInstallingHostsSilentForLongerThanTheLimit)
     EXPECT_NE(stalls[0].event.message.find("30 min"), std::string::npos) << stalls[0].event.message;
 }
 
-class Activity : public testing::TestWithParam<test::Backend> {
+class Activity : public test::OnEachInventoryBackend {
 protected:
     Activity()
     {
@@ -232,7 +232,6 @@ protected:
         inventory_.add(h);
     }
     static constexpr const char* mac = "52:54:00:12:34:56";
-    test::InventoryPlace place_{GetParam()};
     std::unique_ptr<inventory::Inventory> opened_ = place_.open(50);
     inventory::Inventory& inventory_ = *opened_;
 };

@@ -131,10 +131,7 @@ TEST(Secrets, TokensAreRandomHex)
     EXPECT_FALSE(equal_secrets(a, a.substr(1)));
 }
 
-class InventoryStore : public testing::TestWithParam<test::Backend> {
-protected:
-    test::InventoryPlace place_{GetParam()};
-};
+class InventoryStore : public test::OnEachInventoryBackend {};
 
 TEST_P(InventoryStore, StoresFindsUpdatesAndRemoves)
 {

@@ -167,10 +167,7 @@ inventory::Release sample(const std::string& name)
     return r;
 }
 
-class ReleaseRecords : public testing::TestWithParam<test::Backend> {
-protected:
-    test::InventoryPlace place_{GetParam()};
-};
+class ReleaseRecords : public test::OnEachInventoryBackend {};
 
 TEST_P(ReleaseRecords, StoredFoundListedAndRemovedUnlessAHostUsesThem)
 {
