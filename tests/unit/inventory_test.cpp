@@ -3,6 +3,7 @@
 #include "server/inventory/host_state.hpp"
 #include "server/inventory/host_vars.hpp"
 #include "server/inventory/inventory.hpp"
+#include "server/inventory/location.hpp"
 #include "server/inventory/secrets.hpp"
 #include "tests/support/inventory_backends.hpp"
 #include "tests/support/process.hpp"
@@ -335,6 +336,34 @@ TEST_P(InventoryStore, TheDatabaseNeverLeasesOneAddressToTwoMacs)
 }
 
 XCP_ON_BOTH_INVENTORY_BACKENDS(InventoryStore);
+
+}  // namespace
+}  // namespace xcp::inventory
+
+namespace xcp::inventory {
+namespace {
+
+// --inventory as an operator may mistype it: one sentence each, and what
+// logs show never holds the password.
+TEST(InventoryLocation, EachFormIsReadAndAnythingElseIsOneSentence)
+{
+    EXPECT_EQ(parse_location("", "/var/lib/xcp-pxe").file, "/var/lib/xcp-pxe/inventory.sqlite");
+    EXPECT_EQ(parse_location("sqlite:///srv/inv.sqlite", "/x").file, "/srv/inv.sqlite");
+    const auto pg = parse_location("postgresql://xcp:s3cret@db1/xcp?sslmode=require&password=other#frag", "/x");
+    EXPECT_EQ(pg.backend, Location::Backend::postgresql);
+    EXPECT_TRUE(pg.has_password);
+    EXPECT_EQ(pg.shown, "postgresql://xcp@db1/xcp?sslmode=require");
+    EXPECT_FALSE(parse_location("postgres:///xcp?host=/run/postgresql&user=xcp", "/x").has_password);
+    for (const auto* bad : {"mysql://db1/xcp", "sqlite:relative.sqlite", "/var/lib/inv.sqlite", "postgresql://[bad"}) {
+        try {
+            (void)parse_location(bad, "/x");
+            ADD_FAILURE() << bad << " was taken";
+        } catch (const InventoryError& e) {
+            EXPECT_NE(std::string(e.what()).find("--inventory"), std::string::npos) << e.what();
+            EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+        }
+    }
+}
 
 }  // namespace
 }  // namespace xcp::inventory
