@@ -5,9 +5,8 @@
 
 namespace xcp::util {
 
-// A statistic that one thread writes and others read (the metrics page runs
-// off the I/O thread). One writer only: an increment is a load and a store,
-// no locked instruction on the per-packet path.
+// A statistic that any thread adds to and others read (the I/O threads count,
+// the metrics page reads). Relaxed: a count orders nothing else.
 class Counter {
 public:
     Counter() = default;
@@ -22,16 +21,11 @@ public:
 
     Counter& operator+=(std::uint64_t n)
     {
-        value_.store(load() + n, std::memory_order_relaxed);
+        value_.fetch_add(n, std::memory_order_relaxed);
         return *this;
     }
     Counter& operator++() { return *this += 1; }
-    std::uint64_t operator++(int)
-    {
-        const auto before = load();
-        *this += 1;
-        return before;
-    }
+    std::uint64_t operator++(int) { return value_.fetch_add(1, std::memory_order_relaxed); }
     operator std::uint64_t() const { return load(); }  // NOLINT(google-explicit-constructor)
     [[nodiscard]] std::uint64_t load() const { return value_.load(std::memory_order_relaxed); }
 

@@ -87,6 +87,7 @@ struct ServeArgs {
     std::size_t http_max_per_client = 64;
     unsigned http_request_timeout_s = 15;
     unsigned http_send_timeout_s = 30;
+    unsigned threads = std::max(1U, std::thread::hardware_concurrency());
     std::string log_level = "info";
 };
 
@@ -137,9 +138,11 @@ private:
     std::thread thread_;
 };
 
-// SIGINT and SIGTERM stop; SIGHUP calls `reload` and goes on.
-template <typename Stop, typename Reload>
-void run_until_signal(asio::io_context& io, Stop stop, Reload reload)
+// Runs `io` on `threads` threads until SIGINT or SIGTERM; SIGHUP calls
+// `reload` and goes on. Returns once every thread has left the loop, so the
+// caller stops its servers with no other thread running them.
+template <typename Reload>
+void run_until_signal(asio::io_context& io, unsigned threads, Reload reload)
 {
     asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     std::function<void(const boost::system::error_code&, int)> on_signal = [&](const auto& error, int signal) {
@@ -152,17 +155,20 @@ void run_until_signal(asio::io_context& io, Stop stop, Reload reload)
             return;
         }
         spdlog::info("signal {}: stopping", signal);
-        stop();
+        sd_notify(0, "STOPPING=1");
         io.stop();
     };
     signals.async_wait(on_signal);
+    std::vector<std::unique_ptr<LoopThread>> others;
+    for (unsigned i = 1; i < threads; ++i) {
+        others.push_back(std::make_unique<LoopThread>(io, "serve"));
+    }
     run_guarded(io, "serve");
 }
 
-template <typename Stop>
-void run_until_signal(asio::io_context& io, Stop stop)
+void run_until_signal(asio::io_context& io, unsigned threads)
 {
-    run_until_signal(io, stop, [] { spdlog::info("SIGHUP: nothing to reload when serving files only"); });
+    run_until_signal(io, threads, [] { spdlog::info("SIGHUP: nothing to reload when serving files only"); });
 }
 
 void log_totals(const tftp::ServerCounters& t)
@@ -257,7 +263,7 @@ std::string server_name(const ServeArgs& args)
 // inventory, no HTTP.
 int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
 {
-    asio::io_context io(1);
+    asio::io_context io(static_cast<int>(args.threads));
     try {
         const files::ConfinedRoot tftp_root(args.tftp_root, "TFTP root");
         tftp::FileCache cache(args.cache_mib << 20, args.cache_file_mib << 20);
@@ -267,7 +273,8 @@ int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
         sd_notify(0, "READY=1\nSTATUS=serving TFTP");
         spdlog::info("serving TFTP from {} (files only: give --state-dir and --http-root to serve hosts)",
                      args.tftp_root);
-        run_until_signal(io, [&] { tftp_server.stop(); });
+        run_until_signal(io, args.threads);
+        tftp_server.stop();
         log_totals(tftp_server.counters());
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());
@@ -366,7 +373,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         }
     }
 
-    asio::io_context io(1);
+    asio::io_context io(static_cast<int>(args.threads));
     try {
         inventory::Inventory inventory(open_database(args.paths), args.events_keep);
         const boot::Profiles profiles(args.paths.profiles_dir);
@@ -486,10 +493,11 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         }
         // systemd (Type=notify): every socket is bound. Outside systemd, nothing.
         sd_notify(0, "READY=1\nSTATUS=serving");
-        spdlog::info("serving TFTP on {}:{} from {}, HTTP on {}:{} from {}; inventory {}; hosts reach us at {}",
+        spdlog::info("serving TFTP on {}:{} from {}, HTTP on {}:{} from {}, on {} thread{}; inventory {}; hosts "
+                     "reach us at {}",
                      args.listen, tftp_server.local_endpoint().port(), args.tftp_root, args.listen,
-                     http_server.local_endpoint().port(), args.http_root, inventory.name(),
-                     service_settings.site.http_url);
+                     http_server.local_endpoint().port(), args.http_root, args.threads, args.threads == 1 ? "" : "s",
+                     inventory.name(), service_settings.site.http_url);
 
         const auto reload = [&] {
             // Read and checked here; swapped where the service runs, between
@@ -506,16 +514,11 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
             }
             sd_notify(0, "READY=1");
         };
-        run_until_signal(
-            io,
-            [&] {
-                sd_notify(0, "STOPPING=1");
-                tftp_server.stop();
-                http_server.stop();
-                stalls.stop();
-                heartbeat.stop();
-            },
-            reload);
+        run_until_signal(io, args.threads, reload);
+        tftp_server.stop();
+        http_server.stop();
+        stalls.stop();
+        heartbeat.stop();
         dhcp_thread.reset();
         if (dhcp_server) {
             dhcp_server->stop();
@@ -616,6 +619,11 @@ void add_serve_command(CLI::App& app, int& exit_code)
         ->check(CLI::Range(0.0, 1e6));
     cmd->add_flag("--bind-tokens-to-address", args->bind_tokens,
                   "Serve a host's answerfile only to the address our DHCP (full mode) leased to its MAC");
+    cmd->add_option("--threads", args->threads,
+                    "Threads serving TFTP transfers and HTTP connections (default: one per core; the inventory and "
+                    "DHCP have a thread each besides)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
     cmd->add_option("--tftp-cache-mib", args->cache_mib,
                     "Memory for boot files shared across transfers (0: always read from disk)")
         ->capture_default_str();

@@ -7,41 +7,34 @@
 namespace xcp::dhcp {
 namespace {
 
-const Lease* lease_of_ip(const LeaseView& v, Ipv4 ip)
+// Free for `mac`, given the lease on `ip` (nullptr: none): in the range,
+// reserved for nobody else, and not held by another client's live lease or a
+// live decline.
+bool free_with(const LeaseView& v, const std::string& mac, Ipv4 ip, const Lease* l)
 {
-    const auto it = std::find_if(v.leases.begin(), v.leases.end(), [&](const Lease& l) { return l.ip == ip; });
-    return it == v.leases.end() ? nullptr : &*it;
-}
-
-bool reserved_for_other(const LeaseView& v, const std::string& mac, Ipv4 ip)
-{
-    return std::any_of(v.reservations.begin(), v.reservations.end(),
-                       [&](const auto& r) { return r.second == ip && r.first != mac; });
-}
-
-// Free for `mac`: in the range, reserved for nobody else, and not held by
-// another client's live lease or a live decline.
-bool free_for(const LeaseView& v, const std::string& mac, Ipv4 ip)
-{
-    if (!v.range.contains(ip) || reserved_for_other(v, mac, ip)) {
+    if (!v.range.contains(ip) || v.table.reserved_for_other(mac, ip)) {
         return false;
     }
-    const auto* l = lease_of_ip(v, ip);
     if (l == nullptr || l->expires <= v.now) {
         return true;
     }
     return l->state != LeaseState::declined && l->mac == mac;
 }
 
+bool free_for(const LeaseView& v, const std::string& mac, Ipv4 ip)
+{
+    return free_with(v, mac, ip, v.table.at(ip));
+}
+
 // A reservation counts only on the range's network: a host's `ip` for
 // another network is its installed address there, not a DHCP lease here.
 std::optional<Ipv4> reservation_of(const LeaseView& v, const std::string& mac)
 {
-    const auto it = v.reservations.find(mac);
-    if (it == v.reservations.end() || (it->second & v.range.netmask) != (v.range.first & v.range.netmask)) {
+    const auto ip = v.table.reservation(mac);
+    if (!ip || (*ip & v.range.netmask) != (v.range.first & v.range.netmask)) {
         return std::nullopt;
     }
-    return it->second;
+    return ip;
 }
 
 }  // namespace
@@ -112,46 +105,31 @@ std::variant<AddressRange, std::string> auto_range(Ipv4 own, Ipv4 netmask)
     return r;
 }
 
-std::string_view to_string(LeaseState state)
-{
-    switch (state) {
-    case LeaseState::offered: return "offered";
-    case LeaseState::bound: return "bound";
-    case LeaseState::declined: return "declined";
-    }
-    return "?";
-}
-
-std::optional<LeaseState> lease_state_from(std::string_view text)
-{
-    for (const auto s : {LeaseState::offered, LeaseState::bound, LeaseState::declined}) {
-        if (text == to_string(s)) {
-            return s;
-        }
-    }
-    return std::nullopt;
-}
-
 std::optional<Ipv4> choose_address(const LeaseView& v, const std::string& mac, std::optional<Ipv4> requested)
 {
     if (const auto reserved = reservation_of(v, mac)) {
         return reserved;
     }
-    for (const auto& l : v.leases) {
-        if (l.mac == mac && l.state != LeaseState::declined && l.expires > v.now && free_for(v, mac, l.ip)) {
-            return l.ip;
+    for (const auto* l : v.table.of(mac)) {
+        if (l->state != LeaseState::declined && l->expires > v.now && free_with(v, mac, l->ip, l)) {
+            return l->ip;
         }
     }
     if (requested && free_for(v, mac, *requested)) {
         return requested;
     }
+    // The lowest free address: the range and the leases in it walked side by side.
+    auto lease = v.table.from(v.range.first);
     for (std::uint64_t a = v.range.first; a <= v.range.last; ++a) {
         const auto ip = static_cast<Ipv4>(a);
+        while (lease != v.table.end() && lease->first < ip) {
+            ++lease;
+        }
         // Skip the network and broadcast addresses of the subnet.
         if ((ip & ~v.range.netmask) == 0 || (ip | v.range.netmask) == 0xffffffffU) {
             continue;
         }
-        if (free_for(v, mac, ip)) {
+        if (free_with(v, mac, ip, lease != v.table.end() && lease->first == ip ? &lease->second : nullptr)) {
             return ip;
         }
     }
@@ -213,9 +191,9 @@ FullOutcome full_reply(const Packet& request, const FullSettings& s, const Lease
         if (server_id && *server_id != s.server) {
             out.note = "REQUEST from " + mac + " for server " + to_string(*server_id) + ", not us";
             // It chose another server's offer: free ours at once.
-            for (const auto& l : view.leases) {
-                if (l.mac == mac && l.state == LeaseState::offered) {
-                    out.forget = l.ip;
+            for (const auto* l : view.table.of(mac)) {
+                if (l->state == LeaseState::offered) {
+                    out.forget = l->ip;
                 }
             }
             return out;
@@ -240,7 +218,7 @@ FullOutcome full_reply(const Packet& request, const FullSettings& s, const Lease
         return out;
     }
     case MessageType::release: {
-        const auto* l = lease_of_ip(view, request.ciaddr);
+        const auto* l = view.table.at(request.ciaddr);
         if (l != nullptr && l->mac == mac) {
             out.forget = request.ciaddr;
             out.note = "release of " + to_string(request.ciaddr) + " by " + mac;
@@ -265,6 +243,16 @@ FullOutcome full_reply(const Packet& request, const FullSettings& s, const Lease
     default:
         out.note = "ignored message from " + mac;
         return out;
+    }
+}
+
+void apply(LeaseTable& table, const FullOutcome& outcome)
+{
+    if (outcome.forget) {
+        table.erase(*outcome.forget);
+    }
+    if (outcome.store) {
+        table.put(*outcome.store);
     }
 }
 

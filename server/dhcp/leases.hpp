@@ -2,6 +2,7 @@
 // the leases already given. Pure: the store is read before and written after.
 #pragma once
 
+#include "server/dhcp/lease_table.hpp"
 #include "server/dhcp/packet.hpp"
 #include "server/dhcp/pxe.hpp"
 
@@ -29,22 +30,10 @@ std::variant<AddressRange, std::string> parse_range(std::string_view text);
 // room (a /31 or /32).
 std::variant<AddressRange, std::string> auto_range(Ipv4 own, Ipv4 netmask);
 
-enum class LeaseState { offered, bound, declined };
-std::string_view to_string(LeaseState state);
-std::optional<LeaseState> lease_state_from(std::string_view text);
-
-struct Lease {
-    Ipv4 ip = 0;
-    std::string mac;       // aa:bb:cc:dd:ee:ff
-    std::int64_t expires = 0;  // seconds since the epoch
-    LeaseState state = LeaseState::offered;
-};
-
 // What is known when a request arrives.
 struct LeaseView {
     const AddressRange& range;
-    const std::map<std::string, Ipv4>& reservations;  // MAC -> fixed address (host settings)
-    const std::vector<Lease>& leases;
+    const LeaseTable& table;
     std::int64_t now = 0;
 };
 
@@ -75,6 +64,9 @@ struct FullOutcome {
     std::optional<Ipv4> forget;      // lease removed (RELEASE)
     std::string note;                // for the log
 };
+
+// The table as it is once `outcome` is written.
+void apply(LeaseTable& table, const FullOutcome& outcome);
 
 // `boot`: the PXE answer for a PXE client (nullopt for others).
 FullOutcome full_reply(const Packet& request, const FullSettings& settings, const LeaseView& view,

@@ -68,6 +68,17 @@ void Server::receive(Port& port)
                                        }
                                        if (!ec) {
                                            on_packet(port, n);
+                                           if (!batch_.empty()) {
+                                               // Full mode: what else waits joins this commit.
+                                               try {
+                                                   take_waiting();
+                                                   commit_batch();
+                                               } catch (const std::exception& e) {
+                                                   batch_.clear();
+                                                   table_stale_ = true;
+                                                   spdlog::error("dhcp: answering a batch failed: {}", e.what());
+                                               }
+                                           }
                                        }
                                        receive(port);
                                    });
@@ -90,12 +101,35 @@ void Server::on_packet(Port& port, std::size_t size)
     try {
         if (settings_.mode == Mode::proxy) {
             answer_proxy(port, request);
-        } else {
-            answer_full(request);
+            return;
         }
+        decide_full(request);
     } catch (const std::exception& e) {
         spdlog::error("dhcp: {} from {}: {}", to_string(*request.message_type()), to_string(request.mac()), e.what());
     }
+}
+
+void Server::take_waiting()
+{
+    while (batch_.size() < settings_.batch) {
+        boost::system::error_code ec;
+        if (main_.socket.available(ec) == 0 || ec) {
+            return;
+        }
+        const auto n = main_.socket.receive_from(asio::buffer(main_.buffer), main_.sender, 0, ec);
+        if (ec) {
+            return;
+        }
+        on_packet(main_, n);
+    }
+}
+
+void Server::reload_table()
+{
+    table_ = leases_->load(settings_.full->range);
+    loaded_ = std::chrono::steady_clock::now();
+    table_stale_ = false;
+    spdlog::debug("dhcp: lease table read: {} leases in the range", table_.size());
 }
 
 std::optional<BootOffer> Server::boot_for(const Packet& request, const PxeClient& client)
@@ -149,47 +183,82 @@ void Server::answer_proxy(Port& port, const Packet& request)
                  request.giaddr != 0 ? ", via relay " + to_string(request.giaddr) : "");
 }
 
-void Server::answer_full(const Packet& request)
+void Server::decide_full(const Packet& request)
 {
+    if (table_stale_ || std::chrono::steady_clock::now() - loaded_ >= settings_.reload) {
+        reload_table();
+    }
     std::optional<std::pair<PxeClient, BootOffer>> boot;
     if (const auto client = classify(request)) {
         if (auto offer = boot_for(request, *client)) {
             boot.emplace(*client, std::move(*offer));
         }
     }
-    const auto leases = leases_->leases();
-    const auto reservations = leases_->reservations();
-    const LeaseView view{settings_.full->range, reservations, leases, static_cast<std::int64_t>(std::time(nullptr))};
-    const auto outcome = full_reply(request, *settings_.full, view, boot);
+    const auto mac = to_string(request.mac());
+    table_.reserve(mac, leases_->reservation(mac));  // as the inventory has it now
+    const LeaseView view{settings_.full->range, table_, static_cast<std::int64_t>(std::time(nullptr))};
+    auto outcome = full_reply(request, *settings_.full, view, boot);
     if (const auto other = request.address(option::server_id);
         other && *other != settings_.server && other_servers_.insert(*other).second) {
         spdlog::warn("dhcp: another DHCP server, {}, answers on {}: full mode is for an isolated network",
                      to_string(*other), settings_.interface);
     }
-    if (outcome.forget) {
-        leases_->forget(*outcome.forget);
-    }
-    if (outcome.store && !leases_->store(*outcome.store, view.now)) {
-        ++counters_.ignored;
-        spdlog::warn("dhcp: {} not answered: {} is another client's lease by now (a server sharing the inventory "
-                     "gave it); the client will ask again",
-                     to_string(request.mac()), to_string(outcome.store->ip));
-        return;
-    }
-    if (outcome.reply) {
-        send(main_, *outcome.reply, request);
-        tell(*outcome.reply, request, boot ? std::optional(boot->first) : std::nullopt,
-             boot ? boot->second.file : std::string());
-        switch (*outcome.reply->message_type()) {
-        case MessageType::offer: ++counters_.offers; break;
-        case MessageType::nak: ++counters_.naks; break;
-        default: ++counters_.acks; break;
+    // Requests later in the batch see this one's lease.
+    apply(table_, outcome);
+    batch_.push_back({request, std::move(outcome), std::move(boot)});
+}
+
+void Server::commit_batch()
+{
+    auto batch = std::move(batch_);
+    batch_.clear();
+    std::vector<LeaseStore::Change> changes;
+    for (const auto& d : batch) {
+        if (d.outcome.forget || d.outcome.store) {
+            changes.push_back({d.outcome.forget, d.outcome.store});
         }
-    } else {
-        ++counters_.ignored;
     }
-    if (!outcome.note.empty()) {
-        spdlog::info("dhcp: {}{}", outcome.note, boot ? " (PXE, " + boot->second.file + ")" : "");
+    std::vector<bool> stored;
+    if (!changes.empty()) {
+        try {
+            stored = leases_->write(changes, static_cast<std::int64_t>(std::time(nullptr)));
+        } catch (const std::exception& e) {
+            table_stale_ = true;
+            counters_.ignored += batch.size();
+            spdlog::error("dhcp: {} request{} not answered: their leases could not be written: {}", batch.size(),
+                          batch.size() == 1 ? "" : "s", e.what());
+            return;
+        }
+    }
+    std::size_t change = 0;
+    for (const auto& d : batch) {
+        const auto& request = d.request;
+        const auto& outcome = d.outcome;
+        if (outcome.forget || outcome.store) {
+            if (!stored.at(change++)) {
+                ++counters_.ignored;
+                table_stale_ = true;
+                spdlog::warn("dhcp: {} not answered: {} is another client's lease by now (a server sharing the "
+                             "inventory gave it); the client will ask again",
+                             to_string(request.mac()), to_string(outcome.store->ip));
+                continue;
+            }
+        }
+        if (outcome.reply) {
+            send(main_, *outcome.reply, request);
+            tell(*outcome.reply, request, d.boot ? std::optional(d.boot->first) : std::nullopt,
+                 d.boot ? d.boot->second.file : std::string());
+            switch (*outcome.reply->message_type()) {
+            case MessageType::offer: ++counters_.offers; break;
+            case MessageType::nak: ++counters_.naks; break;
+            default: ++counters_.acks; break;
+            }
+        } else {
+            ++counters_.ignored;
+        }
+        if (!outcome.note.empty()) {
+            spdlog::info("dhcp: {}{}", outcome.note, d.boot ? " (PXE, " + d.boot->second.file + ")" : "");
+        }
     }
 }
 

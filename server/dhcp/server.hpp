@@ -7,6 +7,8 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include <array>
+#include <chrono>
+#include <vector>
 #include <functional>
 #include <optional>
 #include <set>
@@ -17,15 +19,25 @@ namespace xcp::dhcp {
 enum class Mode { proxy, full };
 
 // Where full mode keeps its leases; the product backs it with the inventory.
+// The server keeps a LeaseTable of its range, read whole only at start, after
+// the store refused a lease, and every `ServerSettings::reload`; each request
+// then costs lookups and one row written.
 class LeaseStore {
 public:
     virtual ~LeaseStore() = default;
-    virtual std::vector<Lease> leases() = 0;
-    virtual std::map<std::string, Ipv4> reservations() = 0;
-    // False when the store refuses: the address is, by now, another client's
-    // (a second server sharing the store leased it). Nothing is answered then.
-    [[nodiscard]] virtual bool store(const Lease& lease, std::int64_t now) = 0;
-    virtual void forget(Ipv4 ip) = 0;
+    // The leases on the range's addresses and every host's fixed address.
+    virtual LeaseTable load(const AddressRange& range) = 0;
+    // One host's fixed address as the store has it now.
+    virtual std::optional<Ipv4> reservation(const std::string& mac) = 0;
+    struct Change {
+        std::optional<Ipv4> forget;
+        std::optional<Lease> store;
+    };
+    // In one transaction, in order: whether each change's lease was stored
+    // (true when it stores none). False when the address is, by now, another
+    // client's (a second server sharing the store leased it): nothing is
+    // answered then.
+    [[nodiscard]] virtual std::vector<bool> write(const std::vector<Change>& changes, std::int64_t now) = 0;
 };
 
 struct ServerSettings {
@@ -35,6 +47,11 @@ struct ServerSettings {
     std::uint16_t port = 67;
     std::uint16_t proxy_port = 4011;
     std::optional<FullSettings> full;  // required in full mode
+    // Full mode: how often the lease table is read afresh (other servers'
+    // leases, hosts' fixed addresses), and how many requests waiting in the
+    // socket share one commit.
+    std::chrono::seconds reload{30};
+    std::size_t batch = 64;
 };
 
 // "full DHCP on eth1 (10.0.0.1), port 67, addresses 10.0.0.2 to 10.0.0.254
@@ -65,7 +82,9 @@ struct Answered {
 // The DHCP helper on one interface: proxyDHCP (ports 67 and 4011, PXE
 // clients only, no addresses) or full DHCP from a range. Every packet is
 // parsed, decided and answered on the io_context's thread; a bad packet is
-// logged and dropped, never fatal.
+// logged and dropped, never fatal. In full mode, the requests already waiting
+// when one arrives are decided with it and their leases written in one
+// transaction (one fsync); each answer goes out only after that commit.
 class Server {
 public:
     Server(boost::asio::io_context& io, ServerSettings settings, BootDecider& decider, LeaseStore* leases);
@@ -90,7 +109,11 @@ private:
     void receive(Port& port);
     void on_packet(Port& port, std::size_t size);
     void answer_proxy(Port& port, const Packet& request);
-    void answer_full(const Packet& request);
+    void decide_full(const Packet& request);
+    // More requests already waiting on the main port, decided into the batch.
+    void take_waiting();
+    void commit_batch();
+    void reload_table();
     void send(Port& port, const Packet& reply, const Packet& request);
     void tell(const Packet& reply, const Packet& request, const std::optional<PxeClient>& pxe, const std::string& file);
     std::optional<BootOffer> boot_for(const Packet& request, const PxeClient& client);
@@ -103,6 +126,16 @@ private:
     ServerCounters counters_;
     std::set<Ipv4> other_servers_;  // warned about once each
     std::function<void(const Answered&)> observer_;
+    // Full mode.
+    struct Decided {
+        Packet request;
+        FullOutcome outcome;
+        std::optional<std::pair<PxeClient, BootOffer>> boot;
+    };
+    LeaseTable table_;
+    std::chrono::steady_clock::time_point loaded_{};
+    bool table_stale_ = true;
+    std::vector<Decided> batch_;
 };
 
 }  // namespace xcp::dhcp

@@ -1,6 +1,8 @@
 #include "server/http/server.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -48,6 +50,7 @@ public:
     }
 
     void detach() { server_ = nullptr; }
+    [[nodiscard]] asio::any_io_executor executor() { return stream_.get_executor(); }
     void close()
     {
         beast::error_code ignored;
@@ -131,7 +134,7 @@ private:
         verb_ = request.method();
         target_ = server_->handler_.loggable_target(request.target());
         raw_target_ = std::string(request.target());
-        if (!server_->limiter_.allow(client_.address, started_)) {
+        if (!server_->allow_request(client_.address, started_)) {
             ++server_->counters_.rate_limited;
             auto reply = text_reply(beast_http::status::too_many_requests, "too many requests\n");
             reply.headers.set(beast_http::field::retry_after, "1");
@@ -377,14 +380,18 @@ void Server::stop()
     beast::error_code ignored;
     acceptor_.close(ignored);
     accept_pause_.cancel();
-    for (auto& [id, weak] : sessions_) {
+    std::map<std::uint64_t, std::weak_ptr<Session>> sessions;
+    {
+        const std::lock_guard lock(mutex_);
+        sessions.swap(sessions_);
+        per_client_.clear();
+    }
+    for (auto& [id, weak] : sessions) {
         if (auto s = weak.lock()) {
             s->detach();
             s->close();
         }
     }
-    sessions_.clear();
-    per_client_.clear();
 }
 
 tcp::endpoint Server::local_endpoint() const
@@ -394,7 +401,8 @@ tcp::endpoint Server::local_endpoint() const
 
 void Server::accept()
 {
-    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    // Each connection on a strand of its own.
+    acceptor_.async_accept(asio::make_strand(acceptor_.get_executor()), [this](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
             return;
         }
@@ -428,29 +436,41 @@ bool Server::on_accept(beast::error_code ec, tcp::socket socket)
     if (remote_ec) {
         return true;
     }
-    auto& count = per_client_[remote.address()];
-    if (sessions_.size() >= settings_.max_connections || count >= settings_.max_connections_per_client) {
-        ++counters_.refused_connections;
-        spdlog::warn("http {}: connection refused: {} open in total, {} from this client", remote.address().to_string(),
-                     sessions_.size(), count);
-        if (count == 0) {
-            per_client_.erase(remote.address());
+    std::shared_ptr<Session> session;
+    {
+        const std::lock_guard lock(mutex_);
+        auto& count = per_client_[remote.address()];
+        if (sessions_.size() >= settings_.max_connections || count >= settings_.max_connections_per_client) {
+            ++counters_.refused_connections;
+            spdlog::warn("http {}: connection refused: {} open in total, {} from this client",
+                         remote.address().to_string(), sessions_.size(), count);
+            if (count == 0) {
+                per_client_.erase(remote.address());
+            }
+            socket.close(remote_ec);
+            return true;
         }
-        socket.close(remote_ec);
-        return true;
+        ++count;
+        ++counters_.connections;
+        socket.set_option(tcp::no_delay(true), remote_ec);
+        const auto id = next_id_++;
+        session = std::make_shared<Session>(*this, std::move(socket), id, Client{remote.address(), remote.port()});
+        sessions_[id] = session;
     }
-    ++count;
-    ++counters_.connections;
-    socket.set_option(tcp::no_delay(true), remote_ec);
-    const auto id = next_id_++;
-    auto session = std::make_shared<Session>(*this, std::move(socket), id, Client{remote.address(), remote.port()});
-    sessions_[id] = session;
-    session->read();
+    const auto executor = session->executor();
+    asio::dispatch(executor, [session = std::move(session)] { session->read(); });
     return true;
+}
+
+bool Server::allow_request(const asio::ip::address& client, std::chrono::steady_clock::time_point now)
+{
+    const std::lock_guard lock(mutex_);
+    return limiter_.allow(client, now);
 }
 
 void Server::on_session_end(std::uint64_t id, const asio::ip::address& client)
 {
+    const std::lock_guard lock(mutex_);
     sessions_.erase(id);
     if (auto it = per_client_.find(client); it != per_client_.end() && --it->second == 0) {
         per_client_.erase(it);

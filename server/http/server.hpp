@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 
 namespace xcp::http {
 
@@ -46,7 +47,8 @@ struct ServerCounters {
 
 class Session;
 
-// HTTP/1.1 on Boost.Beast, on the caller's io_context: keep-alive, bounded
+// HTTP/1.1 on Boost.Beast, on the caller's io_context (each connection on a
+// strand, so any number of threads may run it): keep-alive, bounded
 // headers and bodies, per-client connection and request-rate caps, timeouts
 // on reading and on sending, files sent with sendfile(2), one access-log line
 // per request.
@@ -63,10 +65,16 @@ public:
 
     // Binds; throws std::system_error naming the address.
     void start();
+    // Called on a loop that no other thread runs (before or after run(), or
+    // with one thread).
     void stop();
     [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
     [[nodiscard]] const ServerCounters& counters() const { return counters_; }
-    [[nodiscard]] std::size_t open_connections() const { return sessions_.size(); }
+    [[nodiscard]] std::size_t open_connections() const
+    {
+        const std::lock_guard lock(mutex_);
+        return sessions_.size();
+    }
 
 private:
     friend class Session;
@@ -74,12 +82,16 @@ private:
     // False when accepting pauses (and resumes by itself).
     bool on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
     void on_session_end(std::uint64_t id, const boost::asio::ip::address& client);
+    bool allow_request(const boost::asio::ip::address& client, std::chrono::steady_clock::time_point now);
 
     ServerSettings settings_;
     Handler& handler_;
     boost::asio::any_io_executor blocking_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer accept_pause_;
+    // Sessions run on strands of their own, on every thread of the loop; what
+    // they share is behind this.
+    mutable std::mutex mutex_;
     RateLimiter limiter_;
     ServerCounters counters_;
     std::map<boost::asio::ip::address, std::size_t> per_client_;

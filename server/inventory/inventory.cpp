@@ -517,6 +517,31 @@ std::vector<Inventory::LeaseRecord> Inventory::leases()
 bool Inventory::store_lease(const LeaseRecord& lease, std::int64_t now)
 {
     Transaction t(db_);
+    if (!put_lease(lease, now)) {
+        return false;
+    }
+    t.commit();
+    return true;
+}
+
+std::vector<bool> Inventory::change_leases(const std::vector<LeaseChange>& changes, std::int64_t now)
+{
+    std::vector<bool> stored;
+    stored.reserve(changes.size());
+    Transaction t(db_);
+    for (const auto& c : changes) {
+        if (c.forget) {
+            Statement(db_, "DELETE FROM leases WHERE ip=?1").bind(1, std::int64_t{*c.forget}).run();
+        }
+        stored.push_back(!c.store || put_lease(*c.store, now));
+    }
+    t.commit();
+    return stored;
+}
+
+// In the caller's transaction.
+bool Inventory::put_lease(const LeaseRecord& lease, std::int64_t now)
+{
     // The address is taken only from nobody, from this MAC, or from a lease
     // or offer that has run out: a server whose view was stale (another
     // server leased the address since it read) is refused here, in the same
@@ -533,13 +558,63 @@ bool Inventory::store_lease(const LeaseRecord& lease, std::int64_t now)
     if (taken == 0) {
         return false;
     }
-    // One address per MAC: its older lease or offer goes.
+    // One address per MAC: its older lease or offer goes (through leases_by_mac).
     Statement(db_, "DELETE FROM leases WHERE mac=?1 AND ip<>?2 AND state<>'declined'")
         .bind(1, lease.mac)
         .bind(2, std::int64_t{lease.ip})
         .run();
-    t.commit();
     return true;
+}
+
+std::vector<Inventory::LeaseRecord> Inventory::leases_between(std::uint32_t first, std::uint32_t last)
+{
+    Statement s(db_, "SELECT ip, mac, expires, state FROM leases WHERE ip>=?1 AND ip<=?2 ORDER BY ip");
+    s.bind(1, std::int64_t{first}).bind(2, std::int64_t{last});
+    std::vector<LeaseRecord> out;
+    while (s.step()) {
+        out.push_back({static_cast<std::uint32_t>(s.integer(0)), s.text(1), s.integer(2), s.text(3)});
+    }
+    return out;
+}
+
+namespace {
+
+std::optional<std::string> ip_setting(const std::string& vars_json)
+{
+    const auto vars = nlohmann::json::parse(vars_json, nullptr, false);
+    if (!vars.is_object()) {
+        return std::nullopt;
+    }
+    const auto it = vars.find("ip");
+    if (it == vars.end() || !it->is_string()) {
+        return std::nullopt;
+    }
+    return it->get<std::string>();
+}
+
+}  // namespace
+
+std::map<std::string, std::string> Inventory::fixed_addresses()
+{
+    // LIKE narrows to the hosts that have one; the JSON is what says.
+    Statement s(db_, "SELECT mac, vars FROM hosts WHERE vars LIKE '%\"ip\"%'");
+    std::map<std::string, std::string> out;
+    while (s.step()) {
+        if (auto ip = ip_setting(s.text(1))) {
+            out[s.text(0)] = std::move(*ip);
+        }
+    }
+    return out;
+}
+
+std::optional<std::string> Inventory::fixed_address(std::string_view mac)
+{
+    Statement s(db_, "SELECT vars FROM hosts WHERE mac=?1");
+    s.bind(1, mac);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    return ip_setting(s.text(0));
 }
 
 std::optional<std::string> Inventory::lease_of(std::string_view mac)

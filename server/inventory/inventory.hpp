@@ -86,6 +86,19 @@ public:
     // offer that has not run out by `now` (seconds since the epoch): with
     // several servers, the database is what keeps one address to one MAC.
     [[nodiscard]] bool store_lease(const LeaseRecord& lease, std::int64_t now);
+    // Several changes in one transaction, in order (full DHCP's group commit):
+    // for each, whether its lease was stored (true when it stores none).
+    struct LeaseChange {
+        std::optional<std::uint32_t> forget;
+        std::optional<LeaseRecord> store;
+    };
+    [[nodiscard]] std::vector<bool> change_leases(const std::vector<LeaseChange>& changes, std::int64_t now);
+    // The leases on addresses first..last, through the primary key.
+    [[nodiscard]] std::vector<LeaseRecord> leases_between(std::uint32_t first, std::uint32_t last);
+    // Hosts' `ip` settings, full DHCP's reservations: every host's (MAC ->
+    // address as written), or one host's.
+    [[nodiscard]] std::map<std::string, std::string> fixed_addresses();
+    [[nodiscard]] std::optional<std::string> fixed_address(std::string_view mac);
     // The IPv4 address (dotted) our DHCP offered or leased to this MAC.
     [[nodiscard]] std::optional<std::string> lease_of(std::string_view mac);
     void forget_lease(std::uint32_t ip);
@@ -120,6 +133,7 @@ private:
     void insert_new(const Host& host);
     void insert_event(std::string_view mac, const Event& event);
     void insert_log(std::string_view mac, const HostLog& log);
+    bool put_lease(const LeaseRecord& lease, std::int64_t now);
 
     std::unique_ptr<Database> db_ptr_;
     Database& db_;

@@ -78,6 +78,7 @@ CREATE TABLE IF NOT EXISTS leases (
   expires $INT64 NOT NULL,
   state   TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS leases_by_mac ON leases(mac);
 CREATE TABLE IF NOT EXISTS releases (
   name       TEXT PRIMARY KEY,
   kind       TEXT NOT NULL,

@@ -32,37 +32,40 @@ std::optional<dhcp::BootOffer> DhcpBootDecider::decide(const dhcp::Mac& mac, con
     return std::nullopt;
 }
 
-std::vector<dhcp::Lease> InventoryLeaseStore::leases()
+dhcp::LeaseTable InventoryLeaseStore::load(const dhcp::AddressRange& range)
 {
-    std::vector<dhcp::Lease> out;
-    for (const auto& r : inventory_.leases()) {
-        out.push_back({r.ip, r.mac, r.expires, dhcp::lease_state_from(r.state).value_or(dhcp::LeaseState::offered)});
+    std::vector<dhcp::Lease> leases;
+    for (const auto& r : inventory_.leases_between(range.first, range.last)) {
+        leases.push_back({r.ip, r.mac, r.expires, dhcp::lease_state_from(r.state).value_or(dhcp::LeaseState::offered)});
     }
-    return out;
-}
-
-std::map<std::string, dhcp::Ipv4> InventoryLeaseStore::reservations()
-{
-    std::map<std::string, dhcp::Ipv4> out;
-    for (const auto& h : inventory_.list()) {
-        if (const auto it = h.vars.find("ip"); it != h.vars.end()) {
-            if (const auto ip = dhcp::parse_ipv4(it->second)) {
-                out[h.mac] = *ip;
-            }
+    std::map<std::string, dhcp::Ipv4> reservations;
+    for (const auto& [mac, text] : inventory_.fixed_addresses()) {
+        if (const auto ip = dhcp::parse_ipv4(text)) {
+            reservations[mac] = *ip;
         }
     }
-    return out;
+    return {leases, reservations};
 }
 
-bool InventoryLeaseStore::store(const dhcp::Lease& lease, std::int64_t now)
+std::optional<dhcp::Ipv4> InventoryLeaseStore::reservation(const std::string& mac)
 {
-    return inventory_.store_lease({lease.ip, lease.mac, lease.expires, std::string(dhcp::to_string(lease.state))},
-                                  now);
+    const auto text = inventory_.fixed_address(mac);
+    return text ? dhcp::parse_ipv4(*text) : std::nullopt;
 }
 
-void InventoryLeaseStore::forget(dhcp::Ipv4 ip)
+std::vector<bool> InventoryLeaseStore::write(const std::vector<Change>& changes, std::int64_t now)
 {
-    inventory_.forget_lease(ip);
+    std::vector<inventory::Inventory::LeaseChange> records;
+    records.reserve(changes.size());
+    for (const auto& c : changes) {
+        auto& r = records.emplace_back();
+        r.forget = c.forget;
+        if (c.store) {
+            r.store = inventory::Inventory::LeaseRecord{c.store->ip, c.store->mac, c.store->expires,
+                                                        std::string(dhcp::to_string(c.store->state))};
+        }
+    }
+    return inventory_.change_leases(records, now);
 }
 
 }  // namespace xcp::service

@@ -42,10 +42,9 @@ private:
 class InventoryLeaseStore final : public dhcp::LeaseStore {
 public:
     explicit InventoryLeaseStore(inventory::Inventory& inventory) : inventory_(inventory) {}
-    std::vector<dhcp::Lease> leases() override;
-    std::map<std::string, dhcp::Ipv4> reservations() override;
-    bool store(const dhcp::Lease& lease, std::int64_t now) override;
-    void forget(dhcp::Ipv4 ip) override;
+    dhcp::LeaseTable load(const dhcp::AddressRange& range) override;
+    std::optional<dhcp::Ipv4> reservation(const std::string& mac) override;
+    std::vector<bool> write(const std::vector<Change>& changes, std::int64_t now) override;
 
 private:
     inventory::Inventory& inventory_;

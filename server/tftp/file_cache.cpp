@@ -18,6 +18,7 @@ std::shared_ptr<const Content> FileCache::content_for(UniqueFd fd, const struct 
 {
     const auto size = static_cast<std::uint64_t>(st.st_size);
     const Key key{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+    const std::lock_guard lock(mutex_);
     if (const auto it = entries_.find(key); it != entries_.end()) {
         return it->second;
     }

@@ -26,7 +26,8 @@ std::string endpoint_text(const udp::endpoint& e)
 }  // namespace
 
 Server::Server(asio::io_context& io, ServerSettings settings, Resolver& resolver, asio::any_io_executor blocking)
-    : io_(io), settings_(std::move(settings)), resolver_(resolver), blocking_(std::move(blocking)), socket_(io)
+    : io_(io), settings_(std::move(settings)), resolver_(resolver), blocking_(std::move(blocking)),
+      strand_(asio::make_strand(io)), socket_(strand_)
 {
 }
 
@@ -54,6 +55,7 @@ void Server::start()
 
 void Server::stop()
 {
+    stopping_ = true;  // transfers aborted below report at once, not through the strand
     boost::system::error_code ignored;
     socket_.close(ignored);
     // Copy first: abort() calls on_done(), which erases from the map.
@@ -67,6 +69,7 @@ void Server::stop()
         t->abort("server shutting down");
     }
     transfers_.clear();
+    active_ = 0;
 }
 
 udp::endpoint Server::local_endpoint() const
@@ -127,7 +130,7 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
         // socket: look once more, shortly. Still busy then: a repeat.
         if (!looked_again && deferred_ < 256) {
             ++deferred_;
-            auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(20));
+            auto timer = std::make_shared<asio::steady_timer>(strand_, std::chrono::milliseconds(20));
             timer->async_wait([this, timer, alive = std::weak_ptr<bool>(alive_),
                                bytes = std::vector<std::byte>(packet.begin(), packet.end()),
                                client](const boost::system::error_code&) {
@@ -172,7 +175,8 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
         ++resolving_;
         ++per_client_[client.address()];
         busy_clients_.insert(client);
-        asio::post(blocking_, [this, &io = io_, &resolver = resolver_, request = std::move(request), relative, client]() mutable {
+        asio::post(blocking_, [this, strand = strand_, &resolver = resolver_, request = std::move(request), relative,
+                               client]() mutable {
             Resolution resolved;
             try {
                 resolved = resolver.resolve(relative, client.address());
@@ -180,7 +184,7 @@ void Server::on_request(std::span<const std::byte> packet, const udp::endpoint& 
                 resolved.error = ErrorCode::not_defined;
                 resolved.reason = std::string("cannot be made: ") + e.what();
             }
-            asio::post(io, [this, request = std::move(request), relative = std::move(relative), client,
+            asio::post(strand, [this, request = std::move(request), relative = std::move(relative), client,
                              resolved = std::move(resolved)]() mutable {
                 --resolving_;
                 release_slot(client.address());
@@ -221,10 +225,23 @@ void Server::start_transfer(const Request& request, const std::string& relative,
     }
     auto negotiated = negotiate(request.options, settings_.limits, resolved.content->size());
     const auto id = next_id_++;
-    auto transfer = std::make_shared<Transfer>(io_, settings_.listen.address(), client, relative,
+    auto done = [this, id, alive = std::weak_ptr<bool>(alive_)](const TransferResult& r) {
+        if (stopping_) {
+            on_done(id, r);  // from stop(): no other thread runs
+            return;
+        }
+        asio::post(strand_, [this, id, r, alive] {
+            if (!alive.expired()) {
+                on_done(id, r);
+            }
+        });
+    };
+    auto strand = asio::make_strand(io_);
+    auto transfer = std::make_shared<Transfer>(strand, settings_.listen.address(), client, relative,
                                                std::move(resolved.content), negotiated, settings_.transfer,
-                                               [this, id](const TransferResult& r) { on_done(id, r); });
+                                               std::move(done));
     transfers_.emplace(id, transfer);
+    active_ = transfers_.size();
     ++per_client_[client.address()];
     busy_clients_.insert(client);
     std::string options;
@@ -232,12 +249,21 @@ void Server::start_transfer(const Request& request, const std::string& relative,
         options += " " + o.name + "=" + o.value;
     }
     spdlog::info("tftp: {} get {} ({}{})", endpoint_text(client), printable(relative), request.mode, options);
-    transfer->start();
+    // On its own strand: its first completions may run on another thread
+    // before start() has returned.
+    asio::post(strand, [transfer = std::move(transfer)] {
+        try {
+            transfer->start();
+        } catch (const std::exception& e) {
+            transfer->abort(std::string("cannot start: ") + e.what());
+        }
+    });
 }
 
 void Server::on_done(std::uint64_t id, const TransferResult& r)
 {
     transfers_.erase(id);
+    active_ = transfers_.size();
     release_slot(r.client.address());
     busy_clients_.erase(r.client);
     counters_.bytes += r.bytes;

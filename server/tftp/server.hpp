@@ -9,8 +9,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -39,8 +41,9 @@ struct ServerCounters {
     util::Counter malformed = 0;  // dropped without answer
 };
 
-// A read-only TFTP server on one UDP port. Runs on the given io_context's
-// thread; each request gets a Transfer on a port of its own.
+// A read-only TFTP server on one UDP port. The port and the caps are kept on a
+// strand; each request gets a Transfer on a port and a strand of its own, so
+// transfers run on every thread that runs the io_context.
 class Server {
 public:
     // Paths the resolver says may wait are resolved on `blocking`; without
@@ -51,19 +54,20 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    // Told of every transfer that ends, completed or not, on the I/O thread:
-    // it must not wait.
+    // Told of every transfer that ends, completed or not, on an I/O thread
+    // (one at a time): it must not wait.
     using TransferObserver = std::function<void(const TransferResult&)>;
     void observe(TransferObserver observer) { observer_ = std::move(observer); }
 
     // Binds the port; throws std::system_error naming the address on failure.
     void start();
-    // Closes the port and ends every transfer in flight.
+    // Closes the port and ends every transfer in flight. Called on a loop that
+    // no other thread runs (before or after run(), or with one thread).
     void stop();
 
     [[nodiscard]] boost::asio::ip::udp::endpoint local_endpoint() const;
     [[nodiscard]] const ServerCounters& counters() const { return counters_; }
-    [[nodiscard]] std::size_t active_transfers() const { return transfers_.size(); }
+    [[nodiscard]] std::size_t active_transfers() const { return active_.load(); }
 
 private:
     void receive();
@@ -81,6 +85,7 @@ private:
     Resolver& resolver_;
     boost::asio::any_io_executor blocking_;
     std::size_t resolving_ = 0;  // requests waiting for the blocking executor; they hold a slot
+    boost::asio::strand<boost::asio::io_context::executor_type> strand_;
     boost::asio::ip::udp::socket socket_;
     boost::asio::ip::udp::endpoint sender_;
     std::array<std::byte, 65536> rx_{};
@@ -92,6 +97,8 @@ private:
     std::set<boost::asio::ip::udp::endpoint> busy_clients_;
     std::uint64_t next_id_ = 0;
     std::unordered_map<std::uint64_t, std::weak_ptr<Transfer>> transfers_;
+    std::atomic<std::size_t> active_ = 0;  // transfers_.size(), for readers on other threads
+    std::atomic<bool> stopping_ = false;
     TransferObserver observer_;
     // Requests from a busy endpoint looked at again shortly (bounded), and
     // whether the server is still there when they are.

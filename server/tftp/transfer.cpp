@@ -20,11 +20,11 @@ namespace xcp::tftp {
 namespace asio = boost::asio;
 using udp = asio::ip::udp;
 
-Transfer::Transfer(asio::io_context& io, const asio::ip::address& local, const udp::endpoint& client,
+Transfer::Transfer(asio::any_io_executor executor, const asio::ip::address& local, const udp::endpoint& client,
                    std::string path, std::shared_ptr<const Content> content, Negotiated negotiated,
                    const TransferSettings& settings, Done done)
-    : socket_(io, udp::endpoint(local, 0)),
-      timer_(io),
+    : socket_(executor, udp::endpoint(local, 0)),
+      timer_(executor),
       content_(std::move(content)),
       negotiated_(std::move(negotiated)),
       settings_(settings),
@@ -58,6 +58,9 @@ void Transfer::guarded(F&& body)
 
 void Transfer::start()
 {
+    if (finished_) {
+        return;  // aborted before it began (the server stopped)
+    }
     started_ = std::chrono::steady_clock::now();
     last_progress_ = started_;
     if (!negotiated_.oack.empty()) {

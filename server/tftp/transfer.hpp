@@ -3,6 +3,7 @@
 #include "server/tftp/content.hpp"
 #include "server/tftp/options.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -51,7 +52,8 @@ public:
     using Done = std::function<void(const TransferResult&)>;
 
     // Throws std::system_error when no port can be opened.
-    Transfer(boost::asio::io_context& io, const boost::asio::ip::address& local,
+    // Runs on `executor`: a strand of its own when the loop has several threads.
+    Transfer(boost::asio::any_io_executor executor, const boost::asio::ip::address& local,
              const boost::asio::ip::udp::endpoint& client, std::string path, std::shared_ptr<const Content> content,
              Negotiated negotiated, const TransferSettings& settings, Done done);
 

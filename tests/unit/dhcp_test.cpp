@@ -186,7 +186,13 @@ struct Pool : ::testing::Test {
     std::map<std::string, Ipv4> reservations{{"52:54:00:00:00:aa", *parse_ipv4("10.0.0.101")}};
     std::vector<Lease> leases;
     std::int64_t now = 1000;
-    LeaseView view() const { return {range, reservations, leases, now}; }
+    mutable LeaseTable table_;
+    // The table as the vectors above say, rebuilt at each call.
+    LeaseView view() const
+    {
+        table_ = LeaseTable(leases, reservations);
+        return {range, table_, now};
+    }
     static Ipv4 ip(const char* text) { return *parse_ipv4(text); }
 };
 
@@ -344,6 +350,69 @@ TEST_F(Pool, FullModeConversation)
     out = full_reply(decline, s, view(), std::nullopt);
     ASSERT_TRUE(out.store);
     EXPECT_EQ(out.store->state, LeaseState::declined);
+}
+
+}  // namespace
+}  // namespace xcp::dhcp
+
+namespace xcp::dhcp {
+namespace {
+
+TEST(LeaseTableTest, OneAddressPerMacAndItsIndexesAgree)
+{
+    LeaseTable t;
+    t.put({10, "a", 100, LeaseState::offered});
+    t.put({11, "b", 100, LeaseState::bound});
+    t.put({12, "a", 100, LeaseState::declined});
+    ASSERT_EQ(t.of("a").size(), 2U) << "a decline does not replace the offer";
+    t.put({13, "a", 200, LeaseState::bound});
+    ASSERT_EQ(t.at(10), nullptr) << "its offer went with its new lease";
+    ASSERT_NE(t.at(12), nullptr) << "its decline stays aside";
+    EXPECT_EQ(t.at(13)->expires, 200);
+    EXPECT_EQ(t.of("a").size(), 2U);
+    t.put({11, "c", 300, LeaseState::bound});
+    EXPECT_TRUE(t.of("b").empty()) << "an address taken over leaves its old MAC";
+    t.erase(11);
+    EXPECT_TRUE(t.of("c").empty());
+    EXPECT_EQ(t.size(), 2U);
+
+    t.reserve("x", 20);
+    t.reserve("y", 20);
+    EXPECT_TRUE(t.reserved_for_other("x", 20));
+    t.reserve("y", std::nullopt);
+    EXPECT_FALSE(t.reserved_for_other("x", 20));
+    EXPECT_TRUE(t.reserved_for_other("z", 20));
+    t.reserve("x", 21);
+    EXPECT_FALSE(t.reserved_for_other("z", 20)) << "a changed reservation frees its old address";
+    EXPECT_EQ(t.reservation("x"), 21U);
+}
+
+TEST(LeaseTableTest, TheLowestFreeAddressPastTenThousandLeases)
+{
+    const auto range = std::get<AddressRange>(parse_range("10.0.0.1,10.0.255.254"));
+    std::vector<Lease> leases;
+    for (Ipv4 ip = range.first; leases.size() < 10000; ++ip) {
+        if (ip == range.first + 5000) {
+            continue;  // one hole in the middle
+        }
+        leases.push_back({ip, "m" + std::to_string(ip), 2000, LeaseState::bound});
+    }
+    std::map<std::string, Ipv4> reservations{{"r", range.first + 5000}};
+    LeaseTable table(leases, reservations);
+    LeaseView view{range, table, 1000};
+    const auto first = choose_address(view, "new", std::nullopt);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(*first, leases.back().ip + 1) << "the hole is reserved for r; the next free comes after the last lease";
+    EXPECT_EQ(choose_address(view, "r", std::nullopt), range.first + 5000);
+    FullOutcome offer;
+    offer.store = Lease{*first, "new", 1060, LeaseState::offered};
+    apply(table, offer);
+    EXPECT_NE(choose_address(view, "other", std::nullopt), first) << "a decision in the batch is seen by the next";
+    EXPECT_EQ(choose_address(view, "new", std::nullopt), first);
+    FullOutcome released;
+    released.forget = *first;
+    apply(table, released);
+    EXPECT_EQ(choose_address(view, "other", std::nullopt), first);
 }
 
 }  // namespace

@@ -335,6 +335,44 @@ TEST_P(InventoryStore, TheDatabaseNeverLeasesOneAddressToTwoMacs)
     EXPECT_EQ(stored.load(), 20) << "twenty addresses, each taken once";
 }
 
+// Full DHCP's group commit: several requests' changes in one transaction,
+// each refused or stored on its own, and the range and reservations read
+// through their indexes.
+TEST_P(InventoryStore, LeaseChangesCommitTogetherEachRefusedOnItsOwn)
+{
+    auto a = place_.open();
+    auto b = place_.open();
+    const std::uint32_t ip = 0x0a4d0064;
+    const std::int64_t now = 1'000'000;
+    ASSERT_TRUE(b->store_lease({ip + 1, "52:54:00:00:00:0b", now + 60, "offered"}, now));
+    const auto stored = a->change_leases({{std::nullopt, Inventory::LeaseRecord{ip, "52:54:00:00:00:01", now + 60, "offered"}},
+                                          {std::nullopt, Inventory::LeaseRecord{ip + 1, "52:54:00:00:00:02", now + 60, "offered"}},
+                                          {std::nullopt, Inventory::LeaseRecord{ip + 2, "52:54:00:00:00:03", now + 60, "offered"}},
+                                          {ip + 2, std::nullopt}},
+                                         now);
+    EXPECT_EQ(stored, (std::vector<bool>{true, false, true, true})) << "B holds .101";
+    const auto range = a->leases_between(ip, ip + 10);
+    ASSERT_EQ(range.size(), 2U) << ".102 was stored, then forgotten in the same transaction";
+    EXPECT_EQ(range[0].mac, "52:54:00:00:00:01");
+    EXPECT_EQ(range[1].mac, "52:54:00:00:00:0b");
+    EXPECT_TRUE(a->leases_between(ip + 2, ip + 10).empty());
+
+    Host h;
+    h.mac = "52:54:00:00:00:aa";
+    h.profile = "default";
+    h.vars["ip"] = "10.77.0.120";
+    a->add(h);
+    h.mac = "52:54:00:00:00:bb";
+    h.vars.clear();
+    h.vars["hostname"] = "ip";
+    a->add(h);
+    EXPECT_EQ(b->fixed_addresses(), (std::map<std::string, std::string>{{"52:54:00:00:00:aa", "10.77.0.120"}}))
+        << "only hosts whose `ip` is set, whatever else mentions ip";
+    EXPECT_EQ(b->fixed_address("52:54:00:00:00:aa"), "10.77.0.120");
+    EXPECT_EQ(b->fixed_address("52:54:00:00:00:bb"), std::nullopt);
+    EXPECT_EQ(b->fixed_address("52:54:00:00:00:cc"), std::nullopt);
+}
+
 XCP_ON_BOTH_INVENTORY_BACKENDS(InventoryStore);
 
 }  // namespace
