@@ -40,10 +40,24 @@
 #include <optional>
 #include <thread>
 
+#include <sched.h>
+
 namespace xcp::cli {
 namespace {
 
 namespace asio = boost::asio;
+
+// The cores this process may run on (taskset, a cgroup's cpuset), else the
+// machine's.
+unsigned cores_available()
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) {
+        return static_cast<unsigned>(CPU_COUNT(&set));
+    }
+    return std::max(1U, std::thread::hardware_concurrency());
+}
 
 struct ServeArgs {
     std::string config;
@@ -87,7 +101,7 @@ struct ServeArgs {
     std::size_t http_max_per_client = 64;
     unsigned http_request_timeout_s = 15;
     unsigned http_send_timeout_s = 30;
-    unsigned threads = std::max(1U, std::thread::hardware_concurrency());
+    unsigned threads = cores_available();
     std::string log_level = "info";
 };
 
@@ -620,8 +634,8 @@ void add_serve_command(CLI::App& app, int& exit_code)
     cmd->add_flag("--bind-tokens-to-address", args->bind_tokens,
                   "Serve a host's answerfile only to the address our DHCP (full mode) leased to its MAC");
     cmd->add_option("--threads", args->threads,
-                    "Threads serving TFTP transfers and HTTP connections (default: one per core; the inventory and "
-                    "DHCP have a thread each besides)")
+                    "Threads serving TFTP transfers and HTTP connections (default: one per core this process may "
+                    "use; the inventory and DHCP have a thread each besides)")
         ->capture_default_str()
         ->check(CLI::Range(1, 256));
     cmd->add_option("--tftp-cache-mib", args->cache_mib,

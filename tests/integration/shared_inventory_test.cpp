@@ -14,7 +14,11 @@
 
 #include <fstream>
 #include <iostream>
+#include <array>
+#include <atomic>
+#include <cstdio>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -180,6 +184,72 @@ TEST_F(SharedInventory, OneServerKilledTheOtherGoesOn)
     const auto hosts = nlohmann::json::parse(list.output, nullptr, false);
     ASSERT_TRUE(hosts.is_array()) << list.output;
     EXPECT_EQ(hosts.size(), 2U);
+}
+
+// 4. A is killed with -9 while hosts are being added through it, three at a
+//    time: B goes on, every host A acknowledged is there, no host is there
+//    without the event its transaction wrote with it, and the lock A's
+//    writes took went with its connection (B writes at once).
+TEST_F(SharedInventory, OneServerKilledInTheMiddleOfWritesLeavesTheDatabaseWhole)
+{
+    const auto auth = " -H " + quote("Authorization: Bearer " + a_.api_token()) + " ";
+    std::mutex mutex;
+    std::vector<std::string> acknowledged;
+    std::atomic<bool> gone{false};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 3; ++w) {
+        writers.emplace_back([&, w] {
+            for (int i = 0; i < 200 && !gone; ++i) {
+                char added[18];
+                std::snprintf(added, sizeof added, "52:54:00:0%d:%02x:%02x", w, i / 256, i % 256);
+                const auto code = run("curl -s -o /dev/null -w '%{http_code}' --max-time 10" + auth + "-d " +
+                                      quote(std::string("{\"mac\":\"") + added + "\"}") + " " +
+                                      a_.http("/api/v1/hosts"))
+                                      .output;
+                if (code != "201") {
+                    return;  // A is gone
+                }
+                const std::lock_guard lock(mutex);
+                acknowledged.emplace_back(added);
+            }
+        });
+    }
+    for (int i = 0; i < 300; ++i) {  // at most 30 s
+        {
+            const std::lock_guard lock(mutex);
+            if (acknowledged.size() >= 30) {
+                break;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    a_.daemon->kill_hard();
+    gone = true;
+    for (auto& t : writers) {
+        t.join();
+    }
+    ASSERT_GE(acknowledged.size(), 30U) << a_.daemon->log();
+
+    const auto b_auth = " -H " + quote("Authorization: Bearer " + b_.api_token()) + " ";
+    const auto listed = nlohmann::json::parse(
+        run("curl -sS --fail --max-time 20" + b_auth + b_.http("/api/v1/hosts")).output, nullptr, false);
+    ASSERT_TRUE(listed.is_array());
+    std::set<std::string> present;
+    for (const auto& h : listed) {
+        present.insert(h["mac"].get<std::string>());
+    }
+    for (const auto& m : acknowledged) {
+        EXPECT_TRUE(present.contains(m)) << m << " was acknowledged by A and is gone";
+    }
+    EXPECT_LE(present.size(), acknowledged.size() + 3) << "at most one unacknowledged add per writer";
+    EXPECT_EQ(db_.value("SELECT count(*) FROM hosts h WHERE NOT EXISTS "
+                        "(SELECT 1 FROM events e WHERE e.mac = h.mac AND e.message LIKE 'added%')"),
+              "0")
+        << "a host without the event written in its transaction: half a write";
+    const auto add = run("curl -s -o /dev/null -w '%{http_code}' --max-time 10" + b_auth + "-d " +
+                         quote("{\"mac\":\"52:54:00:0b:00:01\"}") + " " + b_.http("/api/v1/hosts"));
+    EXPECT_EQ(add.output, "201") << "B writes: the lock A held went with its connection";
+    EXPECT_EQ(db_.value("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
 }
 
 // The config file may hold the password (it is root's); the log names the
@@ -388,6 +458,85 @@ TEST(InventoryOutage, RequestsThatNeedTheDatabaseGet503AndTheServerReconnects)
     ASSERT_TRUE(shown.is_object());
     EXPECT_EQ(shown["state"], "installing") << "nothing lost: its answerfile was served";
     EXPECT_NE(daemon.log().find("answers again"), std::string::npos) << daemon.log();
+}
+
+// 5. PostgreSQL restarted while two servers serve: both answer 503 for what
+//    needs it during the outage, reconnect by themselves after it, and
+//    nothing committed before is lost; a report refused with 503 changed
+//    nothing, and sent again it installs the host for both.
+TEST(InventoryOutage, APostgresRestartUnderTwoServers)
+{
+    require_programs({"curl"});
+    OwnPostgresCluster cluster;
+    TempDir dir;
+    const auto tftp = dir.path() / "tftp";
+    std::filesystem::create_directories(tftp / "xcp-ng");
+    std::filesystem::create_directories(dir.path() / "http");
+    for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
+        std::ofstream(tftp / "xcp-ng" / f) << f;
+    }
+    const auto cli = [&](const std::string& args) {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --inventory " + quote(cluster.url()),
+                   std::chrono::seconds(30));
+    };
+    ASSERT_EQ(cli("host add " + mac + " --set root-password=" + password).exit_code, 0);
+    struct Running {
+        unsigned short tftp_port = free_udp_port();
+        unsigned short http_port = free_tcp_port();
+        std::unique_ptr<Daemon> daemon;
+    };
+    std::array<Running, 2> servers;
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+        auto& s = servers[i];
+        const auto name = "pxe-" + std::to_string(i);
+        s.daemon = std::make_unique<Daemon>(
+            std::vector<std::string>{xcp_pxe_binary().string(), "serve", "--state-dir", (dir.path() / name).string(),
+                                     "--inventory", cluster.url(), "--server-name", name, "--tftp-root", tftp.string(),
+                                     "--http-root", (dir.path() / "http").string(), "--listen", "127.0.0.1",
+                                     "--tftp-port", std::to_string(s.tftp_port), "--http-port",
+                                     std::to_string(s.http_port)},
+            dir.path() / (name + ".log"));
+        ASSERT_TRUE(s.daemon->wait_for_log("hosts reach us at")) << s.daemon->log();
+    }
+    const auto config = [&](const Running& s) {
+        return run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(s.tftp_port) + "/pxelinux.cfg/01-" +
+                   mac_dashes)
+            .output;
+    };
+    const auto answerfile_url = field(config(servers[0]), "answerfile=", " ");
+    ASSERT_FALSE(answerfile_url.empty());
+    const auto token = answerfile_url.substr(answerfile_url.rfind('/') + 1);
+    const auto status = [](const std::string& url) {
+        return run("curl -s -o /dev/null -w '%{http_code}' --max-time 20 " + quote(url)).output;
+    };
+    const auto http = [](const Running& s, const std::string& path) {
+        return "http://127.0.0.1:" + std::to_string(s.http_port) + path;
+    };
+    const auto report = http(servers[1], "/api/v1/report/" + token + "?status=0");
+
+    cluster.halt();
+    for (const auto& s : servers) {
+        EXPECT_EQ(status(http(s, "/answerfile/" + token)), "503");
+    }
+    EXPECT_EQ(status(report), "503");
+    cluster.resume();
+    for (const auto& s : servers) {
+        std::string after;
+        for (int i = 0; i < 60 && after != "200"; ++i) {  // the backoff is at most 10 s
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            after = status(http(s, "/answerfile/" + token));
+        }
+        EXPECT_EQ(after, "200") << "reconnected by itself: " << s.daemon->log();
+        EXPECT_TRUE(s.daemon->running());
+    }
+    const auto before = nlohmann::json::parse(cli("host show " + mac + " --json").output, nullptr, false);
+    ASSERT_TRUE(before.is_object());
+    EXPECT_EQ(before["state"], "installing") << "the refused report changed nothing";
+    EXPECT_EQ(status(report), "200");
+    EXPECT_NE(config(servers[0]).find("localboot 0"), std::string::npos) << "the report through one installs it for both";
+    const auto servers_seen = nlohmann::json::parse(cli("server list --json").output, nullptr, false);
+    ASSERT_TRUE(servers_seen.is_array());
+    EXPECT_EQ(servers_seen.size(), 2U) << "both registrations kept";
 }
 
 // 3. Two servers in full DHCP mode, each on its own link (two namespace

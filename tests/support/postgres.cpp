@@ -104,4 +104,12 @@ void TestDatabase::execute(const std::string& sql) const
     t.exec(sql);
 }
 
+std::string TestDatabase::value(const std::string& sql) const
+{
+    pqxx::connection c(url_);
+    pqxx::nontransaction t(c);
+    const auto r = t.exec(sql);
+    return r.empty() || r[0][0].is_null() ? std::string() : r[0][0].c_str();
+}
+
 }  // namespace xcp::test

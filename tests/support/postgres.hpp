@@ -19,6 +19,8 @@ public:
     [[nodiscard]] const std::string& name() const { return name_; }
     // Runs SQL on this database (a test setting up an older schema).
     void execute(const std::string& sql) const;
+    // The first column of the first row, as text ("" for none or NULL).
+    [[nodiscard]] std::string value(const std::string& sql) const;
 
 private:
     std::string socket_dir_;
