@@ -25,6 +25,15 @@ void open_on_interface(udp::socket& socket, const std::string& interface, std::u
         ec.assign(errno, boost::system::system_category());
     }
     if (!ec) {
+        // A rack powered on at once sends its DISCOVERs within a millisecond:
+        // the default buffer holds about a hundred, and a dropped one waits
+        // seconds for its retransmission. Past net.core.rmem_max when we may
+        // (CAP_NET_ADMIN, before privileges go); best effort otherwise.
+        constexpr int receive_buffer = 4 << 20;
+        if (::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer,
+                         sizeof receive_buffer) != 0) {
+            ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+        }
         socket.bind({asio::ip::address_v4::any(), port}, ec);
     }
     if (ec) {

@@ -35,6 +35,9 @@ LeaseTable::LeaseTable(const std::vector<Lease>& leases, const std::map<std::str
 
 void LeaseTable::put(const Lease& lease)
 {
+    if (lease.state != LeaseState::declined && !by_ip_.contains(lease.ip)) {
+        next_search_ = lease.ip + 1;
+    }
     erase(lease.ip);
     if (lease.state != LeaseState::declined) {
         if (const auto it = by_mac_.find(lease.mac); it != by_mac_.end()) {

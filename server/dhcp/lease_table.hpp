@@ -49,12 +49,20 @@ public:
     [[nodiscard]] std::map<Ipv4, Lease>::const_iterator from(Ipv4 first) const { return by_ip_.lower_bound(first); }
     [[nodiscard]] std::map<Ipv4, Lease>::const_iterator end() const { return by_ip_.end(); }
     [[nodiscard]] std::size_t size() const { return by_ip_.size(); }
+    // Where the search for a free address starts: after the address most
+    // recently given to a new lease (0: the range's start). Addresses are
+    // then handed out in turn, not the lowest first, so a storm of new
+    // clients costs a step each instead of a walk past every lease, and an
+    // address set free is not given again at once.
+    [[nodiscard]] Ipv4 next_search() const { return next_search_; }
+    void search_from(Ipv4 ip) { next_search_ = ip; }
 
 private:
     std::map<Ipv4, Lease> by_ip_;
     std::unordered_map<std::string, std::set<Ipv4>> by_mac_;
     std::unordered_map<std::string, Ipv4> reservations_;
     std::multimap<Ipv4, std::string> reserved_;  // address -> MACs (an operator may give one twice)
+    Ipv4 next_search_ = 0;
 };
 
 }  // namespace xcp::dhcp

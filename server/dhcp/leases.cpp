@@ -118,20 +118,32 @@ std::optional<Ipv4> choose_address(const LeaseView& v, const std::string& mac, s
     if (requested && free_for(v, mac, *requested)) {
         return requested;
     }
-    // The lowest free address: the range and the leases in it walked side by side.
-    auto lease = v.table.from(v.range.first);
-    for (std::uint64_t a = v.range.first; a <= v.range.last; ++a) {
-        const auto ip = static_cast<Ipv4>(a);
-        while (lease != v.table.end() && lease->first < ip) {
-            ++lease;
+    // The next free address: the range and the leases in it walked side by
+    // side, from where the search stands to the end, then from the start.
+    const auto from = v.table.next_search();
+    const std::uint64_t start = from > v.range.first && from <= v.range.last ? from : v.range.first;
+    const auto first_free = [&](std::uint64_t first, std::uint64_t last) -> std::optional<Ipv4> {
+        auto lease = v.table.from(static_cast<Ipv4>(first));
+        for (std::uint64_t a = first; a <= last; ++a) {
+            const auto ip = static_cast<Ipv4>(a);
+            while (lease != v.table.end() && lease->first < ip) {
+                ++lease;
+            }
+            // Skip the network and broadcast addresses of the subnet.
+            if ((ip & ~v.range.netmask) == 0 || (ip | v.range.netmask) == 0xffffffffU) {
+                continue;
+            }
+            if (free_with(v, mac, ip, lease != v.table.end() && lease->first == ip ? &lease->second : nullptr)) {
+                return ip;
+            }
         }
-        // Skip the network and broadcast addresses of the subnet.
-        if ((ip & ~v.range.netmask) == 0 || (ip | v.range.netmask) == 0xffffffffU) {
-            continue;
-        }
-        if (free_with(v, mac, ip, lease != v.table.end() && lease->first == ip ? &lease->second : nullptr)) {
-            return ip;
-        }
+        return std::nullopt;
+    };
+    if (const auto ip = first_free(start, v.range.last)) {
+        return ip;
+    }
+    if (start > v.range.first) {
+        return first_free(v.range.first, start - 1);
     }
     return std::nullopt;
 }

@@ -38,7 +38,8 @@ struct LeaseView {
 };
 
 // The address for `mac`: its reservation; else its current lease or offer;
-// else the address it asks for when free; else the lowest free one. Never an
+// else the address it asks for when free; else the next free one from
+// where the table's search stands (LeaseTable::next_search), wrapping round. Never an
 // address reserved for another MAC, leased to another and not expired, or
 // declined and still set aside.
 std::optional<Ipv4> choose_address(const LeaseView& view, const std::string& mac, std::optional<Ipv4> requested);

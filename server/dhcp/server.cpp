@@ -126,7 +126,9 @@ void Server::take_waiting()
 
 void Server::reload_table()
 {
+    const auto search = table_.next_search();
     table_ = leases_->load(settings_.full->range);
+    table_.search_from(search);
     loaded_ = std::chrono::steady_clock::now();
     table_stale_ = false;
     spdlog::debug("dhcp: lease table read: {} leases in the range", table_.size());

@@ -276,7 +276,7 @@ TEST(AutoRange, TheLargerSideOfTheOwnAddressInItsNetwork)
     }
 }
 
-TEST_F(Pool, ReservationsFirstThenOwnLeaseThenRequestedThenLowest)
+TEST_F(Pool, ReservationsFirstThenOwnLeaseThenRequestedThenTheNextFree)
 {
     EXPECT_EQ(choose_address(view(), "52:54:00:00:00:aa", ip("10.0.0.102")), ip("10.0.0.101"));
     EXPECT_EQ(choose_address(view(), "52:54:00:00:00:01", std::nullopt), ip("10.0.0.100"));
@@ -387,7 +387,7 @@ TEST(LeaseTableTest, OneAddressPerMacAndItsIndexesAgree)
     EXPECT_EQ(t.reservation("x"), 21U);
 }
 
-TEST(LeaseTableTest, TheLowestFreeAddressPastTenThousandLeases)
+TEST(LeaseTableTest, FreeAddressesInTurnPastTenThousandLeases)
 {
     const auto range = std::get<AddressRange>(parse_range("10.0.0.1,10.0.255.254"));
     std::vector<Lease> leases;
@@ -407,12 +407,24 @@ TEST(LeaseTableTest, TheLowestFreeAddressPastTenThousandLeases)
     FullOutcome offer;
     offer.store = Lease{*first, "new", 1060, LeaseState::offered};
     apply(table, offer);
-    EXPECT_NE(choose_address(view, "other", std::nullopt), first) << "a decision in the batch is seen by the next";
+    EXPECT_EQ(table.next_search(), *first + 1);
+    EXPECT_EQ(choose_address(view, "other", std::nullopt), *first + 1)
+        << "a decision in the batch is seen by the next, whose search starts after it";
     EXPECT_EQ(choose_address(view, "new", std::nullopt), first);
     FullOutcome released;
     released.forget = *first;
     apply(table, released);
-    EXPECT_EQ(choose_address(view, "other", std::nullopt), first);
+    EXPECT_EQ(choose_address(view, "other", std::nullopt), *first + 1) << "a freed address is not given again at once";
+
+    // At the end of the range the search wraps round to the free address
+    // nearest the start.
+    table.search_from(range.last);
+    FullOutcome last;
+    last.store = Lease{range.last, "last", 1060, LeaseState::offered};
+    apply(table, last);
+    EXPECT_EQ(table.next_search(), range.last + 1);
+    EXPECT_EQ(choose_address(view, "other", std::nullopt), *first)
+        << "the address freed above: the first free one past the preloaded run (the hole is reserved)";
 }
 
 }  // namespace
