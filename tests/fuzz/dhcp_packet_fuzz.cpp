@@ -29,10 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto range = std::get<AddressRange>(parse_range("10.0.0.100,10.0.0.120"));
     const std::map<std::string, Ipv4> reservations{{"52:54:00:00:00:01", 0x0a000032U}};
     const std::vector<Lease> leases{{0x0a000064U, "52:54:00:00:00:02", 100, LeaseState::bound}};
+    LeaseTable table(leases, reservations);
     FullSettings settings;
     settings.range = range;
     settings.server = 0x0a000001U;
-    const auto out = full_reply(*request, settings, {range, reservations, leases, 50}, std::nullopt);
+    const auto out = full_reply(*request, settings, {range, table, 50}, std::nullopt);
+    apply(table, out);  // what the helper does next, on hostile input too
     if (out.reply) {
         check(*out.reply);
         if (out.reply->yiaddr != 0 && !range.contains(out.reply->yiaddr) && out.reply->yiaddr != 0x0a000032U) {
