@@ -629,13 +629,6 @@ std::optional<std::string> Inventory::lease_of(std::string_view mac)
            "." + std::to_string(ip & 0xff);
 }
 
-void Inventory::forget_lease(std::uint32_t ip)
-{
-    Transaction t(db_);
-    Statement(db_, "DELETE FROM leases WHERE ip=?1").bind(1, std::int64_t{ip}).run();
-    t.commit();
-}
-
 void Inventory::register_server(const ServerRecord& server)
 {
     const auto now = now_utc();

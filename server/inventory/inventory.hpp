@@ -101,7 +101,6 @@ public:
     [[nodiscard]] std::optional<std::string> fixed_address(std::string_view mac);
     // The IPv4 address (dotted) our DHCP offered or leased to this MAC.
     [[nodiscard]] std::optional<std::string> lease_of(std::string_view mac);
-    void forget_lease(std::uint32_t ip);
     // Whose lease this address (host byte order) is.
     [[nodiscard]] std::optional<std::string> mac_of_lease(std::uint32_t ip);
 
