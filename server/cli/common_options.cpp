@@ -42,9 +42,9 @@ void add_state_option(CLI::App& command, Paths& paths)
     });
 }
 
-std::unique_ptr<inventory::Database> open_database(const Paths& paths)
+std::unique_ptr<inventory::Database> open_database(const Paths& paths, inventory::Reach reach)
 {
-    return inventory::open_database(inventory::parse_location(paths.inventory, paths.state_dir));
+    return inventory::open_database(inventory::parse_location(paths.inventory, paths.state_dir), reach);
 }
 
 void add_path_options(CLI::App& command, Paths& paths)

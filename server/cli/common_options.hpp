@@ -33,7 +33,8 @@ void add_path_options(CLI::App& command, Paths& paths);
 void add_state_option(CLI::App& command, Paths& paths);
 
 // The inventory --inventory names, or the state directory's SQLite file.
-std::unique_ptr<inventory::Database> open_database(const Paths& paths);
+std::unique_ptr<inventory::Database> open_database(const Paths& paths,
+                                                  inventory::Reach reach = inventory::Reach::now);
 
 std::optional<boot::UnknownHosts> parse_unknown_hosts(std::string_view text);
 

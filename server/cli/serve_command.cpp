@@ -389,7 +389,10 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
 
     asio::io_context io(static_cast<int>(args.threads));
     try {
-        inventory::Inventory inventory(open_database(args.paths), args.events_keep);
+        // A server started before its PostgreSQL (a rack powered on at once)
+        // serves plain files and answers 503 until the database answers.
+        inventory::Inventory inventory(open_database(args.paths, inventory::Reach::later), args.events_keep,
+                                       inventory::Reach::later);
         const boot::Profiles profiles(args.paths.profiles_dir);
         for (const auto& p : profiles.list()) {
             if (!p.problem.empty()) {
@@ -448,7 +451,11 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         });
         service::StallWatch stalls(io, inventory_thread.get_executor(), inventory,
                                    std::chrono::milliseconds(static_cast<std::int64_t>(args.stall_after_min * 60000)));
-        inventory.register_server({server_name(args), args.segment, service_settings.site.http_url, "", ""});
+        try {
+            inventory.register_server({server_name(args), args.segment, service_settings.site.http_url, "", ""});
+        } catch (const inventory::InventoryUnavailable&) {
+            spdlog::warn("this server registers itself when the inventory answers");
+        }
         // A shared inventory's servers see that this one is alive.
         service::InventoryTimer heartbeat(io, inventory_thread.get_executor(), std::chrono::seconds(30), "heartbeat",
                                           [&inventory] { inventory.heartbeat(); });
@@ -472,7 +479,8 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         std::unique_ptr<service::InventoryLeaseStore> leases;
         std::unique_ptr<dhcp::Server> dhcp_server;
         if (dhcp) {
-            dhcp_inventory.emplace(open_database(args.paths), args.events_keep);
+            dhcp_inventory.emplace(open_database(args.paths, inventory::Reach::later), args.events_keep,
+                                   inventory::Reach::later);
             dhcp_inventory->sign_as(server_name(args));
             service::DhcpBootSettings boot_settings;
             boot_settings.site = service_settings.site;
@@ -507,7 +515,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         }
         // systemd (Type=notify): every socket is bound. Outside systemd, nothing.
         sd_notify(0, "READY=1\nSTATUS=serving");
-        spdlog::info("serving TFTP on {}:{} from {}, HTTP on {}:{} from {}, on {} thread{}; inventory {}; hosts "
+        spdlog::info("serving TFTP on {}:{} from {}, HTTP on {}:{} from {}, on {} thread{}; {}; hosts "
                      "reach us at {}",
                      args.listen, tftp_server.local_endpoint().port(), args.tftp_root, args.listen,
                      http_server.local_endpoint().port(), args.http_root, args.threads, args.threads == 1 ? "" : "s",

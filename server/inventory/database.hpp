@@ -14,6 +14,11 @@
 
 namespace xcp::inventory {
 
+// When the database must answer before anything else happens (the CLI).
+// `later`: a server's, which starts and serves plain files while its
+// database cannot be reached, and connects when it answers.
+enum class Reach { now, later };
+
 // Something the inventory could not do, as one sentence for the operator.
 class InventoryError : public std::runtime_error {
 public:

@@ -4,6 +4,7 @@
 #include "server/inventory/schema.hpp"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 
 #include <algorithm>
@@ -99,10 +100,30 @@ Inventory::Inventory(const std::filesystem::path& state_dir, std::size_t events_
 {
 }
 
-Inventory::Inventory(std::unique_ptr<Database> database, std::size_t events_keep)
-    : db_ptr_(std::move(database)), db_(*db_ptr_), events_keep_(std::max<std::size_t>(events_keep, 1))
+Inventory::Inventory(std::unique_ptr<Database> database, std::size_t events_keep, Reach reach)
+    : db_ptr_(std::move(database)), events_keep_(std::max<std::size_t>(events_keep, 1))
 {
-    migrate(db_);
+    try {
+        db();
+    } catch (const InventoryUnavailable&) {
+        if (reach == Reach::now) {
+            throw;
+        }
+        spdlog::warn("{}: its schema is checked when it answers", name());
+    }
+}
+
+Database& Inventory::db()
+{
+    if (!migrated_) {
+        migrate(*db_ptr_);
+        migrated_ = true;
+        if (unregistered_) {  // a server started while its database could not be reached
+            register_server(ServerRecord(*unregistered_));
+            spdlog::info("{}: this server is registered as {}", name(), server_);
+        }
+    }
+    return *db_ptr_;
 }
 
 Inventory::~Inventory() = default;
@@ -117,7 +138,7 @@ void Inventory::write_host(const Host& h, bool insert)
         insert ? std::string("INSERT INTO hosts (") + written_host_columns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
                : "UPDATE hosts SET hostname=?2, profile=?3, vars=?4, next_mode=?5, netboot=?6, state=?7, percent=?8, "
                  "step=?9, reason=?10, release=?11, token=?12, updated=?13 WHERE mac=?1";
-    Statement s(db_, sql);
+    Statement s(db(), sql);
     const auto now = now_utc();
     s.bind(1, h.mac)
         .bind(2, h.hostname)
@@ -143,7 +164,7 @@ void Inventory::write_host(const Host& h, bool insert)
 
 void Inventory::insert_new(const Host& host)
 {
-    Statement exists(db_, "SELECT 1 FROM hosts WHERE mac=?1");
+    Statement exists(db(), "SELECT 1 FROM hosts WHERE mac=?1");
     exists.bind(1, host.mac);
     if (exists.step()) {
         throw InventoryConflict("host " + host.mac + " is already in the inventory; change it with `host set`");
@@ -157,14 +178,14 @@ void Inventory::insert_new(const Host& host)
 
 void Inventory::add(const Host& host)
 {
-    Transaction t(db_);
+    Transaction t(db());
     insert_new(host);
     t.commit();
 }
 
 void Inventory::add_all(const std::vector<Host>& hosts)
 {
-    Transaction t(db_);
+    Transaction t(db());
     for (const auto& host : hosts) {
         insert_new(host);
     }
@@ -173,12 +194,12 @@ void Inventory::add_all(const std::vector<Host>& hosts)
 
 std::optional<Host> Inventory::find(std::string_view mac)
 {
-    Statement s(db_, std::string("SELECT ") + host_columns + " FROM hosts WHERE mac=?1");
+    Statement s(db(), std::string("SELECT ") + host_columns + " FROM hosts WHERE mac=?1");
     s.bind(1, mac);
     if (!s.step()) {
         return std::nullopt;
     }
-    return read_host(s, db_.name());
+    return read_host(s, db().name());
 }
 
 std::optional<Host> Inventory::find_by_token(std::string_view token)
@@ -186,20 +207,20 @@ std::optional<Host> Inventory::find_by_token(std::string_view token)
     if (token.empty()) {
         return std::nullopt;
     }
-    Statement s(db_, std::string("SELECT ") + host_columns + " FROM hosts WHERE token=?1");
+    Statement s(db(), std::string("SELECT ") + host_columns + " FROM hosts WHERE token=?1");
     s.bind(1, token);
     if (!s.step()) {
         return std::nullopt;
     }
-    return read_host(s, db_.name());
+    return read_host(s, db().name());
 }
 
 std::vector<Host> Inventory::list()
 {
-    Statement s(db_, std::string("SELECT ") + host_columns + " FROM hosts ORDER BY mac");
+    Statement s(db(), std::string("SELECT ") + host_columns + " FROM hosts ORDER BY mac");
     std::vector<Host> out;
     while (s.step()) {
-        out.push_back(read_host(s, db_.name()));
+        out.push_back(read_host(s, db().name()));
     }
     return out;
 }
@@ -207,7 +228,7 @@ std::vector<Host> Inventory::list()
 bool Inventory::update(std::string_view mac, const std::function<std::optional<Event>(Host&)>& change,
                        const HostLog* log)
 {
-    Transaction t(db_);
+    Transaction t(db());
     auto host = find(mac);
     if (!host) {
         return false;
@@ -226,8 +247,8 @@ bool Inventory::update(std::string_view mac, const std::function<std::optional<E
 
 bool Inventory::remove(std::string_view mac)
 {
-    Transaction t(db_);
-    const bool removed = Statement(db_, "DELETE FROM hosts WHERE mac=?1").bind(1, mac).run() > 0;
+    Transaction t(db());
+    const bool removed = Statement(db(), "DELETE FROM hosts WHERE mac=?1").bind(1, mac).run() > 0;
     t.commit();
     return removed;
 }
@@ -238,7 +259,7 @@ bool Inventory::remove(std::string_view mac)
 void Inventory::insert_event(std::string_view mac, const Event& e)
 {
     const auto final_text = e.final ? std::optional<std::string>(std::string(to_string(*e.final))) : std::nullopt;
-    Statement last(db_, "SELECT id FROM events WHERE mac=?1 AND id=(SELECT max(id) FROM events WHERE mac=?1) AND "
+    Statement last(db(), "SELECT id FROM events WHERE mac=?1 AND id=(SELECT max(id) FROM events WHERE mac=?1) AND "
                         "source=?2 AND step=?3 AND percent IS NOT DISTINCT FROM ?4 AND message=?5 AND final IS NOT DISTINCT FROM ?6");
     last.bind(1, mac)
         .bind(2, e.source)
@@ -247,13 +268,13 @@ void Inventory::insert_event(std::string_view mac, const Event& e)
         .bind(5, e.message)
         .bind_optional(6, final_text);
     // Any news of a host ends its stall.
-    Statement(db_, "DELETE FROM stalls WHERE mac=?1").bind(1, mac).run();
+    Statement(db(), "DELETE FROM stalls WHERE mac=?1").bind(1, mac).run();
     if (!server_.empty() && heard_from_host(e)) {
-        Statement(db_, "UPDATE hosts SET seen_by=?2 WHERE mac=?1 AND seen_by<>?2").bind(1, mac).bind(2, server_).run();
+        Statement(db(), "UPDATE hosts SET seen_by=?2 WHERE mac=?1 AND seen_by<>?2").bind(1, mac).bind(2, server_).run();
     }
     if (last.step()) {
         const auto id = last.integer(0);
-        Statement(db_, "UPDATE events SET at=?2, repeats=repeats+1, bytes=?3, duration_ms=?4, server=?5 WHERE id=?1")
+        Statement(db(), "UPDATE events SET at=?2, repeats=repeats+1, bytes=?3, duration_ms=?4, server=?5 WHERE id=?1")
             .bind(1, id)
             .bind(2, e.at.empty() ? now_utc() : e.at)
             .bind_optional(3, e.bytes)
@@ -262,12 +283,12 @@ void Inventory::insert_event(std::string_view mac, const Event& e)
             .run();
         return;
     }
-    Statement(db_, "DELETE FROM events WHERE mac=?1 AND id<=(SELECT id FROM events WHERE mac=?1 ORDER BY id DESC "
+    Statement(db(), "DELETE FROM events WHERE mac=?1 AND id<=(SELECT id FROM events WHERE mac=?1 ORDER BY id DESC "
                    "LIMIT 1 OFFSET ?2)")
         .bind(1, mac)
         .bind(2, static_cast<std::int64_t>(events_keep_ - 1))
         .run();
-    Statement s(db_, "INSERT INTO events (mac, at, source, step, percent, message, final, bytes, duration_ms, server) "
+    Statement s(db(), "INSERT INTO events (mac, at, source, step, percent, message, final, bytes, duration_ms, server) "
                      "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     s.bind(1, mac)
         .bind(2, e.at.empty() ? now_utc() : e.at)
@@ -284,10 +305,10 @@ void Inventory::insert_event(std::string_view mac, const Event& e)
 
 std::size_t Inventory::add_events(const std::vector<std::pair<std::string, Event>>& events)
 {
-    Transaction t(db_);
+    Transaction t(db());
     std::size_t added = 0;
     for (const auto& [mac, event] : events) {
-        Statement exists(db_, "SELECT 1 FROM hosts WHERE mac=?1");
+        Statement exists(db(), "SELECT 1 FROM hosts WHERE mac=?1");
         exists.bind(1, mac);
         if (exists.step()) {
             insert_event(mac, event);
@@ -302,7 +323,7 @@ std::vector<Inventory::Activity> Inventory::activity()
 {
     // The newest event by id is the latest (a repeat updates that row's time):
     // one index lookup per host.
-    Statement s(db_, "SELECT h.mac, h.state, (SELECT at FROM events e WHERE e.mac=h.mac ORDER BY id DESC LIMIT 1), "
+    Statement s(db(), "SELECT h.mac, h.state, (SELECT at FROM events e WHERE e.mac=h.mac ORDER BY id DESC LIMIT 1), "
                      "(SELECT since FROM stalls st WHERE st.mac=h.mac) FROM hosts h ORDER BY h.mac");
     std::vector<Activity> out;
     while (s.step()) {
@@ -318,21 +339,21 @@ std::vector<Inventory::Activity> Inventory::activity()
 
 bool Inventory::mark_stalled(std::string_view mac, const Event& event)
 {
-    Transaction t(db_);
-    Statement exists(db_, "SELECT 1 FROM hosts WHERE mac=?1 AND mac NOT IN (SELECT mac FROM stalls)");
+    Transaction t(db());
+    Statement exists(db(), "SELECT 1 FROM hosts WHERE mac=?1 AND mac NOT IN (SELECT mac FROM stalls)");
     exists.bind(1, mac);
     if (!exists.step()) {
         return false;
     }
     insert_event(mac, event);
-    Statement(db_, "INSERT INTO stalls (mac, since) VALUES (?1, ?2)").bind(1, mac).bind(2, now_utc()).run();
+    Statement(db(), "INSERT INTO stalls (mac, since) VALUES (?1, ?2)").bind(1, mac).bind(2, now_utc()).run();
     t.commit();
     return true;
 }
 
 void Inventory::insert_log(std::string_view mac, const HostLog& log)
 {
-    Statement(db_, "INSERT INTO host_logs (mac, at, source, text) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (mac) DO UPDATE SET "
+    Statement(db(), "INSERT INTO host_logs (mac, at, source, text) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (mac) DO UPDATE SET "
                    "at=excluded.at, source=excluded.source, text=excluded.text")
         .bind(1, mac)
         .bind(2, log.at.empty() ? now_utc() : log.at)
@@ -343,14 +364,14 @@ void Inventory::insert_log(std::string_view mac, const HostLog& log)
 
 void Inventory::put_log(std::string_view mac, const HostLog& log)
 {
-    Transaction t(db_);
+    Transaction t(db());
     insert_log(mac, log);
     t.commit();
 }
 
 std::optional<HostLog> Inventory::log(std::string_view mac)
 {
-    Statement s(db_, "SELECT at, source, text FROM host_logs WHERE mac=?1");
+    Statement s(db(), "SELECT at, source, text FROM host_logs WHERE mac=?1");
     s.bind(1, mac);
     if (!s.step()) {
         return std::nullopt;
@@ -360,7 +381,7 @@ std::optional<HostLog> Inventory::log(std::string_view mac)
 
 std::optional<std::string> Inventory::mac_of_lease(std::uint32_t ip)
 {
-    Statement s(db_, "SELECT mac FROM leases WHERE ip=?1");
+    Statement s(db(), "SELECT mac FROM leases WHERE ip=?1");
     s.bind(1, static_cast<std::int64_t>(ip));
     if (!s.step()) {
         return std::nullopt;
@@ -370,7 +391,7 @@ std::optional<std::string> Inventory::mac_of_lease(std::uint32_t ip)
 
 void Inventory::add_event(std::string_view mac, Event event)
 {
-    Transaction t(db_);
+    Transaction t(db());
     insert_event(mac, event);
     t.commit();
 }
@@ -378,7 +399,7 @@ void Inventory::add_event(std::string_view mac, Event event)
 std::vector<Event> Inventory::events(std::string_view mac, std::size_t limit)
 {
     // The newest `limit`, oldest first.
-    Statement s(db_, "SELECT id, at, source, step, percent, message, final, repeats, bytes, duration_ms, server FROM "
+    Statement s(db(), "SELECT id, at, source, step, percent, message, final, repeats, bytes, duration_ms, server FROM "
                      "(SELECT * FROM events WHERE mac=?1 ORDER BY id DESC LIMIT ?2) AS newest ORDER BY id");
     s.bind(1, mac).bind(2, static_cast<std::int64_t>(limit));
     std::vector<Event> out;
@@ -410,8 +431,8 @@ void Inventory::put_release(const Release& r)
     for (const auto& [path, sum] : r.checksums) {
         sums[path] = sum;
     }
-    Transaction t(db_);
-    Statement s(db_, std::string("INSERT INTO releases (") + release_columns +
+    Transaction t(db());
+    Statement s(db(), std::string("INSERT INTO releases (") + release_columns +
                          ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) ON CONFLICT (name) DO UPDATE SET "
                          "kind=excluded.kind, product=excluded.product, version=excluded.version, "
                          "build=excluded.build, era=excluded.era, xen=excluded.xen, kernel=excluded.kernel, "
@@ -439,7 +460,7 @@ void Inventory::put_release(const Release& r)
 
 std::optional<Release> Inventory::find_release(std::string_view name)
 {
-    Statement s(db_, std::string("SELECT ") + release_columns + " FROM releases WHERE name=?1");
+    Statement s(db(), std::string("SELECT ") + release_columns + " FROM releases WHERE name=?1");
     s.bind(1, name);
     if (!s.step()) {
         return std::nullopt;
@@ -449,7 +470,7 @@ std::optional<Release> Inventory::find_release(std::string_view name)
 
 std::vector<Release> Inventory::releases()
 {
-    Statement s(db_, std::string("SELECT ") + release_columns + " FROM releases ORDER BY name");
+    Statement s(db(), std::string("SELECT ") + release_columns + " FROM releases ORDER BY name");
     std::vector<Release> out;
     while (s.step()) {
         out.push_back(read_release(s));
@@ -459,8 +480,8 @@ std::vector<Release> Inventory::releases()
 
 bool Inventory::remove_release(std::string_view name)
 {
-    Transaction t(db_);
-    Statement users(db_, "SELECT mac FROM hosts WHERE release=?1 ORDER BY mac");
+    Transaction t(db());
+    Statement users(db(), "SELECT mac FROM hosts WHERE release=?1 ORDER BY mac");
     users.bind(1, name);
     std::vector<std::string> macs;
     while (users.step()) {
@@ -478,7 +499,7 @@ bool Inventory::remove_release(std::string_view name)
                              (macs.size() == 1 ? "" : "s") + " (" + list +
                              "); give them another release with `host set MAC release=NAME` first");
     }
-    const bool removed = Statement(db_, "DELETE FROM releases WHERE name=?1").bind(1, name).run() > 0;
+    const bool removed = Statement(db(), "DELETE FROM releases WHERE name=?1").bind(1, name).run() > 0;
     t.commit();
     return removed;
 }
@@ -488,7 +509,7 @@ std::map<HostState, std::size_t> Inventory::count_by_state()
     std::map<HostState, std::size_t> out;
     // A stalled host counts as stalled, not in its state: the counts add up
     // to the hosts.
-    Statement s(db_, "SELECT state, count(*) FROM hosts WHERE mac NOT IN (SELECT mac FROM stalls) GROUP BY state");
+    Statement s(db(), "SELECT state, count(*) FROM hosts WHERE mac NOT IN (SELECT mac FROM stalls) GROUP BY state");
     while (s.step()) {
         if (const auto state = host_state_from(s.text(0))) {
             out[*state] = static_cast<std::size_t>(s.integer(1));
@@ -499,14 +520,14 @@ std::map<HostState, std::size_t> Inventory::count_by_state()
 
 std::size_t Inventory::count_stalled()
 {
-    Statement s(db_, "SELECT count(*) FROM stalls");
+    Statement s(db(), "SELECT count(*) FROM stalls");
     s.step();
     return static_cast<std::size_t>(s.integer(0));
 }
 
 std::vector<Inventory::LeaseRecord> Inventory::leases()
 {
-    Statement s(db_, "SELECT ip, mac, expires, state FROM leases ORDER BY ip");
+    Statement s(db(), "SELECT ip, mac, expires, state FROM leases ORDER BY ip");
     std::vector<LeaseRecord> out;
     while (s.step()) {
         out.push_back({static_cast<std::uint32_t>(s.integer(0)), s.text(1), s.integer(2), s.text(3)});
@@ -516,7 +537,7 @@ std::vector<Inventory::LeaseRecord> Inventory::leases()
 
 bool Inventory::store_lease(const LeaseRecord& lease, std::int64_t now)
 {
-    Transaction t(db_);
+    Transaction t(db());
     if (!put_lease(lease, now)) {
         return false;
     }
@@ -528,10 +549,10 @@ std::vector<bool> Inventory::change_leases(const std::vector<LeaseChange>& chang
 {
     std::vector<bool> stored;
     stored.reserve(changes.size());
-    Transaction t(db_);
+    Transaction t(db());
     for (const auto& c : changes) {
         if (c.forget) {
-            Statement(db_, "DELETE FROM leases WHERE ip=?1").bind(1, std::int64_t{*c.forget}).run();
+            Statement(db(), "DELETE FROM leases WHERE ip=?1").bind(1, std::int64_t{*c.forget}).run();
         }
         stored.push_back(!c.store || put_lease(*c.store, now));
     }
@@ -546,7 +567,7 @@ bool Inventory::put_lease(const LeaseRecord& lease, std::int64_t now)
     // or offer that has run out: a server whose view was stale (another
     // server leased the address since it read) is refused here, in the same
     // statement that writes, whatever its code decided.
-    const auto taken = Statement(db_, "INSERT INTO leases (ip, mac, expires, state) VALUES (?1,?2,?3,?4) "
+    const auto taken = Statement(db(), "INSERT INTO leases (ip, mac, expires, state) VALUES (?1,?2,?3,?4) "
                                       "ON CONFLICT (ip) DO UPDATE SET mac=excluded.mac, expires=excluded.expires, "
                                       "state=excluded.state WHERE leases.mac=excluded.mac OR leases.expires<=?5")
                            .bind(1, std::int64_t{lease.ip})
@@ -559,7 +580,7 @@ bool Inventory::put_lease(const LeaseRecord& lease, std::int64_t now)
         return false;
     }
     // One address per MAC: its older lease or offer goes (through leases_by_mac).
-    Statement(db_, "DELETE FROM leases WHERE mac=?1 AND ip<>?2 AND state<>'declined'")
+    Statement(db(), "DELETE FROM leases WHERE mac=?1 AND ip<>?2 AND state<>'declined'")
         .bind(1, lease.mac)
         .bind(2, std::int64_t{lease.ip})
         .run();
@@ -568,7 +589,7 @@ bool Inventory::put_lease(const LeaseRecord& lease, std::int64_t now)
 
 std::vector<Inventory::LeaseRecord> Inventory::leases_between(std::uint32_t first, std::uint32_t last)
 {
-    Statement s(db_, "SELECT ip, mac, expires, state FROM leases WHERE ip>=?1 AND ip<=?2 ORDER BY ip");
+    Statement s(db(), "SELECT ip, mac, expires, state FROM leases WHERE ip>=?1 AND ip<=?2 ORDER BY ip");
     s.bind(1, std::int64_t{first}).bind(2, std::int64_t{last});
     std::vector<LeaseRecord> out;
     while (s.step()) {
@@ -597,7 +618,7 @@ std::optional<std::string> ip_setting(const std::string& vars_json)
 std::map<std::string, std::string> Inventory::fixed_addresses()
 {
     // LIKE narrows to the hosts that have one; the JSON is what says.
-    Statement s(db_, "SELECT mac, vars FROM hosts WHERE vars LIKE '%\"ip\"%'");
+    Statement s(db(), "SELECT mac, vars FROM hosts WHERE vars LIKE '%\"ip\"%'");
     std::map<std::string, std::string> out;
     while (s.step()) {
         if (auto ip = ip_setting(s.text(1))) {
@@ -609,7 +630,7 @@ std::map<std::string, std::string> Inventory::fixed_addresses()
 
 std::optional<std::string> Inventory::fixed_address(std::string_view mac)
 {
-    Statement s(db_, "SELECT vars FROM hosts WHERE mac=?1");
+    Statement s(db(), "SELECT vars FROM hosts WHERE mac=?1");
     s.bind(1, mac);
     if (!s.step()) {
         return std::nullopt;
@@ -619,7 +640,7 @@ std::optional<std::string> Inventory::fixed_address(std::string_view mac)
 
 std::optional<std::string> Inventory::lease_of(std::string_view mac)
 {
-    Statement s(db_, "SELECT ip FROM leases WHERE mac=?1 AND state<>'declined' ORDER BY expires DESC LIMIT 1");
+    Statement s(db(), "SELECT ip FROM leases WHERE mac=?1 AND state<>'declined' ORDER BY expires DESC LIMIT 1");
     s.bind(1, mac);
     if (!s.step()) {
         return std::nullopt;
@@ -631,33 +652,39 @@ std::optional<std::string> Inventory::lease_of(std::string_view mac)
 
 void Inventory::register_server(const ServerRecord& server)
 {
+    server_ = server.name;
+    unregistered_ = server;
     const auto now = now_utc();
-    Transaction t(db_);
-    Statement(db_, "INSERT INTO servers (name, segment, address, started, heartbeat) VALUES (?1,?2,?3,?4,?4) "
-                   "ON CONFLICT (name) DO UPDATE SET segment=excluded.segment, address=excluded.address, "
-                   "started=excluded.started, heartbeat=excluded.heartbeat")
+    Transaction t(db());
+    Statement(db(), "INSERT INTO servers (name, segment, address, started, heartbeat) VALUES (?1,?2,?3,?4,?4) "
+                    "ON CONFLICT (name) DO UPDATE SET segment=excluded.segment, address=excluded.address, "
+                    "started=excluded.started, heartbeat=excluded.heartbeat")
         .bind(1, server.name)
         .bind(2, server.segment)
         .bind(3, server.address)
         .bind(4, now)
         .run();
     t.commit();
-    server_ = server.name;
+    unregistered_.reset();
 }
 
 void Inventory::heartbeat()
 {
+    if (unregistered_) {
+        register_server(ServerRecord(*unregistered_));
+        return;
+    }
     if (server_.empty()) {
         return;
     }
-    Transaction t(db_);
-    Statement(db_, "UPDATE servers SET heartbeat=?2 WHERE name=?1").bind(1, server_).bind(2, now_utc()).run();
+    Transaction t(db());
+    Statement(db(), "UPDATE servers SET heartbeat=?2 WHERE name=?1").bind(1, server_).bind(2, now_utc()).run();
     t.commit();
 }
 
 std::vector<ServerRecord> Inventory::servers()
 {
-    Statement s(db_, "SELECT name, segment, address, started, heartbeat FROM servers ORDER BY name");
+    Statement s(db(), "SELECT name, segment, address, started, heartbeat FROM servers ORDER BY name");
     std::vector<ServerRecord> out;
     while (s.step()) {
         out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)});

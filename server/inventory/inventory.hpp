@@ -26,8 +26,11 @@ public:
     // Keeps the newest `events_keep` events of each host.
     explicit Inventory(const std::filesystem::path& state_dir, std::size_t events_keep = default_events_keep);
     // Creates the schema when missing, migrates an older one, and refuses a
-    // newer one (InventoryError).
-    explicit Inventory(std::unique_ptr<Database> database, std::size_t events_keep = default_events_keep);
+    // newer one (InventoryError). With `Reach::later`, a database that
+    // cannot be reached yet is migrated at the first call that reaches it;
+    // until then every call throws InventoryUnavailable.
+    explicit Inventory(std::unique_ptr<Database> database, std::size_t events_keep = default_events_keep,
+                       Reach reach = Reach::now);
     ~Inventory();
     Inventory(const Inventory&) = delete;
     Inventory& operator=(const Inventory&) = delete;
@@ -115,7 +118,8 @@ public:
     // A server records itself (name, segment, address), with a heartbeat;
     // from then on every event this inventory stores carries its name, and a
     // host's own events mark it seen by this server. Registered again under
-    // the same name (a restart), the record is replaced.
+    // the same name (a restart), the record is replaced. When the write
+    // fails, the name still signs events and heartbeat() writes the record.
     void register_server(const ServerRecord& server);
     void heartbeat();
     // Signs this connection's events with a server's name (a second
@@ -123,9 +127,9 @@ public:
     void sign_as(std::string name) { server_ = std::move(name); }
     [[nodiscard]] std::vector<ServerRecord> servers();
 
-    [[nodiscard]] DatabaseHealth health() const { return db_.health(); }
+    [[nodiscard]] DatabaseHealth health() const { return db_ptr_->health(); }
     // "inventory /var/lib/xcp-pxe/inventory.sqlite", "inventory postgresql://db1/xcp".
-    [[nodiscard]] const std::string& name() const { return db_.name(); }
+    [[nodiscard]] const std::string& name() const { return db_ptr_->name(); }
 
 private:
     void write_host(const Host& host, bool insert);
@@ -134,10 +138,14 @@ private:
     void insert_log(std::string_view mac, const HostLog& log);
     bool put_lease(const LeaseRecord& lease, std::int64_t now);
 
+    // The database, its schema migrated first if that has not been done.
+    Database& db();
+
     std::unique_ptr<Database> db_ptr_;
-    Database& db_;
+    bool migrated_ = false;
     std::size_t events_keep_;
     std::string server_;  // this server's name; empty in the CLI
+    std::optional<ServerRecord> unregistered_;  // to write when the database answers
 };
 
 }  // namespace xcp::inventory

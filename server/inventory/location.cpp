@@ -113,10 +113,10 @@ void make_state_dir(const std::filesystem::path& state_dir)
     }
 }
 
-std::unique_ptr<Database> open_database(const Location& location)
+std::unique_ptr<Database> open_database(const Location& location, Reach reach)
 {
     if (location.backend == Location::Backend::postgresql) {
-        return std::make_unique<PostgresDatabase>(location.conninfo, location.shown);
+        return std::make_unique<PostgresDatabase>(location.conninfo, location.shown, reach == Reach::later);
     }
     if (location.in_state_dir) {
         make_state_dir(location.file.parent_path());

@@ -27,7 +27,7 @@ struct Location {
 // with one sentence for anything else.
 Location parse_location(std::string_view url, const std::filesystem::path& state_dir);
 
-std::unique_ptr<Database> open_database(const Location& location);
+std::unique_ptr<Database> open_database(const Location& location, Reach reach = Reach::now);
 
 // Creates the state directory when missing, and makes it the owner's only:
 // it holds the API token (and the SQLite inventory when it is there).

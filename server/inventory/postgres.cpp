@@ -19,12 +19,14 @@ std::string one_line(std::string text)
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
         text.pop_back();
     }
-    for (auto& c : text) {
-        if (c == '\n') {
-            c = ' ';
+    std::string out;
+    for (const char c : text) {
+        const bool space = c == '\n' || c == '\t';
+        if (!(space && !out.empty() && out.back() == ' ')) {
+            out += space ? ' ' : c;
         }
     }
-    return text;
+    return out;
 }
 
 }  // namespace
@@ -65,10 +67,17 @@ std::string postgres_placeholders(std::string_view sql)
     return out;
 }
 
-PostgresDatabase::PostgresDatabase(std::string conninfo, std::string shown)
+PostgresDatabase::PostgresDatabase(std::string conninfo, std::string shown, bool reach_later)
     : conninfo_(std::move(conninfo)), name_("inventory " + std::move(shown))
 {
-    connection();
+    try {
+        connection();
+    } catch (const InventoryUnavailable& e) {
+        if (!reach_later) {
+            throw;
+        }
+        spdlog::error("{}", e.what());
+    }
 }
 
 PostgresDatabase::~PostgresDatabase() = default;

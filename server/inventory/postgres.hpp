@@ -19,8 +19,10 @@ namespace xcp::inventory {
 class PostgresDatabase final : public Database {
 public:
     // `conninfo`: a libpq connection string or URI; `shown`: the same with
-    // any password taken out, for errors and logs.
-    PostgresDatabase(std::string conninfo, std::string shown);
+    // any password taken out, for errors and logs. Throws
+    // InventoryUnavailable when the database cannot be reached, unless
+    // `reach_later`: then the first use that finds it answering connects.
+    PostgresDatabase(std::string conninfo, std::string shown, bool reach_later = false);
     ~PostgresDatabase() override;
     PostgresDatabase(const PostgresDatabase&) = delete;
     PostgresDatabase& operator=(const PostgresDatabase&) = delete;

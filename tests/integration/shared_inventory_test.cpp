@@ -551,6 +551,81 @@ TEST(InventoryOutage, APostgresRestartUnderTwoServers)
     EXPECT_EQ(servers_seen.size(), 2U) << "both registrations kept";
 }
 
+// A server that starts while its PostgreSQL is down (a rack powered on at
+// once) serves plain files, answers 503 for what needs the database, and
+// when the database answers migrates, registers and serves hosts, unaided.
+TEST(InventoryOutage, AServerStartedBeforeItsDatabaseConnectsWhenItAnswers)
+{
+    require_programs({"curl"});
+    OwnPostgresCluster cluster;
+    TempDir dir;
+    const auto tftp = dir.path() / "tftp";
+    const auto http = dir.path() / "http";
+    std::filesystem::create_directories(tftp / "xcp-ng");
+    std::filesystem::create_directories(http / "repo");
+    for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
+        std::ofstream(tftp / "xcp-ng" / f) << f;
+    }
+    std::ofstream(http / "repo/small.txt") << "hello\n";
+    const auto cli = [&](const std::string& args) {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --inventory " + quote(cluster.url()),
+                   std::chrono::seconds(30));
+    };
+    ASSERT_EQ(cli("host add " + mac + " --set root-password=" + password).exit_code, 0);
+    cluster.halt();
+    const auto refused = cli("host list");
+    EXPECT_NE(refused.exit_code, 0) << "the CLI needs the database now";
+    EXPECT_NE(refused.output.find("cannot be reached"), std::string::npos) << refused.output;
+
+    const auto tftp_port = free_udp_port();
+    const auto http_port = free_tcp_port();
+    const auto base = "http://127.0.0.1:" + std::to_string(http_port);
+    Daemon daemon({xcp_pxe_binary().string(), "serve", "--state-dir", (dir.path() / "state").string(), "--inventory",
+                   cluster.url(), "--server-name", "pxe-early", "--tftp-root", tftp.string(), "--http-root",
+                   http.string(), "--listen", "127.0.0.1", "--tftp-port", std::to_string(tftp_port), "--http-port",
+                   std::to_string(http_port)},
+                  dir.path() / "daemon.log");
+    ASSERT_TRUE(daemon.wait_for_log("hosts reach us at")) << daemon.log();
+    const auto status = [](const std::string& url) {
+        return run("curl -s -o /dev/null -w '%{http_code}' --max-time 20 " + quote(url)).output;
+    };
+    EXPECT_EQ(status(base + "/repo/small.txt"), "200") << "plain files from the start";
+    EXPECT_EQ(run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port) + "/xcp-ng/xen.gz").output,
+              "xen.gz");
+    const auto down = run("curl -sS --max-time 20 " + base + "/metrics").output;
+    EXPECT_NE(down.find("xcp_inventory_up 0"), std::string::npos) << down;
+    const auto auth = " -H " + quote("Authorization: Bearer " + [&] {
+        std::ifstream in(dir.path() / "state/api-token");
+        std::string token;
+        std::getline(in, token);
+        return token;
+    }()) + " ";
+    EXPECT_EQ(run("curl -s -o /dev/null -w '%{http_code}' --max-time 20" + auth + base + "/api/v1/hosts").output,
+              "503");
+    EXPECT_TRUE(daemon.running());
+
+    cluster.resume();
+    std::string config;
+    for (int i = 0; i < 60 && config.find("answerfile=") == std::string::npos; ++i) {  // backoff: at most 10 s
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        config = run("curl -s --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port) + "/pxelinux.cfg/01-" +
+                     mac_dashes)
+                     .output;
+    }
+    const auto answerfile_url = field(config, "answerfile=", " ");
+    ASSERT_FALSE(answerfile_url.empty()) << config << daemon.log();
+    EXPECT_EQ(status(answerfile_url), "200");
+    const auto listed = nlohmann::json::parse(
+        run("curl -sS --fail --max-time 20" + auth + base + "/api/v1/hosts").output, nullptr, false);
+    ASSERT_TRUE(listed.is_array());
+    EXPECT_EQ(listed.size(), 1U);
+    const auto servers_seen = nlohmann::json::parse(cli("server list --json").output, nullptr, false);
+    ASSERT_TRUE(servers_seen.is_array());
+    ASSERT_EQ(servers_seen.size(), 1U) << "registered once the database answered: " << daemon.log();
+    EXPECT_EQ(servers_seen[0]["name"], "pxe-early");
+    EXPECT_NE(daemon.log().find("registered as pxe-early"), std::string::npos) << daemon.log();
+}
+
 // 3. Two servers in full DHCP mode, each on its own link (two namespace
 //    pairs), given the same range by mistake: clients on both links at once
 //    never get one address twice, because the database refuses the second
