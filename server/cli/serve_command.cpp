@@ -136,20 +136,27 @@ void run_guarded(asio::io_context& io, const char* what)
 
 // A second event loop on a thread of its own, stopped and joined however the
 // scope ends.
-class LoopThread {
+class LoopThreads {
 public:
-    LoopThread(asio::io_context& io, const char* what) : io_(io), thread_([this, what] { run_guarded(io_, what); }) {}
-    LoopThread(const LoopThread&) = delete;
-    LoopThread& operator=(const LoopThread&) = delete;
-    ~LoopThread()
+    LoopThreads(asio::io_context& io, unsigned count, const char* what) : io_(io)
+    {
+        for (unsigned i = 0; i < std::max(count, 1U); ++i) {
+            threads_.emplace_back([this, what] { run_guarded(io_, what); });
+        }
+    }
+    LoopThreads(const LoopThreads&) = delete;
+    LoopThreads& operator=(const LoopThreads&) = delete;
+    ~LoopThreads()
     {
         io_.stop();
-        thread_.join();
+        for (auto& t : threads_) {
+            t.join();
+        }
     }
 
 private:
     asio::io_context& io_;
-    std::thread thread_;
+    std::vector<std::thread> threads_;
 };
 
 // Runs `io` on `threads` threads until SIGINT or SIGTERM; SIGHUP calls
@@ -173,9 +180,9 @@ void run_until_signal(asio::io_context& io, unsigned threads, Reload reload)
         io.stop();
     };
     signals.async_wait(on_signal);
-    std::vector<std::unique_ptr<LoopThread>> others;
-    for (unsigned i = 1; i < threads; ++i) {
-        others.push_back(std::make_unique<LoopThread>(io, "serve"));
+    std::optional<LoopThreads> others;
+    if (threads > 1) {
+        others.emplace(io, threads - 1, "serve");
     }
     run_guarded(io, "serve");
 }
@@ -471,17 +478,20 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         http::Server http_server(io, http_settings, service, inventory_thread.get_executor());
         service.watch(&tftp_server.counters(), &http_server.counters());
 
-        // DHCP waits on the inventory for every lease: it has a loop, a thread
-        // and a database connection of its own.
-        asio::io_context dhcp_io(1);
-        std::optional<inventory::Inventory> dhcp_inventory;
+        // DHCP waits on the inventory for every answer: it has a loop, threads
+        // and database connections of its own, one each per thread.
+        asio::io_context dhcp_io(static_cast<int>(args.threads));
+        std::optional<service::InventoryPool> dhcp_inventory;
         std::unique_ptr<service::DhcpBootDecider> decider;
         std::unique_ptr<service::InventoryLeaseStore> leases;
         std::unique_ptr<dhcp::Server> dhcp_server;
         if (dhcp) {
-            dhcp_inventory.emplace(open_database(args.paths, inventory::Reach::later), args.events_keep,
-                                   inventory::Reach::later);
-            dhcp_inventory->sign_as(server_name(args));
+            dhcp_inventory.emplace(args.threads, [&] {
+                auto connection = std::make_unique<inventory::Inventory>(
+                    open_database(args.paths, inventory::Reach::later), args.events_keep, inventory::Reach::later);
+                connection->sign_as(server_name(args));
+                return connection;
+            });
             service::DhcpBootSettings boot_settings;
             boot_settings.site = service_settings.site;
             boot_settings.next_server = dhcp->server.server;
@@ -503,10 +513,10 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         http_server.start();
         stalls.start();
         heartbeat.start();
-        std::optional<LoopThread> dhcp_thread;
+        std::optional<LoopThreads> dhcp_thread;
         if (dhcp_server) {
             dhcp_server->start();
-            dhcp_thread.emplace(dhcp_io, "dhcp");
+            dhcp_thread.emplace(dhcp_io, args.threads, "dhcp");
         }
         if (!args.user.empty()) {
             drop_privileges(args.user, args.paths.state_dir);

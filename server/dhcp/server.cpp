@@ -13,8 +13,8 @@ namespace asio = boost::asio;
 using udp = asio::ip::udp;
 
 Server::Server(asio::io_context& io, ServerSettings settings, BootDecider& decider, LeaseStore* leases)
-    : settings_(std::move(settings)), decider_(decider), leases_(leases), main_{udp::socket(io), {}, {}, false},
-      proxy_{udp::socket(io), {}, {}, true}
+    : io_(io), strand_(asio::make_strand(io)), settings_(std::move(settings)), decider_(decider), leases_(leases),
+      main_{udp::socket(strand_), {}, {}, false}, proxy_{udp::socket(strand_), {}, {}, true}
 {
 }
 
@@ -172,17 +172,44 @@ void Server::answer_proxy(Port& port, const Packet& request)
         }
         return;
     }
-    const auto offer = boot_for(request, *client);
-    if (!offer) {
+    if (in_flight_.load() >= settings_.max_in_flight) {
+        if (++counters_.busy % 1000 == 1) {
+            spdlog::warn("dhcp proxy: {} requests being decided; {} from {} dropped ({} so far): the client sends "
+                         "again",
+                         settings_.max_in_flight, to_string(type), to_string(request.mac()), counters_.busy.load());
+        }
         return;
     }
-    const auto reply = proxy_reply(request, *client, *offer, settings_.server, reply_type);
-    send(port, reply, request);
-    tell(reply, request, client, offer->file);
-    (reply_type == MessageType::offer ? counters_.offers : counters_.acks)++;
-    spdlog::info("dhcp proxy: {} {} to {} ({}{}{})", to_string(reply_type), offer->file, to_string(request.mac()),
-                 to_string(client->arch), client->ipxe ? ", iPXE" : "",
-                 request.giaddr != 0 ? ", via relay " + to_string(request.giaddr) : "");
+    ++in_flight_;
+    asio::post(io_, [this, proxy_port = port.proxy_port, request, sender = port.sender, client = *client,
+                     reply_type]() mutable {
+        decide_proxy(proxy_port, std::move(request), sender, client, reply_type);
+        --in_flight_;
+    });
+}
+
+void Server::decide_proxy(bool proxy_port, Packet request, udp::endpoint sender, PxeClient client,
+                          MessageType reply_type)
+{
+    try {
+        const auto offer = boot_for(request, client);
+        if (!offer) {
+            return;
+        }
+        auto reply = proxy_reply(request, client, *offer, settings_.server, reply_type);
+        tell(reply, request, client, offer->file);
+        spdlog::info("dhcp proxy: {} {} to {} ({}{}{})", to_string(reply_type), offer->file,
+                     to_string(request.mac()), to_string(client.arch), client.ipxe ? ", iPXE" : "",
+                     request.giaddr != 0 ? ", via relay " + to_string(request.giaddr) : "");
+        asio::post(strand_, [this, proxy_port, reply = std::move(reply), request = std::move(request), sender,
+                             reply_type] {
+            if (send(proxy_port ? proxy_ : main_, reply, request, sender)) {
+                (reply_type == MessageType::offer ? counters_.offers : counters_.acks) += 1;
+            }
+        });
+    } catch (const std::exception& e) {
+        spdlog::error("dhcp: {} from {}: {}", to_string(*request.message_type()), to_string(request.mac()), e.what());
+    }
 }
 
 void Server::decide_full(const Packet& request)
@@ -247,7 +274,7 @@ void Server::commit_batch()
             }
         }
         if (outcome.reply) {
-            send(main_, *outcome.reply, request);
+            send(main_, *outcome.reply, request, main_.sender);
             tell(*outcome.reply, request, d.boot ? std::optional(d.boot->first) : std::nullopt,
                  d.boot ? d.boot->second.file : std::string());
             switch (*outcome.reply->message_type()) {
@@ -275,13 +302,16 @@ void Server::tell(const Packet& reply, const Packet& request, const std::optiona
                reply.yiaddr != 0 ? reply.yiaddr : request.ciaddr});
 }
 
-void Server::send(Port& port, const Packet& reply, const Packet& request)
+bool Server::send(Port& port, const Packet& reply, const Packet& request, const udp::endpoint& sender)
 {
+    if (!port.socket.is_open()) {
+        return false;  // stopped while it was decided
+    }
     udp::endpoint to;
     if (request.giaddr != 0) {
         to = {asio::ip::address_v4(request.giaddr), 67};  // through the relay
     } else if (port.proxy_port) {
-        to = port.sender;  // 4011: straight back
+        to = sender;  // 4011: straight back
     } else if (request.ciaddr != 0 && !reply.broadcast()) {
         to = {asio::ip::address_v4(request.ciaddr), 68};
     } else {
@@ -293,7 +323,9 @@ void Server::send(Port& port, const Packet& reply, const Packet& request)
     port.socket.send_to(asio::buffer(bytes), to, 0, ec);
     if (ec) {
         spdlog::warn("dhcp: cannot send to {}: {}", to.address().to_string(), ec.message());
+        return false;
     }
+    return true;
 }
 
 }  // namespace xcp::dhcp

@@ -3,10 +3,14 @@
 #include "server/dhcp/leases.hpp"
 #include "server/dhcp/pxe.hpp"
 
+#include "libxcp/util/counter.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <vector>
 #include <functional>
@@ -52,6 +56,9 @@ struct ServerSettings {
     // socket share one commit.
     std::chrono::seconds reload{30};
     std::size_t batch = 64;
+    // Proxy mode: PXE requests being decided at once, on the io_context's
+    // threads; one more is dropped (its client sends again).
+    std::size_t max_in_flight = 256;
 };
 
 // "full DHCP on eth1 (10.0.0.1), port 67, addresses 10.0.0.2 to 10.0.0.254
@@ -59,12 +66,13 @@ struct ServerSettings {
 std::string describe(const ServerSettings& settings);
 
 struct ServerCounters {
-    std::uint64_t received = 0;
-    std::uint64_t malformed = 0;
-    std::uint64_t ignored = 0;  // not for us: non-PXE in proxy mode, replies, other servers
-    std::uint64_t offers = 0;
-    std::uint64_t acks = 0;
-    std::uint64_t naks = 0;
+    util::Counter received = 0;
+    util::Counter malformed = 0;
+    util::Counter ignored = 0;  // not for us: non-PXE in proxy mode, replies, other servers
+    util::Counter busy = 0;     // dropped: max_in_flight requests were being decided
+    util::Counter offers = 0;
+    util::Counter acks = 0;
+    util::Counter naks = 0;
 };
 
 // One answer we sent, for the product's records.
@@ -80,11 +88,14 @@ struct Answered {
 };
 
 // The DHCP helper on one interface: proxyDHCP (ports 67 and 4011, PXE
-// clients only, no addresses) or full DHCP from a range. Every packet is
-// parsed, decided and answered on the io_context's thread; a bad packet is
-// logged and dropped, never fatal. In full mode, the requests already waiting
-// when one arrives are decided with it and their leases written in one
-// transaction (one fsync); each answer goes out only after that commit.
+// clients only, no addresses) or full DHCP from a range. The sockets are read
+// and written on one strand; a bad packet is logged and dropped there, never
+// fatal. In proxy mode each PXE request is decided on any of the io_context's
+// threads (the decider must take calls from several at once), so a slow
+// inventory read holds up only its own client. In full mode every decision is
+// on the strand, in order: the requests already waiting when one arrives are
+// decided with it and their leases written in one transaction (one fsync);
+// each answer goes out only after that commit.
 class Server {
 public:
     Server(boost::asio::io_context& io, ServerSettings settings, BootDecider& decider, LeaseStore* leases);
@@ -95,7 +106,8 @@ public:
     void start();
     void stop();
     [[nodiscard]] const ServerCounters& counters() const { return counters_; }
-    // Told of every answer sent, on the server's thread: it must not wait.
+    // Told of every answer sent, on any of the io_context's threads: it must
+    // not wait.
     void observe(std::function<void(const Answered&)> observer) { observer_ = std::move(observer); }
 
 private:
@@ -109,21 +121,27 @@ private:
     void receive(Port& port);
     void on_packet(Port& port, std::size_t size);
     void answer_proxy(Port& port, const Packet& request);
+    // Off the strand: decides, then sends on the strand.
+    void decide_proxy(bool proxy_port, Packet request, boost::asio::ip::udp::endpoint sender,
+                      PxeClient client, MessageType reply_type);
     void decide_full(const Packet& request);
     // More requests already waiting on the main port, decided into the batch.
     void take_waiting();
     void commit_batch();
     void reload_table();
-    void send(Port& port, const Packet& reply, const Packet& request);
+    bool send(Port& port, const Packet& reply, const Packet& request, const boost::asio::ip::udp::endpoint& sender);
     void tell(const Packet& reply, const Packet& request, const std::optional<PxeClient>& pxe, const std::string& file);
     std::optional<BootOffer> boot_for(const Packet& request, const PxeClient& client);
 
+    boost::asio::io_context& io_;
+    boost::asio::strand<boost::asio::io_context::executor_type> strand_;
     ServerSettings settings_;
     BootDecider& decider_;
     LeaseStore* leases_;
     Port main_;
     Port proxy_;
     ServerCounters counters_;
+    std::atomic<std::size_t> in_flight_{0};
     std::set<Ipv4> other_servers_;  // warned about once each
     std::function<void(const Answered&)> observer_;
     // Full mode.

@@ -6,7 +6,7 @@ namespace xcp::service {
 
 std::optional<dhcp::BootOffer> DhcpBootDecider::decide(const dhcp::Mac& mac, const dhcp::PxeClient& client)
 {
-    const auto host = inventory_.find(dhcp::to_string(mac));
+    const auto host = inventory_.borrow()->find(dhcp::to_string(mac));
     if (host && !host->netboot && settings_.netboot_off == NetbootOff::ignore) {
         return std::nullopt;
     }
@@ -35,11 +35,12 @@ std::optional<dhcp::BootOffer> DhcpBootDecider::decide(const dhcp::Mac& mac, con
 dhcp::LeaseTable InventoryLeaseStore::load(const dhcp::AddressRange& range)
 {
     std::vector<dhcp::Lease> leases;
-    for (const auto& r : inventory_.leases_between(range.first, range.last)) {
+    const auto inventory = inventory_.borrow();
+    for (const auto& r : inventory->leases_between(range.first, range.last)) {
         leases.push_back({r.ip, r.mac, r.expires, dhcp::lease_state_from(r.state).value_or(dhcp::LeaseState::offered)});
     }
     std::map<std::string, dhcp::Ipv4> reservations;
-    for (const auto& [mac, text] : inventory_.fixed_addresses()) {
+    for (const auto& [mac, text] : inventory->fixed_addresses()) {
         if (const auto ip = dhcp::parse_ipv4(text)) {
             reservations[mac] = *ip;
         }
@@ -49,7 +50,7 @@ dhcp::LeaseTable InventoryLeaseStore::load(const dhcp::AddressRange& range)
 
 std::optional<dhcp::Ipv4> InventoryLeaseStore::reservation(const std::string& mac)
 {
-    const auto text = inventory_.fixed_address(mac);
+    const auto text = inventory_.borrow()->fixed_address(mac);
     return text ? dhcp::parse_ipv4(*text) : std::nullopt;
 }
 
@@ -65,7 +66,7 @@ std::vector<bool> InventoryLeaseStore::write(const std::vector<Change>& changes,
                                                         std::string(dhcp::to_string(c.store->state))};
         }
     }
-    return inventory_.change_leases(records, now);
+    return inventory_.borrow()->change_leases(records, now);
 }
 
 }  // namespace xcp::service

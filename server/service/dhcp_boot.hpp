@@ -4,7 +4,7 @@
 
 #include "server/boot/site.hpp"
 #include "server/dhcp/server.hpp"
-#include "server/inventory/inventory.hpp"
+#include "server/service/inventory_pool.hpp"
 
 #include <string>
 
@@ -27,7 +27,7 @@ struct DhcpBootSettings {
 
 class DhcpBootDecider final : public dhcp::BootDecider {
 public:
-    DhcpBootDecider(DhcpBootSettings settings, inventory::Inventory& inventory)
+    DhcpBootDecider(DhcpBootSettings settings, InventoryPool& inventory)
         : settings_(std::move(settings)), inventory_(inventory)
     {
     }
@@ -35,19 +35,19 @@ public:
 
 private:
     DhcpBootSettings settings_;
-    inventory::Inventory& inventory_;
+    InventoryPool& inventory_;
 };
 
 // Leases in the inventory's database; reservations from the hosts' `ip`.
 class InventoryLeaseStore final : public dhcp::LeaseStore {
 public:
-    explicit InventoryLeaseStore(inventory::Inventory& inventory) : inventory_(inventory) {}
+    explicit InventoryLeaseStore(InventoryPool& inventory) : inventory_(inventory) {}
     dhcp::LeaseTable load(const dhcp::AddressRange& range) override;
     std::optional<dhcp::Ipv4> reservation(const std::string& mac) override;
     std::vector<bool> write(const std::vector<Change>& changes, std::int64_t now) override;
 
 private:
-    inventory::Inventory& inventory_;
+    InventoryPool& inventory_;
 };
 
 }  // namespace xcp::service

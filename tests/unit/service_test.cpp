@@ -13,6 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <future>
+#include <optional>
+#include <thread>
 
 namespace xcp::service {
 namespace {
@@ -376,7 +379,7 @@ TEST(Metrics, AreAFunctionOfTheCountersGiven)
 TEST(DhcpBootDecider, IpxeGetsItsScriptOrTheLoaderAsAnyPxeRom)
 {
     test::TempDir dir;
-    inventory::Inventory inventory(dir.path() / "state");
+    InventoryPool inventory(1, [&] { return std::make_unique<inventory::Inventory>(dir.path() / "state"); });
     DhcpBootSettings s;
     s.site.http_url = "http://192.0.2.10:8080";
     const dhcp::Mac mac{0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
@@ -465,6 +468,37 @@ TEST_F(ServiceTest, MetricsCountStalledHostsApart)
     const auto m = call(bh::verb::get, "/metrics").body;
     EXPECT_NE(m.find("xcp_hosts{state=\"stalled\"} 1"), std::string::npos) << m;
     EXPECT_NE(m.find("xcp_hosts{state=\"booting\"} 0"), std::string::npos) << m;
+}
+
+// Each connection serves one caller at a time; a caller finding none idle
+// waits for one to come back, and gets that one.
+TEST(InventoryPoolTest, ACallerWaitsForAConnectionToComeBack)
+{
+    test::TempDir dir;
+    int opened = 0;
+    InventoryPool pool(2, [&] {
+        ++opened;
+        return std::make_unique<inventory::Inventory>(dir.path() / "state");
+    });
+    EXPECT_EQ(opened, 2);
+    auto first = pool.borrow();
+    std::optional<InventoryPool::Borrowed> second(pool.borrow());
+    inventory::Host h;
+    h.mac = "52:54:00:12:34:56";
+    first->add(h);
+    const auto* lent = &**second;
+    std::promise<const inventory::Inventory*> got;
+    std::thread third([&] {
+        const auto b = pool.borrow();
+        got.set_value(&*b);
+    });
+    auto future = got.get_future();
+    EXPECT_EQ(future.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout) << "none was idle";
+    second.reset();
+    ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_EQ(future.get(), lent) << "the one given back";
+    third.join();
+    EXPECT_TRUE(pool.borrow()->find(h.mac).has_value()) << "one inventory behind every connection";
 }
 
 }  // namespace
