@@ -22,6 +22,7 @@
 #include "server/tftp/root_resolver.hpp"
 #include "server/tftp/server.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -159,6 +160,64 @@ private:
     std::vector<std::thread> threads_;
 };
 
+// Event loops of one thread each, running until stop() (or the scope ends)
+// even with nothing to do: TFTP transfers are spread over them, so that a
+// transfer's packets never wake another thread (tftp::Server::run_transfers_on).
+class OwnLoops {
+public:
+    OwnLoops(unsigned count, const char* what)
+    {
+        for (unsigned i = 0; i < std::max(count, 1U); ++i) {
+            auto& loop = loops_.emplace_back(std::make_unique<Loop>());
+            loop->thread = std::thread([io = &loop->io, what] { run_guarded(*io, what); });
+        }
+    }
+    OwnLoops(const OwnLoops&) = delete;
+    OwnLoops& operator=(const OwnLoops&) = delete;
+    ~OwnLoops() { stop(); }
+
+    [[nodiscard]] std::vector<asio::any_io_executor> executors() const
+    {
+        std::vector<asio::any_io_executor> out;
+        for (const auto& loop : loops_) {
+            out.emplace_back(loop->io.get_executor());
+        }
+        return out;
+    }
+    // Returns once no thread runs them: what was posted stays, undone.
+    void stop()
+    {
+        for (auto& loop : loops_) {
+            loop->io.stop();
+        }
+        for (auto& loop : loops_) {
+            if (loop->thread.joinable()) {
+                loop->thread.join();
+            }
+        }
+    }
+
+private:
+    struct Loop {
+        asio::io_context io{1};
+        asio::executor_work_guard<asio::io_context::executor_type> busy{io.get_executor()};
+        std::thread thread;
+    };
+    std::vector<std::unique_ptr<Loop>> loops_;
+};
+
+// With more than one thread, the transfers' loops; with one, none (the
+// server's own loop has no other thread to wake).
+std::unique_ptr<OwnLoops> transfer_loops(tftp::Server& server, unsigned threads)
+{
+    if (threads <= 1) {
+        return nullptr;
+    }
+    auto loops = std::make_unique<OwnLoops>(threads, "tftp");
+    server.run_transfers_on(loops->executors());
+    return loops;
+}
+
 // Runs `io` on `threads` threads until SIGINT or SIGTERM; SIGHUP calls
 // `reload` and goes on. Returns once every thread has left the loop, so the
 // caller stops its servers with no other thread running them.
@@ -290,11 +349,15 @@ int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
         tftp::FileCache cache(args.cache_mib << 20, args.cache_file_mib << 20);
         tftp::RootResolver files(tftp_root, cache);
         tftp::Server tftp_server(io, tftp_settings(args, address), files);
+        const auto loops = transfer_loops(tftp_server, args.threads);
         tftp_server.start();
         sd_notify(0, "READY=1\nSTATUS=serving TFTP");
         spdlog::info("serving TFTP from {} (files only: give --state-dir and --http-root to serve hosts)",
                      args.tftp_root);
         run_until_signal(io, args.threads);
+        if (loops) {
+            loops->stop();
+        }
         tftp_server.stop();
         log_totals(tftp_server.counters());
     } catch (const std::exception& e) {
@@ -451,6 +514,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         asio::thread_pool inventory_thread(1);
         boot_events.run_on(inventory_thread.get_executor());
         tftp::Server tftp_server(io, tftp_settings(args, address), resolver, inventory_thread.get_executor());
+        const auto loops = transfer_loops(tftp_server, args.threads);
         tftp_server.observe([&boot_events](const tftp::TransferResult& t) {
             if (auto fetch = service::fetch_from_tftp(t)) {
                 boot_events.record(std::move(*fetch));
@@ -547,6 +611,9 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
             sd_notify(0, "READY=1");
         };
         run_until_signal(io, args.threads, reload);
+        if (loops) {
+            loops->stop();
+        }
         tftp_server.stop();
         http_server.stop();
         stalls.stop();

@@ -236,7 +236,8 @@ void Server::start_transfer(const Request& request, const std::string& relative,
             }
         });
     };
-    auto strand = asio::make_strand(io_);
+    auto strand = loops_.empty() ? asio::make_strand(asio::any_io_executor(io_.get_executor()))
+                                 : asio::make_strand(loops_[id % loops_.size()]);
     auto transfer = std::make_shared<Transfer>(strand, settings_.listen.address(), client, relative,
                                                std::move(resolved.content), negotiated, settings_.transfer,
                                                std::move(done));

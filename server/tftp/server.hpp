@@ -19,6 +19,7 @@
 #include <set>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace xcp::tftp {
 
@@ -43,7 +44,8 @@ struct ServerCounters {
 
 // A read-only TFTP server on one UDP port. The port and the caps are kept on a
 // strand; each request gets a Transfer on a port and a strand of its own, so
-// transfers run on every thread that runs the io_context.
+// transfers run on every thread that runs the io_context, or on the loops
+// given to run_transfers_on().
 class Server {
 public:
     // Paths the resolver says may wait are resolved on `blocking`; without
@@ -58,6 +60,11 @@ public:
     // (one at a time): it must not wait.
     using TransferObserver = std::function<void(const TransferResult&)>;
     void observe(TransferObserver observer) { observer_ = std::move(observer); }
+    // Transfers go to these executors in turn, instead of the io_context's.
+    // Given one io_context per thread, a transfer's packets are then handled
+    // where they arrive, without waking another thread for each (a futex
+    // call or two per block on a shared io_context). Before start().
+    void run_transfers_on(std::vector<boost::asio::any_io_executor> loops) { loops_ = std::move(loops); }
 
     // Binds the port; throws std::system_error naming the address on failure.
     void start();
@@ -96,6 +103,7 @@ private:
     // is slow) is the same request, not a second transfer.
     std::set<boost::asio::ip::udp::endpoint> busy_clients_;
     std::uint64_t next_id_ = 0;
+    std::vector<boost::asio::any_io_executor> loops_;
     std::unordered_map<std::uint64_t, std::weak_ptr<Transfer>> transfers_;
     std::atomic<std::size_t> active_ = 0;  // transfers_.size(), for readers on other threads
     std::atomic<bool> stopping_ = false;
