@@ -161,8 +161,11 @@ private:
 };
 
 // Event loops of one thread each, running until stop() (or the scope ends)
-// even with nothing to do: TFTP transfers are spread over them, so that a
-// transfer's packets never wake another thread (tftp::Server::run_transfers_on).
+// even with nothing to do: TFTP transfers and HTTP connections are spread
+// over them, so that their packets never wake another thread
+// (tftp::Server::run_transfers_on, http::Server::run_connections_on).
+// Declared after the servers: stopped, and their transfers and connections
+// let go of, before the servers go.
 class OwnLoops {
 public:
     OwnLoops(unsigned count, const char* what)
@@ -206,15 +209,18 @@ private:
     std::vector<std::unique_ptr<Loop>> loops_;
 };
 
-// With more than one thread, the transfers' loops; with one, none (the
-// server's own loop has no other thread to wake).
-std::unique_ptr<OwnLoops> transfer_loops(tftp::Server& server, unsigned threads)
+// With more than one thread, loops for the transfers and connections; with
+// one, none (the server's own loop has no other thread to wake).
+std::unique_ptr<OwnLoops> own_loops(unsigned threads, tftp::Server& tftp, http::Server* http)
 {
     if (threads <= 1) {
         return nullptr;
     }
-    auto loops = std::make_unique<OwnLoops>(threads, "tftp");
-    server.run_transfers_on(loops->executors());
+    auto loops = std::make_unique<OwnLoops>(threads, "serve");
+    tftp.run_transfers_on(loops->executors());
+    if (http != nullptr) {
+        http->run_connections_on(loops->executors());
+    }
     return loops;
 }
 
@@ -349,7 +355,7 @@ int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
         tftp::FileCache cache(args.cache_mib << 20, args.cache_file_mib << 20);
         tftp::RootResolver files(tftp_root, cache);
         tftp::Server tftp_server(io, tftp_settings(args, address), files);
-        const auto loops = transfer_loops(tftp_server, args.threads);
+        const auto loops = own_loops(args.threads, tftp_server, nullptr);
         tftp_server.start();
         sd_notify(0, "READY=1\nSTATUS=serving TFTP");
         spdlog::info("serving TFTP from {} (files only: give --state-dir and --http-root to serve hosts)",
@@ -514,7 +520,6 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         asio::thread_pool inventory_thread(1);
         boot_events.run_on(inventory_thread.get_executor());
         tftp::Server tftp_server(io, tftp_settings(args, address), resolver, inventory_thread.get_executor());
-        const auto loops = transfer_loops(tftp_server, args.threads);
         tftp_server.observe([&boot_events](const tftp::TransferResult& t) {
             if (auto fetch = service::fetch_from_tftp(t)) {
                 boot_events.record(std::move(*fetch));
@@ -540,6 +545,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         http_settings.request_timeout = std::chrono::seconds(args.http_request_timeout_s);
         http_settings.send_stall_timeout = std::chrono::seconds(args.http_send_timeout_s);
         http::Server http_server(io, http_settings, service, inventory_thread.get_executor());
+        const auto loops = own_loops(args.threads, tftp_server, &http_server);
         service.watch(&tftp_server.counters(), &http_server.counters());
 
         // DHCP waits on the inventory for every answer: it has a loop, threads

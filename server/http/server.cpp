@@ -212,8 +212,11 @@ private:
         if (file_ && !head_ && file_->length > 0) {
             stream_.expires_never();
             deadline_ = std::chrono::steady_clock::now() + settings_.max_response_time;
-            beast::error_code ignored;
-            stream_.socket().native_non_blocking(true, ignored);
+            if (!native_non_blocking_) {  // an ioctl each time it is set
+                beast::error_code ignored;
+                stream_.socket().native_non_blocking(true, ignored);
+                native_non_blocking_ = !ignored;
+            }
             send_file();
             return;
         }
@@ -334,6 +337,7 @@ private:
     unsigned version_ = 11;
     bool keep_alive_ = false;
     bool head_ = false;
+    bool native_non_blocking_ = false;
     std::string method_;
     beast_http::verb verb_ = beast_http::verb::unknown;
     std::string target_;
@@ -402,7 +406,9 @@ tcp::endpoint Server::local_endpoint() const
 void Server::accept()
 {
     // Each connection on a strand of its own.
-    acceptor_.async_accept(asio::make_strand(acceptor_.get_executor()), [this](beast::error_code ec, tcp::socket socket) {
+    auto strand = loops_.empty() ? asio::make_strand(acceptor_.get_executor())
+                                 : asio::make_strand(loops_[next_loop_++ % loops_.size()]);
+    acceptor_.async_accept(std::move(strand), [this](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
             return;
         }

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace xcp::http {
 
@@ -63,6 +64,12 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
+    // Connections go to these executors in turn, instead of the
+    // io_context's: given one io_context per thread, a connection's reads
+    // and writes are then handled where they complete, without waking another
+    // thread for each. Before start().
+    void run_connections_on(std::vector<boost::asio::any_io_executor> loops) { loops_ = std::move(loops); }
+
     // Binds; throws std::system_error naming the address.
     void start();
     // Called on a loop that no other thread runs (before or after run(), or
@@ -89,6 +96,8 @@ private:
     boost::asio::any_io_executor blocking_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer accept_pause_;
+    std::vector<boost::asio::any_io_executor> loops_;
+    std::size_t next_loop_ = 0;  // the accept chain's: one accept at a time
     // Sessions run on strands of their own, on every thread of the loop; what
     // they share is behind this.
     mutable std::mutex mutex_;
