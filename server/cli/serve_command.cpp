@@ -549,14 +549,16 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         service.watch(&tftp_server.counters(), &http_server.counters());
 
         // DHCP waits on the inventory for every answer: it has a loop, threads
-        // and database connections of its own, one each per thread.
-        asio::io_context dhcp_io(static_cast<int>(args.threads));
+        // and database connections of its own, one each per thread. At most
+        // four: a PostgreSQL shared by many servers counts its connections.
+        const unsigned dhcp_threads = std::min(args.threads, 4U);
+        asio::io_context dhcp_io(static_cast<int>(dhcp_threads));
         std::optional<service::InventoryPool> dhcp_inventory;
         std::unique_ptr<service::DhcpBootDecider> decider;
         std::unique_ptr<service::InventoryLeaseStore> leases;
         std::unique_ptr<dhcp::Server> dhcp_server;
         if (dhcp) {
-            dhcp_inventory.emplace(args.threads, [&] {
+            dhcp_inventory.emplace(dhcp_threads, [&] {
                 auto connection = std::make_unique<inventory::Inventory>(
                     open_database(args.paths, inventory::Reach::later), args.events_keep, inventory::Reach::later);
                 connection->sign_as(server_name(args));
@@ -586,7 +588,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         std::optional<LoopThreads> dhcp_thread;
         if (dhcp_server) {
             dhcp_server->start();
-            dhcp_thread.emplace(dhcp_io, args.threads, "dhcp");
+            dhcp_thread.emplace(dhcp_io, dhcp_threads, "dhcp");
         }
         if (!args.user.empty()) {
             drop_privileges(args.user, args.paths.state_dir);
