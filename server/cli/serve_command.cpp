@@ -164,8 +164,9 @@ private:
 // even with nothing to do: TFTP transfers and HTTP connections are spread
 // over them, so that their packets never wake another thread
 // (tftp::Server::run_transfers_on, http::Server::run_connections_on).
-// Declared after the servers: stopped, and their transfers and connections
-// let go of, before the servers go.
+// Declared before the main io_context, which they outlive: what it holds at
+// its end (a pending accept's socket) belongs to them. Stopped before the
+// servers stop (LoopsStopped on every way out).
 class OwnLoops {
 public:
     OwnLoops(unsigned count, const char* what)
@@ -211,18 +212,37 @@ private:
 
 // With more than one thread, loops for the transfers and connections; with
 // one, none (the server's own loop has no other thread to wake).
-std::unique_ptr<OwnLoops> own_loops(unsigned threads, tftp::Server& tftp, http::Server* http)
+std::unique_ptr<OwnLoops> own_loops(unsigned threads)
 {
-    if (threads <= 1) {
-        return nullptr;
-    }
-    auto loops = std::make_unique<OwnLoops>(threads, "serve");
-    tftp.run_transfers_on(loops->executors());
-    if (http != nullptr) {
-        http->run_connections_on(loops->executors());
-    }
-    return loops;
+    return threads <= 1 ? nullptr : std::make_unique<OwnLoops>(threads, "serve");
 }
+
+// Declared after the servers: stops the loops first however the scope ends,
+// so that no other thread runs when the servers stop.
+class LoopsStopped {
+public:
+    LoopsStopped(OwnLoops* loops, tftp::Server& tftp, http::Server* http) : loops_(loops)
+    {
+        if (loops_ != nullptr) {
+            tftp.run_transfers_on(loops_->executors());
+            if (http != nullptr) {
+                http->run_connections_on(loops_->executors());
+            }
+        }
+    }
+    LoopsStopped(const LoopsStopped&) = delete;
+    LoopsStopped& operator=(const LoopsStopped&) = delete;
+    ~LoopsStopped() { stop(); }
+    void stop()
+    {
+        if (loops_ != nullptr) {
+            loops_->stop();
+        }
+    }
+
+private:
+    OwnLoops* loops_;
+};
 
 // Runs `io` on `threads` threads until SIGINT or SIGTERM; SIGHUP calls
 // `reload` and goes on. Returns once every thread has left the loop, so the
@@ -349,21 +369,20 @@ std::string server_name(const ServeArgs& args)
 // inventory, no HTTP.
 int serve_tftp_only(const ServeArgs& args, const asio::ip::address& address)
 {
+    const auto loops = own_loops(args.threads);
     asio::io_context io(static_cast<int>(args.threads));
     try {
         const files::ConfinedRoot tftp_root(args.tftp_root, "TFTP root");
         tftp::FileCache cache(args.cache_mib << 20, args.cache_file_mib << 20);
         tftp::RootResolver files(tftp_root, cache);
         tftp::Server tftp_server(io, tftp_settings(args, address), files);
-        const auto loops = own_loops(args.threads, tftp_server, nullptr);
+        LoopsStopped loops_stopped(loops.get(), tftp_server, nullptr);
         tftp_server.start();
         sd_notify(0, "READY=1\nSTATUS=serving TFTP");
         spdlog::info("serving TFTP from {} (files only: give --state-dir and --http-root to serve hosts)",
                      args.tftp_root);
         run_until_signal(io, args.threads);
-        if (loops) {
-            loops->stop();
-        }
+        loops_stopped.stop();
         tftp_server.stop();
         log_totals(tftp_server.counters());
     } catch (const std::exception& e) {
@@ -463,6 +482,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         }
     }
 
+    const auto loops = own_loops(args.threads);
     asio::io_context io(static_cast<int>(args.threads));
     try {
         // A server started before its PostgreSQL (a rack powered on at once)
@@ -545,7 +565,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         http_settings.request_timeout = std::chrono::seconds(args.http_request_timeout_s);
         http_settings.send_stall_timeout = std::chrono::seconds(args.http_send_timeout_s);
         http::Server http_server(io, http_settings, service, inventory_thread.get_executor());
-        const auto loops = own_loops(args.threads, tftp_server, &http_server);
+        LoopsStopped loops_stopped(loops.get(), tftp_server, &http_server);
         service.watch(&tftp_server.counters(), &http_server.counters());
 
         // DHCP waits on the inventory for every answer: it has a loop, threads
@@ -619,9 +639,7 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
             sd_notify(0, "READY=1");
         };
         run_until_signal(io, args.threads, reload);
-        if (loops) {
-            loops->stop();
-        }
+        loops_stopped.stop();
         tftp_server.stop();
         http_server.stop();
         stalls.stop();

@@ -360,7 +360,7 @@ TEST_F(ReleaseImport, LabModeImportsAnIsoForTheDemoHost)
     EXPECT_EQ(sh("curl -sS --max-time 20 http://127.0.0.1:" + std::to_string(http_port) +
                  "/releases/lab/packages.main/XS-PACKAGES | sha256sum"),
               sh("sha256sum < " + quote((dir_.path() / "lab/packages.main/XS-PACKAGES").string())));
-    EXPECT_EQ(daemon.stop(), 0);
+    EXPECT_EQ(daemon.stop(), 0) << daemon.log();
 }
 
 }  // namespace
