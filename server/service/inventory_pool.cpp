@@ -4,9 +4,9 @@
 
 namespace xcp::service {
 
-InventoryPool::InventoryPool(std::size_t size, const Open& open) : size_(std::max<std::size_t>(size, 1))
+InventoryPool::InventoryPool(std::size_t size, const Open& open)
 {
-    for (std::size_t i = 0; i < size_; ++i) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(size, 1); ++i) {
         idle_.push_back(open());
     }
 }

@@ -39,12 +39,10 @@ public:
         std::unique_ptr<inventory::Inventory> inventory_;
     };
     [[nodiscard]] Borrowed borrow();
-    [[nodiscard]] std::size_t size() const { return size_; }
 
 private:
     void give_back(std::unique_ptr<inventory::Inventory> inventory);
 
-    std::size_t size_;
     std::mutex mutex_;
     std::condition_variable returned_;
     std::vector<std::unique_ptr<inventory::Inventory>> idle_;

@@ -26,6 +26,34 @@
 namespace xcp::test {
 namespace {
 
+// The API token a server wrote into its state directory.
+std::string api_token_in(const std::filesystem::path& state)
+{
+    std::ifstream in(state / "api-token");
+    std::string token;
+    std::getline(in, token);
+    return token;
+}
+
+// `TFTP/xcp-ng/{xen.gz,vmlinuz,install.img}`, each holding its own name, and
+// an HTTP root with `repo/small.txt`.
+void make_roots(const std::filesystem::path& tftp, const std::filesystem::path& http)
+{
+    std::filesystem::create_directories(tftp / "xcp-ng");
+    std::filesystem::create_directories(http / "repo");
+    for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
+        std::ofstream(tftp / "xcp-ng" / f) << f;
+    }
+    std::ofstream(http / "repo/small.txt") << "hello\n";
+}
+
+// The CLI on a cluster's inventory.
+CommandResult cli_on(const OwnPostgresCluster& cluster, const std::string& args)
+{
+    return run(quote(xcp_pxe_binary().string()) + " " + args + " --inventory " + quote(cluster.url()),
+               std::chrono::seconds(30));
+}
+
 struct Server {
     std::string name;
     std::filesystem::path state;
@@ -41,13 +69,7 @@ struct Server {
     {
         return "tftp://127.0.0.1:" + std::to_string(tftp_port) + "/" + path;
     }
-    [[nodiscard]] std::string api_token() const
-    {
-        std::ifstream in(state / "api-token");
-        std::string token;
-        std::getline(in, token);
-        return token;
-    }
+    [[nodiscard]] std::string api_token() const { return api_token_in(state); }
 };
 
 class SharedInventory : public ::testing::Test {
@@ -55,11 +77,7 @@ protected:
     void SetUp() override
     {
         require_programs({"curl"});
-        std::filesystem::create_directories(tftp_ / "xcp-ng");
-        std::filesystem::create_directories(http_ / "repo");
-        for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
-            std::ofstream(tftp_ / "xcp-ng" / f) << f;
-        }
+        make_roots(tftp_, http_);
         a_.name = "pxe-a";
         a_.state = dir_.path() / "a";
         b_.name = "pxe-b";
@@ -413,16 +431,9 @@ TEST(InventoryOutage, RequestsThatNeedTheDatabaseGet503AndTheServerReconnects)
     TempDir dir;
     const auto tftp = dir.path() / "tftp";
     const auto http = dir.path() / "http";
-    std::filesystem::create_directories(tftp / "xcp-ng");
-    std::filesystem::create_directories(http / "repo");
-    for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
-        std::ofstream(tftp / "xcp-ng" / f) << (std::string(f) == "xen.gz" ? "xen" : f);
-    }
-    std::ofstream(http / "repo/small.txt") << "hello\n";
-    const auto cli = [&](const std::string& args) {
-        return run(quote(xcp_pxe_binary().string()) + " " + args + " --inventory " + quote(cluster.url()),
-                   std::chrono::seconds(30));
-    };
+    make_roots(tftp, http);
+    std::ofstream(tftp / "xcp-ng/xen.gz") << "xen";
+    const auto cli = [&](const std::string& args) { return cli_on(cluster, args); };
     ASSERT_EQ(cli("host add " + mac + " --set root-password=" + password).exit_code, 0);
     const auto tftp_port = free_udp_port();
     const auto http_port = free_tcp_port();
@@ -482,15 +493,8 @@ TEST(InventoryOutage, APostgresRestartUnderTwoServers)
     OwnPostgresCluster cluster;
     TempDir dir;
     const auto tftp = dir.path() / "tftp";
-    std::filesystem::create_directories(tftp / "xcp-ng");
-    std::filesystem::create_directories(dir.path() / "http");
-    for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
-        std::ofstream(tftp / "xcp-ng" / f) << f;
-    }
-    const auto cli = [&](const std::string& args) {
-        return run(quote(xcp_pxe_binary().string()) + " " + args + " --inventory " + quote(cluster.url()),
-                   std::chrono::seconds(30));
-    };
+    make_roots(tftp, dir.path() / "http");
+    const auto cli = [&](const std::string& args) { return cli_on(cluster, args); };
     ASSERT_EQ(cli("host add " + mac + " --set root-password=" + password).exit_code, 0);
     struct Running {
         unsigned short tftp_port = free_udp_port();
@@ -561,16 +565,8 @@ TEST(InventoryOutage, AServerStartedBeforeItsDatabaseConnectsWhenItAnswers)
     TempDir dir;
     const auto tftp = dir.path() / "tftp";
     const auto http = dir.path() / "http";
-    std::filesystem::create_directories(tftp / "xcp-ng");
-    std::filesystem::create_directories(http / "repo");
-    for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
-        std::ofstream(tftp / "xcp-ng" / f) << f;
-    }
-    std::ofstream(http / "repo/small.txt") << "hello\n";
-    const auto cli = [&](const std::string& args) {
-        return run(quote(xcp_pxe_binary().string()) + " " + args + " --inventory " + quote(cluster.url()),
-                   std::chrono::seconds(30));
-    };
+    make_roots(tftp, http);
+    const auto cli = [&](const std::string& args) { return cli_on(cluster, args); };
     ASSERT_EQ(cli("host add " + mac + " --set root-password=" + password).exit_code, 0);
     cluster.halt();
     const auto refused = cli("host list");
@@ -594,12 +590,7 @@ TEST(InventoryOutage, AServerStartedBeforeItsDatabaseConnectsWhenItAnswers)
               "xen.gz");
     const auto down = run("curl -sS --max-time 20 " + base + "/metrics").output;
     EXPECT_NE(down.find("xcp_inventory_up 0"), std::string::npos) << down;
-    const auto auth = " -H " + quote("Authorization: Bearer " + [&] {
-        std::ifstream in(dir.path() / "state/api-token");
-        std::string token;
-        std::getline(in, token);
-        return token;
-    }()) + " ";
+    const auto auth = " -H " + quote("Authorization: Bearer " + api_token_in(dir.path() / "state")) + " ";
     EXPECT_EQ(run("curl -s -o /dev/null -w '%{http_code}' --max-time 20" + auth + base + "/api/v1/hosts").output,
               "503");
     EXPECT_TRUE(daemon.running());
