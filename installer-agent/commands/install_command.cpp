@@ -259,6 +259,14 @@ int run_install(const InstallArgs& args)
     options.identities = {new_uuid(), new_uuid(), random_label_suffix(6)};
     options.local_source = args.local_source;
     options.syslinux_modules_dir = args.syslinux_modules_dir;
+    // Known before planning, so that --dry-run shows the upload too.
+    std::string events;
+    if (args.events_url == "auto") {
+        events = events_url_for(where).value_or("");
+    } else if (args.events_url != "none") {
+        events = args.events_url;
+    }
+    options.backup_url = sibling_url(events, "backups");
     const auto planned = make_plan(a, probe, options);
     const auto* printed = print_planned(planned, args.json);
     if (printed == nullptr) {
@@ -267,12 +275,6 @@ int run_install(const InstallArgs& args)
     const auto& plan = *printed;
     if (args.dry_run) {
         return 0;
-    }
-    std::string events;
-    if (args.events_url == "auto") {
-        events = events_url_for(where).value_or("");
-    } else if (args.events_url != "none") {
-        events = args.events_url;
     }
     Progress progress(std::cerr, events);
     SystemOptions system;

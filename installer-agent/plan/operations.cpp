@@ -83,6 +83,7 @@ std::string_view step_name(const Operation& operation)
                           [](const op::InstallExtlinux&) { return "bootloader"; },
                           [](const op::WriteBootCode&) { return "bootloader"; },
                           [](const op::MarkBootable&) { return "bootloader"; },
+                          [](const op::UploadBackup&) { return "upload-backup"; },
                           [](const op::BackupRoot&) { return "backup"; },
                           [](const op::VerifyBackup&) { return "verify-backup"; },
                           [](const op::MarkBackup&) { return "backup"; },
@@ -179,6 +180,12 @@ std::string describe(const Operation& operation)
                 return o.disk + " partition " + std::to_string(o.number) +
                        (o.layout.table == "gpt" ? " gets the legacy BIOS bootable attribute"
                                                 : " gets the active flag");
+            },
+            [](const op::UploadBackup& o) {
+                return "the carry-over files and the host's configuration, read from " + on_partition(o.disk, o.root) +
+                       ", sent as a tar + zstd archive to the server at " + o.server +
+                       ", which keeps it; its SHA-256 is checked on both ends, and a refusal stops here, before any "
+                       "disk is written";
             },
             [](const op::BackupRoot& o) {
                 return o.installation + " copied onto " + on_partition(o.disk, o.backup) +

@@ -138,6 +138,18 @@ struct BackupRoot {
     std::string installation;  // "XCP 0.1.1 build 1234 on sda (partition 1, root-a1b2c3)"
 };
 
+// Before anything is written: the old root's carry-over files and the
+// host's configuration, read from its root partition, sent to the xcp-pxe
+// server the answerfile came from as a tar + zstd archive. The server keeps
+// it off the host; its SHA-256 is checked on both ends. A refusal or a
+// mismatch stops the upgrade here.
+struct UploadBackup {
+    std::string disk;
+    PlannedPartition root;
+    std::string url;     // .../api/v1/hosts/<token>/backups
+    std::string server;  // http://host:port, what the operator reads (the token is not shown)
+};
+
 // The backup read back from the disk and compared, entry by entry (type,
 // size, mode, owner, SHA-256), with its manifest, and (in an upgrade) the
 // manifest with the old root as it was copied.
@@ -182,7 +194,7 @@ using Operation =
     std::variant<op::CheckDisk, op::RunScripts, op::FetchSource, op::WriteRootFiles, op::SetRootPassword,
                  op::WriteInventory, op::WriteBootConfig, op::PartitionDisk, op::WipeDisk, op::MakeFilesystem,
                  op::CheckFilesystem, op::CopyLogIntoRoot, op::PopulateEsp, op::InstallExtlinux, op::WriteBootCode,
-                 op::MarkBootable, op::BackupRoot, op::VerifyBackup, op::MarkBackup, op::CarryOver, op::StageBackup,
+                 op::MarkBootable, op::UploadBackup, op::BackupRoot, op::VerifyBackup, op::MarkBackup, op::CarryOver, op::StageBackup,
                  op::AddLogToLogs>;
 
 struct PlannedOperation {

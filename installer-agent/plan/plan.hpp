@@ -33,6 +33,9 @@ struct PlanOptions {
     // The main repository's version, read before anything is touched; ""
     // when it could not be. An upgrade or reinstall needs it (no downgrade).
     std::string new_version;
+    // Where an upgrade or reinstall sends its backup before it writes
+    // anything (the server the answerfile came from); "": not sent.
+    std::string backup_url;
 };
 
 struct Plan {

@@ -50,6 +50,14 @@ std::variant<std::pair<const DiskInfo*, const PartitionInfo*>, Refusal> find_bac
     return found.front();
 }
 
+// http://host:port of a URL: the token after it is not for the console.
+std::string server_of(const std::string& url)
+{
+    const auto scheme = url.find("://");
+    const auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    return url.substr(0, path);
+}
+
 }  // namespace
 
 std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& probe, const PlanOptions& o, Plan plan)
@@ -155,6 +163,9 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
     }
     const auto installation = e.describe();
     if (!restore) {
+        if (!o.backup_url.empty()) {
+            add(2, op::UploadBackup{plan.primary, *root, o.backup_url, server_of(o.backup_url)});
+        }
         add(2, op::BackupRoot{plan.primary, *root, *backup, installation});
         add(8, op::VerifyBackup{plan.primary, *backup, true});
         add(9, op::MarkBackup{plan.primary, *backup, installation});

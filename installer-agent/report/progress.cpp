@@ -1,6 +1,7 @@
 #include "installer-agent/report/progress.hpp"
 
 #include "libxcp/repository/connect.hpp"
+#include "libxcp/util/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -42,6 +43,14 @@ std::optional<std::string> events_url_for(const std::string& answerfile_url)
            "/events";
 }
 
+std::string sibling_url(const std::string& events_url, std::string_view name)
+{
+    if (!events_url.ends_with("/events")) {
+        return {};
+    }
+    return events_url.substr(0, events_url.size() - std::string_view("events").size()) + std::string(name);
+}
+
 std::string event_json(const ProgressEvent& e)
 {
     nlohmann::json j{{"percent", e.percent}, {"step", e.step.substr(0, 64)}, {"message", e.message}};
@@ -61,7 +70,8 @@ using repository::checked;
 // Asynchronous, so that the stream's deadline applies to every step: a
 // server that stops answering cannot hold up the install.
 boost::asio::awaitable<PostResult> post(std::string host, std::string port, std::string target, std::string body,
-                                        std::chrono::seconds timeout, std::string content_type)
+                                        std::chrono::seconds timeout, std::string content_type,
+                                        std::vector<std::pair<std::string, std::string>> headers)
 {
     std::optional<beast::tcp_stream> connected;
     try {
@@ -74,6 +84,9 @@ boost::asio::awaitable<PostResult> post(std::string host, std::string port, std:
     request.set(http::field::host, host);
     request.set(http::field::user_agent, "xcp-installer");
     request.set(http::field::content_type, content_type);
+    for (const auto& [name, value] : headers) {
+        request.set(name, value);
+    }
     request.body() = std::move(body);
     request.prepare_payload();
     stream.expires_after(timeout);
@@ -88,16 +101,18 @@ boost::asio::awaitable<PostResult> post(std::string host, std::string port, std:
     }
     const auto status = static_cast<int>(response.result_int());
     if (status / 100 != 2) {
-        co_return PostResult{status, "the server answered " + std::to_string(status) + ": " +
-                                         response.body().substr(0, 200)};
+        co_return PostResult{status,
+                             "the server answered " + std::to_string(status) + ": " +
+                                 std::string(util::trim(std::string_view(response.body()).substr(0, 200))),
+                             response.body()};
     }
-    co_return PostResult{status, {}};
+    co_return PostResult{status, {}, response.body()};
 }
 
 }  // namespace
 
 PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout,
-                      const std::string& content_type)
+                      const std::string& content_type, const std::vector<std::pair<std::string, std::string>>& headers)
 {
     const auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed || parsed->scheme() != "http") {
@@ -107,7 +122,7 @@ PostResult post_event(const std::string& url, const std::string& body, std::chro
     PostResult result;
     boost::asio::co_spawn(io,
                           post(parsed->host(), parsed->has_port() ? std::string(parsed->port()) : "80",
-                               std::string(parsed->encoded_path()), body, timeout, content_type),
+                               std::string(parsed->encoded_path()), body, timeout, content_type, headers),
                           [&](std::exception_ptr e, PostResult r) {
                               result = e ? PostResult{0, "cannot post the event"} : std::move(r);
                           });
@@ -125,11 +140,11 @@ void Progress::note(const std::string& line)
 
 void Progress::send_log()
 {
-    if (log_sent_ || !url_.ends_with("/events")) {
+    const auto log_url = sibling_url(url_, "log");
+    if (log_sent_ || log_url.empty()) {
         return;
     }
     log_sent_ = true;
-    const auto log_url = url_.substr(0, url_.size() - std::string_view("/events").size()) + "/log";
     const std::string_view tail =
         log_.size() > max_log_bytes ? std::string_view(log_).substr(log_.size() - max_log_bytes) : log_;
     const auto posted = post_event(log_url, std::string(tail), std::chrono::seconds(10), "text/plain");
@@ -158,7 +173,7 @@ void Progress::report(const ProgressEvent& e)
     if (e.success && !*e.success) {
         send_log();
     }
-    const auto [status, problem] = post_event(url_, event_json(sent), timeout);
+    const auto [status, problem, answer] = post_event(url_, event_json(sent), timeout);
     if (problem.empty()) {
         ++sent_;
         server_gone_ = false;

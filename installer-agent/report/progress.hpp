@@ -8,6 +8,9 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace xcp::installer {
 
@@ -31,9 +34,16 @@ std::string event_json(const ProgressEvent& e);
 struct PostResult {
     int status = 0;       // the HTTP status, 0 when there was no answer
     std::string problem;  // "" once the server said 2xx
+    std::string body{};   // the server's answer
 };
+// `headers`: more fields, name then value.
 PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout,
-                      const std::string& content_type = "application/json");
+                      const std::string& content_type = "application/json",
+                      const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// The sibling of an events URL (.../hosts/<token>/events): "log", "backups".
+// "" when `events_url` does not end in /events.
+std::string sibling_url(const std::string& events_url, std::string_view name);
 
 // The most of its log a failed install sends the server (its tail).
 inline constexpr std::size_t max_log_bytes = 1024 * 1024;

@@ -9,7 +9,9 @@
 #include "installer-agent/run/stage_scripts.hpp"
 #include "installer-agent/source/open.hpp"
 #include "installer-agent/system/command.hpp"
+#include "installer-agent/report/backup_upload.hpp"
 #include "installer-agent/upgrade/backup.hpp"
+#include "installer-agent/upgrade/backup_archive.hpp"
 #include "installer-agent/upgrade/carry_over_copy.hpp"
 #include "libxcp/checksum/password_hash.hpp"
 #include "libxcp/util/overloaded.hpp"
@@ -196,6 +198,19 @@ std::string SystemAdapters::write_boot_config(const op::WriteBootConfig& o)
     return "Xen " + files->xen + ", kernel " + files->kernel;
 }
 
+std::string SystemAdapters::upload_backup(const op::UploadBackup& o)
+{
+    const auto& d = disk(o.disk);
+    std::error_code ec;
+    fs::remove_all(old_root(), ec);
+    fs::create_directories(old_root(), ec);
+    extract_ext({d.path, o.root.start}, old_root());
+    const auto archive = make_backup_archive(old_root());
+    const auto kept = send_backup(o.url, archive.bytes, std::chrono::seconds(120));
+    return "kept as " + kept.id + " (" + std::to_string(archive.entries) + " entries, " +
+           std::to_string(archive.bytes.size()) + " bytes, SHA-256 " + kept.sha256 + ")";
+}
+
 std::string SystemAdapters::back_up(const op::BackupRoot& o)
 {
     const auto& d = disk(o.disk);
@@ -323,6 +338,7 @@ std::string SystemAdapters::apply(const Operation& operation)
                 mark_bootable(disk(o.disk).path, o.layout, o.number);
                 return std::string();
             },
+            [&](const op::UploadBackup& o) { return upload_backup(o); },
             [&](const op::BackupRoot& o) { return back_up(o); },
             [&](const op::VerifyBackup& o) { return verify_backup(o); },
             [&](const op::MarkBackup& o) {

@@ -41,6 +41,7 @@ private:
     // The old root copied out for its backup; carry-over reads it.
     [[nodiscard]] std::filesystem::path old_root() const { return options_.work_dir / "old-root"; }
     std::string fetch(const op::FetchSource& o);
+    std::string upload_backup(const op::UploadBackup& o);
     std::string back_up(const op::BackupRoot& o);
     std::string verify_backup(const op::VerifyBackup& o);
     std::string carry_over(const op::CarryOver& o);

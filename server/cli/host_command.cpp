@@ -1,5 +1,6 @@
 #include "server/cli/host_command.hpp"
 
+#include "server/backup/backup_json.hpp"
 #include "server/boot/answerfile_render.hpp"
 #include "server/boot/profiles.hpp"
 #include "server/cli/common_options.hpp"
@@ -193,6 +194,38 @@ int show_log(const HostArgs& a)
     std::cout << log->text;
     if (!log->text.empty() && log->text.back() != '\n') {
         std::cout << '\n';
+    }
+    return exit_ok;
+}
+
+// This machine's backups of the host: the server that runs here keeps them
+// under the same state directory.
+int show_backups(const HostArgs& a)
+{
+    const auto mac = service::mac_argument(a.mac);
+    const backup::BackupStore store(std::filesystem::path(a.paths.state_dir) / "backups", 1);
+    const auto kept = store.list(mac);
+    if (kept.empty()) {
+        Inventory inv(open_database(a.paths));
+        if (!inv.find(mac)) {
+            throw AdminError("host " + mac + " is not in the inventory, and no backup of it is kept here");
+        }
+    }
+    if (a.json) {
+        auto j = backup::backups_json(mac, kept, 0);
+        j.erase("keep");  // the server's setting, not known here
+        std::cout << j.dump(2) << '\n';
+        return exit_ok;
+    }
+    if (kept.empty()) {
+        std::cout << "no backup of " << mac << " is kept under " << a.paths.state_dir << "/backups\n";
+        return exit_ok;
+    }
+    std::cout << std::left << std::setw(27) << "ID" << std::setw(22) << "CREATED" << std::setw(12) << "BYTES"
+              << "SHA-256\n";
+    for (const auto& b : kept) {
+        std::cout << std::setw(27) << b.id << std::setw(22) << b.created << std::setw(12) << b.size << b.sha256
+                  << '\n';
     }
     return exit_ok;
 }
@@ -431,6 +464,14 @@ void add_host_command(CLI::App& app, int& exit_code)
         auto args = made_args;
         cmd->add_option("mac", args->mac, mac_help)->required();
         cmd->callback([args, &exit_code] { exit_code = guarded([&] { return show_log(*args); }); });
+    }
+    {
+        auto [cmd, made_args] = make("backups", "List the backups an upgrading installer of the host sent to this "
+                                                "machine's server, newest first");
+        auto args = made_args;
+        cmd->add_option("mac", args->mac, mac_help)->required();
+        cmd->add_flag("--json", args->json, "JSON output");
+        cmd->callback([args, &exit_code] { exit_code = guarded([&] { return show_backups(*args); }); });
     }
     {
         auto [cmd, made_args] = make("set", "Change settings of a host");

@@ -84,6 +84,8 @@ struct ServeArgs {
     unsigned max_client_timeout_s = 10;
     unsigned tftp_stall_s = 45;
     std::size_t events_keep = inventory::Inventory::default_events_keep;
+    std::size_t backups_keep = 3;
+    std::size_t backup_max_mib = 64;
     double stall_after_min = 20;
     std::string server_name;  // --server-name; default: the machine's hostname
     std::string segment;
@@ -514,7 +516,10 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         service_settings.api_token = load_api_token(
             args.api_token_file.empty() ? (std::filesystem::path(args.paths.state_dir) / "api-token").string()
                                         : args.api_token_file);
+        service_settings.max_backup_bytes = args.backup_max_mib << 20;
         service::ProvisioningService service(service_settings, inventory, profiles, templates, http_root, tftp_root);
+        backup::BackupStore backups(std::filesystem::path(args.paths.state_dir) / "backups", args.backups_keep);
+        service.keep_backups(&backups);
         std::optional<files::ConfinedRoot> ui_root;
         if (std::filesystem::is_directory(args.ui_dir)) {
             ui_root.emplace(args.ui_dir, "UI directory");
@@ -726,6 +731,15 @@ void add_serve_command(CLI::App& app, int& exit_code)
                     "Events kept per host, newest first; repeats of the last one are counted, not stored")
         ->capture_default_str()
         ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--backups-keep", args->backups_keep,
+                    "Backups kept per host under the state directory, newest first: the archives upgrading "
+                    "installers send before they write anything")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
+    cmd->add_option("--backup-max-mib", args->backup_max_mib,
+                    "Largest backup archive taken, in MiB (a larger one is refused with 413, and its upgrade stops)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 4096));
     cmd->add_option("--stall-after", args->stall_after_min,
                     "Minutes a booting or installing host may go without an event before it is shown as stalled "
                     "(0: never)")

@@ -94,6 +94,7 @@ private:
             spdlog::info("http {}: unusable request ({}): {}", peer(), refused->reason,
                          static_cast<int>(refused->status));
             keep_alive_ = false;
+            linger_ = true;
             method_ = "-";
             target_ = "-";
             verb_ = beast_http::verb::unknown;
@@ -311,10 +312,37 @@ private:
         raw_target_.clear();
         file_.reset();
         body_bytes_ = 0;
+        if (complete && linger_) {
+            return linger();
+        }
         if (!complete || !keep_alive_) {
             return close();
         }
         read();
+    }
+
+    // After refusing a request whose body is still coming (413): our side
+    // shut, the rest read and dropped for a bounded time, so that closing
+    // with unread data does not reset the connection before the client has
+    // read the answer (RFC 9112, section 9.6).
+    void linger()
+    {
+        beast::error_code ignored;
+        stall_timer_.cancel();
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.expires_after(std::chrono::seconds(5));
+        drained_.resize(16384);
+        drain();
+    }
+
+    void drain()
+    {
+        stream_.async_read_some(asio::buffer(drained_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec || self->server_ == nullptr) {
+                return self->close();
+            }
+            self->drain();
+        });
     }
 
     [[nodiscard]] std::string peer() const
@@ -336,6 +364,8 @@ private:
     beast_http::status status_ = beast_http::status::ok;
     unsigned version_ = 11;
     bool keep_alive_ = false;
+    bool linger_ = false;  // a refused request's body may still be coming
+    std::vector<char> drained_;
     bool head_ = false;
     bool native_non_blocking_ = false;
     std::string method_;

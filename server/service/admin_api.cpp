@@ -1,5 +1,6 @@
 #include "server/service/admin_api.hpp"
 
+#include "server/backup/backup_json.hpp"
 #include "server/inventory/host_state.hpp"
 #include "server/inventory/secrets.hpp"
 #include "server/service/host_admin.hpp"
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <map>
 #include <vector>
 
@@ -59,6 +61,12 @@ void AdminApi::add_routes(http::Router& router)
     }
     admin(get, "/api/v1/hosts/{mac}/events", [this](const http::RouteRequest& r) { return host_events(r.params[0]); });
     admin(get, "/api/v1/hosts/{mac}/log", [this](const http::RouteRequest& r) { return host_log(r.params[0]); });
+    admin(get, "/api/v1/hosts/{mac}/backups", [this](const http::RouteRequest& r) {
+        return host_backups(r.params[0]);
+    });
+    admin(get, "/api/v1/hosts/{mac}/backups/{}", [this](const http::RouteRequest& r) {
+        return backup_file(r.params[0], r.params[1]);
+    });
     admin(post, "/api/v1/hosts/{mac}/{}", [this](const http::RouteRequest& r) {
         return request_mode(r.params[0], r.params[1]);
     });
@@ -179,6 +187,33 @@ http::Reply AdminApi::host_log(const std::string& mac)
     }
     return json_reply(status::ok, nlohmann::json{{"mac", mac}, {"at", log->at}, {"source", log->source},
                                                  {"text", log->text}});
+}
+
+// Listed from this server's state directory: each server keeps the backups
+// its own hosts' installers sent it.
+http::Reply AdminApi::host_backups(const std::string& mac)
+{
+    const auto kept = backups_ != nullptr ? backups_->list(mac) : std::vector<backup::StoredBackup>();
+    if (kept.empty() && !inventory_.find(mac)) {
+        return error_json(status::not_found, "host " + mac + " is not in the inventory");
+    }
+    return json_reply(status::ok, backup::backups_json(mac, kept, backups_ != nullptr ? backups_->keep() : 0));
+}
+
+http::Reply AdminApi::backup_file(const std::string& mac, const std::string& id)
+{
+    const auto file = backups_ != nullptr ? backups_->file(mac, id) : std::nullopt;
+    if (!file) {
+        return error_json(status::not_found, "host " + mac + " has no backup " + util::printable(id, 40) + " here");
+    }
+    std::ifstream in(*file, std::ios::binary);
+    std::string bytes{std::istreambuf_iterator<char>(in), {}};
+    if (!in.good() && !in.eof()) {
+        throw std::runtime_error("backup " + file->string() + " cannot be read");
+    }
+    auto reply = http::text_reply(status::ok, std::move(bytes), "application/zstd");
+    reply.headers.set(http::beast_http::field::content_disposition, "attachment; filename=\"" + id + ".tar.zst\"");
+    return reply;
 }
 
 http::Reply AdminApi::change_host(const std::string& mac, const http::Request& request)

@@ -3,6 +3,7 @@
 // same functions as the CLI's (host_admin.hpp).
 #pragma once
 
+#include "server/backup/backup_store.hpp"
 #include "server/boot/profiles.hpp"
 #include "server/boot/site.hpp"
 #include "server/http/router.hpp"
@@ -27,6 +28,9 @@ public:
     // The bearer token checked: nullopt when it is good, else the reply.
     [[nodiscard]] std::optional<http::Reply> refusal(const http::Request& request) const;
 
+    // Where installers' backups are kept; none: listed as none kept.
+    void keep_backups(const backup::BackupStore* store) { backups_ = store; }
+
 private:
     http::Reply list_hosts();
     http::Reply add_host(const http::Request& request);
@@ -34,6 +38,8 @@ private:
     http::Reply request_mode(const std::string& mac, std::string_view action);
     http::Reply show_host(const std::string& mac);
     http::Reply host_log(const std::string& mac);
+    http::Reply host_backups(const std::string& mac);
+    http::Reply backup_file(const std::string& mac, const std::string& id);
     http::Reply change_host(const std::string& mac, const http::Request& request);
     http::Reply remove_host(const std::string& mac);
 
@@ -41,6 +47,7 @@ private:
     inventory::Inventory& inventory_;
     const boot::Profiles& profiles_;
     const boot::Site& site_;
+    const backup::BackupStore* backups_ = nullptr;
 };
 
 }  // namespace xcp::service

@@ -7,6 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 namespace xcp::service {
 namespace {
 
@@ -119,6 +122,34 @@ HostDecision decide_host_log(const std::optional<inventory::Host>& host, std::st
     auto c = change_for(*host, std::string(source), "log");
     c.event.message = "failure log posted (" + std::to_string(body.size()) + " bytes)";
     c.log = inventory::HostLog{{}, std::string(source), util::escape_controls_but_lines(body)};
+    return c;
+}
+
+std::optional<http::Reply> refuse_backup(const std::optional<inventory::Host>& host, std::string_view claimed,
+                                         std::string_view computed)
+{
+    // 401, not the 404 of other token routes: an installer that meets it
+    // stops its upgrade, and says the token was refused.
+    if (!host || !host->install_requested()) {
+        return error_json(status::unauthorized, "unknown or used-up token: no backup is kept for it");
+    }
+    if (claimed.size() != 64 || claimed.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) {
+        return error_json(status::bad_request, "X-Checksum-SHA256 must be the archive's SHA-256 in hex");
+    }
+    std::string sent(claimed);
+    std::transform(sent.begin(), sent.end(), sent.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (sent != computed) {
+        return error_json(status::unprocessable_entity, "the body's SHA-256 is " + std::string(computed) +
+                                                            ", not the " + sent + " it was sent with: nothing was kept");
+    }
+    return std::nullopt;
+}
+
+HostChange backup_kept(const inventory::Host& host, const std::string& id, std::uint64_t size,
+                       const std::string& sha256)
+{
+    auto c = change_for(host, "server", "backup");
+    c.event.message = "backup " + id + " kept (" + std::to_string(size) + " bytes, SHA-256 " + sha256 + ")";
     return c;
 }
 

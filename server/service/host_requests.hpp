@@ -7,6 +7,7 @@
 #include "server/inventory/host.hpp"
 #include "server/service/host_change.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,15 @@ HostDecision decide_agent_event(const std::optional<inventory::Host>& host, std:
 // kept with the host, control characters escaped and lines kept.
 HostDecision decide_host_log(const std::optional<inventory::Host>& host, std::string_view source,
                              std::string_view body);
+
+// POST /api/v1/hosts/<token>/backups, before anything is kept: a token in
+// use (401 otherwise), and the body's SHA-256 as the caller computed it equal
+// to the one sent in X-Checksum-SHA256. nullopt: keep it.
+std::optional<http::Reply> refuse_backup(const std::optional<inventory::Host>& host, std::string_view claimed,
+                                         std::string_view computed);
+// The host's event once the archive is kept.
+HostChange backup_kept(const inventory::Host& host, const std::string& id, std::uint64_t size,
+                       const std::string& sha256);
 
 // GET /answerfile/<token>, before rendering: who may have it. `leased`: the
 // address our DHCP gave the host, when --bind-tokens-to-address is on.

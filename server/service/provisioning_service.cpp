@@ -13,6 +13,7 @@
 #include "server/service/json_reply.hpp"
 #include "server/service/metrics.hpp"
 
+#include "libxcp/checksum/digest.hpp"
 #include "libxcp/net/address.hpp"
 #include "libxcp/util/text.hpp"
 
@@ -92,7 +93,7 @@ std::string ProvisioningService::loggable_target(std::string_view raw) const
         // Keep only the suffixes these routes use; the rest is the client's
         // and may repeat the token.
         const auto after = end == std::string_view::npos ? std::string_view() : rest.substr(end);
-        const bool known = after.empty() || after == "/events" || after == "/log" ||
+        const bool known = after.empty() || after == "/events" || after == "/log" || after == "/backups" ||
                            (after.starts_with("/log?source=") && after.size() <= 30 &&
                             after.find_first_not_of("abcdefghijklmnopqrstuvwxyz", 12) == std::string_view::npos) ||
                            (after.starts_with("?status=") && after.size() <= 11 &&
@@ -207,6 +208,9 @@ void ProvisioningService::add_routes()
     });
     router_.add(post, "/api/v1/hosts/{token}/log", [this](const http::RouteRequest& r) {
         return host_log(r.params[0], r);
+    });
+    router_.add(post, "/api/v1/hosts/{token}/backups", [this](const http::RouteRequest& r) {
+        return backup_upload(r.params[0], r.request);
     });
     router_.add(get, "/metrics", [this](const http::RouteRequest&) { return metrics(); });
     router_.add(get, "/ui", [](const http::RouteRequest&) {
@@ -435,6 +439,10 @@ std::optional<std::size_t> ProvisioningService::body_limit(const http::Request& 
     if (header.method() == verb::post && path.starts_with("/api/v1/hosts/") && path.ends_with("/log")) {
         return settings_.max_log_bytes;
     }
+    if (header.method() == verb::post && path.starts_with("/api/v1/hosts/") && path.ends_with("/backups") &&
+        backups_ != nullptr) {
+        return settings_.max_backup_bytes;
+    }
     return std::nullopt;
 }
 
@@ -466,6 +474,31 @@ http::Reply ProvisioningService::host_log(std::string_view token, const http::Ro
     }
     spdlog::info("host {}: {} posted its log ({} bytes)", change.mac, change.event.source, r.request.body().size());
     return json_reply(status::ok, nlohmann::json{{"stored", r.request.body().size()}});
+}
+
+// An upgrading installer's archive of what it carries over, sent before it
+// writes anything; it goes on only when this answers 200 with the same
+// SHA-256. Kept whole or not at all: the body is all here before this runs.
+http::Reply ProvisioningService::backup_upload(std::string_view token, const http::Request& request)
+{
+    if (backups_ == nullptr) {
+        return error_json(status::not_found, "this server keeps no backups");
+    }
+    const auto host = inventory_.find_by_token(token);
+    const auto& body = request.body();
+    const auto computed = checksum::hex_of(checksum::Algorithm::sha256, body);
+    if (auto refused = refuse_backup(host, request["X-Checksum-SHA256"], computed)) {
+        spdlog::warn("host {}: backup of {} bytes refused ({})", host ? host->mac : std::string("with an unknown token"),
+                     body.size(), static_cast<int>(refused->status));
+        return std::move(*refused);
+    }
+    if (!host_limiter_.allow(host->mac, std::chrono::steady_clock::now())) {
+        return too_many(host->mac);
+    }
+    const auto kept = backups_->store(host->mac, body, computed, std::chrono::system_clock::now());
+    apply_change(inventory_, backup_kept(*host, kept.id, kept.size, kept.sha256));
+    spdlog::info("host {}: backup {} kept ({} bytes, SHA-256 {})", host->mac, kept.id, kept.size, kept.sha256);
+    return json_reply(status::ok, nlohmann::json{{"id", kept.id}, {"sha256", kept.sha256}, {"size", kept.size}});
 }
 
 http::Reply ProvisioningService::ui_file(const std::string& rest, const http::Request& request)

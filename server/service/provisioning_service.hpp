@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/backup/backup_store.hpp"
 #include "server/boot/answerfile_render.hpp"
 #include "server/boot/boot_config.hpp"
 #include "server/boot/profiles.hpp"
@@ -16,6 +17,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +42,8 @@ struct ServiceSettings {
     // an event saying why (another server may have them). One server alone
     // serves the config and warns, as the operator's root is the only one.
     bool shared_inventory = false;
+    // An upgrading installer's archive (POST /api/v1/hosts/<token>/backups).
+    std::size_t max_backup_bytes = 64U << 20;
 };
 
 // The product behind the protocols: which boot config and answerfile each
@@ -56,7 +60,10 @@ public:
 
     http::Reply handle(const http::Request& request, const http::Client& client) override;
     [[nodiscard]] std::optional<std::size_t> body_limit(const http::Request& header) const override;
-    [[nodiscard]] std::size_t largest_body_limit() const override { return settings_.max_log_bytes; }
+    [[nodiscard]] std::size_t largest_body_limit() const override
+    {
+        return std::max(settings_.max_log_bytes, backups_ != nullptr ? settings_.max_backup_bytes : 0);
+    }
     // Boot files and configs fetched over HTTP become the host's events.
     void served(const http::Served& served) override;
     [[nodiscard]] std::string loggable_target(std::string_view target) const override;
@@ -80,6 +87,12 @@ public:
     void record_boots(BootEventRecorder* recorder) { recorder_ = recorder; }
     // The operator's page (/ui/): its files.
     void serve_ui(const files::ConfinedRoot* root) { ui_root_ = root; }
+    // Where installers' backups are kept; none: uploads are refused (404).
+    void keep_backups(backup::BackupStore* store)
+    {
+        backups_ = store;
+        admin_.keep_backups(store);
+    }
 
 private:
     http::Reply answerfile(std::string_view token, const http::Client& client);
@@ -87,6 +100,7 @@ private:
     http::Reply report_script(std::string_view token);
     http::Reply agent_event(std::string_view token, const http::Request& request);
     http::Reply host_log(std::string_view token, const http::RouteRequest& request);
+    http::Reply backup_upload(std::string_view token, const http::Request& request);
     http::Reply ui_file(const std::string& rest, const http::Request& request);
     void add_routes();
     http::Reply ipxe(std::string_view mac, const http::Client& client);
@@ -108,6 +122,7 @@ private:
     const files::ConfinedRoot& tftp_root_;
     BootEventRecorder* recorder_ = nullptr;
     const files::ConfinedRoot* ui_root_ = nullptr;
+    backup::BackupStore* backups_ = nullptr;
     const tftp::ServerCounters* tftp_counters_ = nullptr;
     const http::ServerCounters* http_counters_ = nullptr;
     // Rendered answerfiles by token, with the inputs they were made from:

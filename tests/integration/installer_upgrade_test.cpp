@@ -109,7 +109,8 @@ protected:
         std::ofstream(file) << answerfile;
         return run(quote(installer_binary().string()) + " --answerfile " + quote(file.string()) + " --dev-dir " +
                        quote(dev_.string()) + " --work-dir " + quote((dir_.path() / "work").string()) +
-                       " --events-url none " + (extra.find("--boot-mode") == std::string::npos ? "--boot-mode bios " : "") +
+                       (extra.find("--events-url") == std::string::npos ? " --events-url none " : " ") +
+                       (extra.find("--boot-mode") == std::string::npos ? "--boot-mode bios " : "") +
                        extra,
                    std::chrono::seconds(300));
     }
@@ -395,6 +396,166 @@ TEST_F(InstallerUpgrade, UpgradeKeepsEverySettingAndVmThenRestoreBringsTheOldRoo
     EXPECT_NE(restored.find("append /boot/xen-3.4.2.gz "), std::string::npos) << restored;
     EXPECT_NE(restored.find("root=LABEL=" + label), std::string::npos) << restored;
     EXPECT_EQ(run("e2fsck -fn " + quote(spec(root_))).exit_code, 0);
+    expect_vm_data_untouched();
+}
+
+// A server that answers a backup as a broken one would: with another
+// SHA-256, or by closing the connection halfway through the upload. It
+// records the events it is sent, one JSON per line.
+constexpr const char* broken_server = R"(import http.server, json, sys
+mode, events = sys.argv[2], open(sys.argv[3], "a")
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        if self.path.endswith("/backups") and mode == "cut":
+            self.rfile.read(length // 2)
+            self.connection.close()
+            self.close_connection = True
+            return
+        body = self.rfile.read(length)
+        if self.path.endswith("/events"):
+            events.write(body.decode() + "\n"); events.flush()
+            answer = b"{}"
+        else:
+            answer = json.dumps({"id": "x", "sha256": "0" * 64}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+print("ready", flush=True)
+s.serve_forever()
+)";
+
+// With an xcp-pxe server, an upgrade first sends the server its carry-over
+// files: refused (too large, a spent token), kept with other bytes, or cut
+// off, the upgrade stops before any disk is written and says why; accepted,
+// the server lists it and the archive holds the old root's settings.
+TEST_F(InstallerUpgrade, AnUpgradeSendsItsBackupToTheServerBeforeWritingAndStopsWhenItIsNotKept)
+{
+    require_programs({"curl", "python3", "zstd"});
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    ASSERT_NO_FATAL_FAILURE(change_settings());
+    write_vm_data();
+
+    const auto state = dir_.path() / "state";
+    const auto tftp = dir_.path() / "tftp";
+    fs::create_directories(tftp / "xcp-ng");
+    fs::create_directories(dir_.path() / "http");
+    for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
+        std::ofstream(tftp / "xcp-ng" / f) << f;
+    }
+    const std::string mac = "52:54:00:aa:bb:07";
+    const auto cli = [&](const std::string& args) {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --state-dir " + quote(state.string()),
+                   std::chrono::seconds(30));
+    };
+    ASSERT_EQ(cli("host add " + mac + " --hostname host-a").exit_code, 0);
+    const auto tftp_port = free_udp_port();
+    const auto http_port = free_tcp_port();
+    Daemon server({xcp_pxe_binary().string(), "serve", "--state-dir", state.string(), "--tftp-root", tftp.string(),
+                   "--http-root", (dir_.path() / "http").string(), "--listen", "127.0.0.1", "--tftp-port",
+                   std::to_string(tftp_port), "--http-port", std::to_string(http_port), "--backup-max-mib", "1",
+                   "--backups-keep", "2"},
+                  dir_.path() / "serve.log");
+    ASSERT_TRUE(server.wait_for_log("hosts reach us at")) << server.log();
+    // The token, as the host's installer gets it: from its boot config.
+    const auto events_url = [&] {
+        const auto config = run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port) +
+                                "/pxelinux.cfg/01-52-54-00-aa-bb-07").output;
+        const auto at = config.find("/answerfile/");
+        EXPECT_NE(at, std::string::npos) << config;
+        return "http://127.0.0.1:" + std::to_string(http_port) + "/api/v1/hosts/" + config.substr(at + 12, 32) +
+               "/events";
+    };
+    const auto events_of_host = [&] { return cli("host show " + mac).output; };
+
+    // Too large for --backup-max-mib 1: a 2 MiB file in a carried directory.
+    write_random_file(dir_.path() / "blob", 2 << 20, 41);
+    write_root({"write " + (dir_.path() / "blob").string() + " /var/lib/xcp/blobs/big"});
+    auto states = images();
+    auto url = events_url();
+    auto r = installer(upgrade_answerfile(repo_b_), "--events-url " + url);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("the backup was not kept by the server (the server answered 413"), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("the installation on sda is untouched and boots as before"), std::string::npos) << r.output;
+    EXPECT_EQ(images(), states) << "nothing was written";
+    EXPECT_NE(events_of_host().find("the backup was not kept by the server (the server answered 413"),
+              std::string::npos)
+        << events_of_host();
+    EXPECT_EQ(cli("host backups " + mac + " --json").output.find("\"id\""), std::string::npos);
+
+    // Accepted: kept by the server, then the upgrade goes on.
+    write_root({"rm /var/lib/xcp/blobs/big"});
+    ASSERT_EQ(cli("host upgrade " + mac).exit_code, 0);
+    url = events_url();
+    r = installer(upgrade_answerfile(repo_b_), "--events-url " + url);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(r.output.find(url.substr(url.find("/api/"))), std::string::npos) << "the token is not printed";
+    const auto listed = nlohmann::json::parse(cli("host backups " + mac + " --json").output, nullptr, false);
+    ASSERT_TRUE(listed.is_object() && listed["backups"].size() == 1U) << listed.dump();
+    const auto& kept = listed["backups"][0];
+    const auto id = kept["id"].get<std::string>();
+    EXPECT_NE(r.output.find("upload-backup: "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("kept as " + id), std::string::npos) << r.output;
+    EXPECT_LT(r.output.find("kept as " + id), r.output.find("[  2%] backup:")) << "sent before the backup partition";
+    const auto archive = state / "backups/52-54-00-aa-bb-07" / (id + ".tar.zst");
+    EXPECT_EQ(run("cd " + quote(archive.parent_path().string()) + " && sha256sum -c " + quote(id + ".tar.zst.sha256"))
+                  .exit_code,
+              0);
+    EXPECT_NE(sh("sha256sum " + quote(archive.string())).find(kept["sha256"].get<std::string>()), std::string::npos);
+    const auto unpacked = dir_.path() / "unpacked";
+    fs::create_directories(unpacked);
+    sh("tar --zstd -xf " + quote(archive.string()) + " -C " + quote(unpacked.string()));
+    for (const auto& row : carry_rows) {
+        if (std::string(row.old_path) == "etc/localtime") {
+            EXPECT_EQ(fs::read_symlink(unpacked / row.old_path), "../usr/share/zoneinfo/Asia/Tokyo");
+            continue;
+        }
+        EXPECT_EQ(read_text(unpacked / row.old_path), before_[row.old_path]) << row.old_path;
+    }
+    EXPECT_TRUE(read_text(unpacked / "etc/shadow").starts_with("root:" + old_hash + ":"));
+    EXPECT_FALSE(fs::exists(unpacked / "etc/motd")) << "only settings, not the whole root";
+    EXPECT_NE(events_of_host().find("backup " + id + " kept"), std::string::npos) << events_of_host();
+    expect_vm_data_untouched();
+
+    // The token is spent once the upgrade reported: 401, and nothing written.
+    complete_first_boot();
+    states = images();
+    r = installer(upgrade_answerfile(repo_b_), "--events-url " + url);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("(the server answered 401: unknown or used-up token: no backup is kept for it)"),
+              std::string::npos)
+        << r.output;
+    EXPECT_EQ(images(), states);
+
+    // A server that keeps other bytes, or cuts the upload off.
+    for (const std::string mode : {"mismatch", "cut"}) {
+        const auto script = dir_.path() / "broken_server.py";
+        std::ofstream(script) << broken_server;
+        const auto port = free_tcp_port();
+        const auto posted = dir_.path() / ("events-" + mode);
+        Daemon broken({"/bin/sh", "-c",
+                       "exec python3 " + quote(script.string()) + " " + std::to_string(port) + " " + mode + " " +
+                           quote(posted.string())},
+                      dir_.path() / ("broken-" + mode + ".log"));
+        ASSERT_TRUE(broken.wait_for_log("ready")) << broken.log();
+        r = installer(upgrade_answerfile(repo_b_),
+                      "--events-url http://127.0.0.1:" + std::to_string(port) + "/api/v1/hosts/" +
+                          std::string(32, 'a') + "/events");
+        EXPECT_EQ(r.exit_code, 1) << mode << ": " << r.output;
+        const std::string expected = mode == "mismatch" ? "the server kept a backup with SHA-256 " + std::string(64, '0')
+                                                        : "the backup was not kept by the server (";
+        EXPECT_NE(r.output.find(expected), std::string::npos) << mode << ": " << r.output;
+        EXPECT_EQ(images(), states) << mode;
+        const auto sent = read_text(posted);
+        EXPECT_NE(sent.find("\"final\":\"failure\""), std::string::npos) << sent;
+        EXPECT_NE(sent.find(expected.substr(0, 30)), std::string::npos) << "the final event says why: " << sent;
+    }
     expect_vm_data_untouched();
 }
 

@@ -9,6 +9,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <poll.h>
@@ -281,6 +283,108 @@ TEST(HostCli, ImportIsAllOrNothingAndProfilesRender)
     EXPECT_EQ(cli("host add 52:54:00:00:01:01").exit_code, 4) << "already there";
     EXPECT_EQ(cli("host rm 52:54:00:00:01:01").exit_code, 0);
     EXPECT_EQ(cli("host rm 52:54:00:00:01:01").exit_code, 1);
+}
+
+// Backups sent by upgrading installers, with curl as the client: kept,
+// listed and fetched; refused whole when too large, for a spent token, or
+// with another SHA-256; an upload cut off leaves nothing behind.
+class ServeBackups : public ServeFixture {
+protected:
+    [[nodiscard]] std::vector<std::string> flags() const override
+    {
+        return {"--backup-max-mib", "1", "--backups-keep", "2"};
+    }
+
+    // curl's HTTP status for an upload of `file` claiming `sha256`.
+    [[nodiscard]] std::string upload(const std::string& token, const std::filesystem::path& file,
+                                     const std::string& sha256) const
+    {
+        return run("curl -sS -o /dev/null -w '%{http_code}' --max-time 20 -H " + quote("X-Checksum-SHA256: " + sha256) +
+                   " --data-binary @" + quote(file.string()) + " " + http("/api/v1/hosts/" + token + "/backups"))
+            .output;
+    }
+
+    [[nodiscard]] std::string sha256_of(const std::filesystem::path& file) const
+    {
+        return run("sha256sum " + quote(file.string())).output.substr(0, 64);
+    }
+
+    [[nodiscard]] std::vector<std::string> kept_files() const
+    {
+        std::vector<std::string> names;
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(state_ / "backups" / mac_dashes, ec)) {
+            names.push_back(e.path().filename().string());
+        }
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+};
+
+TEST_F(ServeBackups, KeptListedFetchedAndRefusedWhole)
+{
+    const auto config = pxelinux_config();
+    const auto token = field(config, "/answerfile/", " ");
+    ASSERT_EQ(token.size(), 32U) << config;
+    std::vector<std::string> shas;
+    for (int i = 0; i < 3; ++i) {
+        const auto file = dir_.path() / ("archive" + std::to_string(i));
+        write_random_file(file, 300000, 50 + i);
+        shas.push_back(sha256_of(file));
+        EXPECT_EQ(upload(token, file, shas.back()), "200");
+    }
+    // The newest two, by the CLI and by the API, the same.
+    const auto listed = nlohmann::json::parse(cli("host backups " + mac + " --json").output, nullptr, false);
+    ASSERT_EQ(listed["backups"].size(), 2U) << listed.dump();
+    EXPECT_EQ(listed["backups"][0]["sha256"], shas[2]);
+    EXPECT_EQ(listed["backups"][1]["sha256"], shas[1]);
+    EXPECT_NE(cli("host backups " + mac).output.find(shas[2]), std::string::npos);
+    std::ifstream in(state_ / "api-token");
+    std::string key;
+    std::getline(in, key);
+    const auto auth = " -H " + quote("Authorization: Bearer " + key) + " ";
+    const auto api = nlohmann::json::parse(
+        run("curl -sS --max-time 20" + auth + http("/api/v1/hosts/" + mac + "/backups")).output, nullptr, false);
+    EXPECT_EQ(api["backups"], listed["backups"]);
+    EXPECT_EQ(api["keep"], 2);
+    const auto id = listed["backups"][0]["id"].get<std::string>();
+    const auto fetched = dir_.path() / "fetched";
+    EXPECT_EQ(run("curl -sS -o " + quote(fetched.string()) + " -w '%{http_code}' --max-time 20" + auth +
+                  http("/api/v1/hosts/" + mac + "/backups/" + id)).output,
+              "200");
+    EXPECT_EQ(run("cmp " + quote(fetched.string()) + " " + quote((dir_.path() / "archive2").string())).exit_code, 0);
+    EXPECT_EQ(run("curl -sS -o /dev/null -w '%{http_code}' --max-time 20 " + http("/api/v1/hosts/" + mac + "/backups"))
+                  .output,
+              "401")
+        << "the list is the admin's";
+    EXPECT_EQ(run("curl -sS -o /dev/null -w '%{http_code}' --max-time 20" + auth +
+                  http("/api/v1/hosts/" + mac + "/backups/..%2f..%2fapi-token")).output,
+              "404");
+    EXPECT_NE(cli("host show " + mac).output.find("backup " + id + " kept"), std::string::npos);
+
+    const auto before = kept_files();
+    ASSERT_EQ(before.size(), 4U) << "two archives, two digests";
+    // Too large, another SHA-256, no SHA-256: refused, nothing kept.
+    const auto big = dir_.path() / "big";
+    write_random_file(big, 3 << 20, 60);
+    EXPECT_EQ(upload(token, big, sha256_of(big)), "413");
+    EXPECT_EQ(upload(token, dir_.path() / "archive0", shas[1]), "422");
+    EXPECT_EQ(upload(token, dir_.path() / "archive0", "not-a-digest"), "400");
+    // Cut off halfway: the rest never comes, the connection ends.
+    const auto cut = run("bash -c " + quote("exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(http_port_) +
+                                            " && printf 'POST /api/v1/hosts/" + token +
+                                            "/backups HTTP/1.1\\r\\nHost: x\\r\\nX-Checksum-SHA256: " + shas[0] +
+                                            "\\r\\nContent-Length: 300000\\r\\n\\r\\n' >&3 && head -c 100000 " +
+                                            quote((dir_.path() / "archive0").string()) + " >&3 && exec 3>&-"),
+                         std::chrono::seconds(20));
+    EXPECT_EQ(cut.exit_code, 0) << cut.output;
+    EXPECT_EQ(kept_files(), before);
+    // Spent: once the host reported, its token uploads nothing.
+    EXPECT_EQ(run("curl -sS -o /dev/null --max-time 20 " + http("/api/v1/report/" + token + "?status=0")).exit_code, 0);
+    EXPECT_EQ(upload(token, dir_.path() / "archive0", shas[0]), "401");
+    EXPECT_EQ(kept_files(), before);
+    EXPECT_TRUE(daemon_->running());
+    EXPECT_EQ(cli("host backups 52:54:00:99:99:99").exit_code, 1) << "no such host, no backups";
 }
 
 }  // namespace

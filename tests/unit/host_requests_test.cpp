@@ -72,6 +72,30 @@ TEST(HostRequests, ALogNeedsALiveTokenAndKeepsItsLines)
     EXPECT_FALSE(c.moves_state) << "a log alone does not end the install";
 }
 
+TEST(HostRequests, ABackupNeedsALiveTokenAndTheSha256ItWasSentWith)
+{
+    const std::string sha(64, 'a');
+    const auto status = [](const std::optional<http::Reply>& r) { return r ? r->status : bh::status::ok; };
+    EXPECT_EQ(status(refuse_backup(std::nullopt, sha, sha)), bh::status::unauthorized);
+    auto done = booting();
+    inventory::Event final;
+    final.final = inventory::Final::success;
+    done = inventory::apply_event(done, final);
+    EXPECT_EQ(status(refuse_backup(done, sha, sha)), bh::status::unauthorized) << "spent token";
+    for (const auto& bad : {std::string(), std::string(63, 'a'), std::string(64, 'g'), sha + "a"}) {
+        EXPECT_EQ(status(refuse_backup(booting(), bad, sha)), bh::status::bad_request) << bad;
+    }
+    const auto other = refuse_backup(booting(), std::string(64, 'b'), sha);
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->status, bh::status::unprocessable_entity);
+    EXPECT_NE(other->body.find("nothing was kept"), std::string::npos) << other->body;
+    EXPECT_EQ(status(refuse_backup(booting(), std::string(64, 'A'), sha)), bh::status::ok) << "hex in either case";
+    const auto kept = backup_kept(booting(), "20261203T101500.000Z-aaaaaaaa", 5000, sha);
+    EXPECT_EQ(kept.event.step, "backup");
+    EXPECT_FALSE(kept.moves_state);
+    EXPECT_NE(kept.event.message.find("20261203T101500.000Z-aaaaaaaa kept (5000 bytes"), std::string::npos);
+}
+
 TEST(HostRequests, AnAnswerfileGoesToABootingHostAndWithBoundTokensOnlyToItsLease)
 {
     auto fresh = booting();
