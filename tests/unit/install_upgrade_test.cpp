@@ -344,13 +344,15 @@ Probe probe_of(DiskInfo d)
     return p;
 }
 
-std::variant<Plan, Refusal> keeping_plan(const std::string& xml, const Probe& probe)
+std::variant<Plan, Refusal> keeping_plan(const std::string& xml, const Probe& probe,
+                                         const std::string& backup_url = {})
 {
     const auto parsed = answerfile::parse(xml);
     EXPECT_TRUE(parsed.valid());
     PlanOptions o;
     o.identities = {"new-i", "new-c", "zzzzzz"};
     o.new_version = "8.3.0";
+    o.backup_url = backup_url;
     return make_plan(*parsed.model, probe, o);
 }
 
@@ -366,6 +368,27 @@ std::optional<std::size_t> index_of(const Plan& plan)
         }
     }
     return std::nullopt;
+}
+
+TEST(KeepingPlan, WithAServerTheBackupIsSentBeforeAnyDiskIsWritten)
+{
+    const std::string url = "http://10.0.0.1:8080/api/v1/hosts/0123456789abcdef0123456789abcdef/backups";
+    const auto planned = keeping_plan(upgrade_xml, probe_of(modern_disk(false)), url);
+    ASSERT_TRUE(std::holds_alternative<Plan>(planned)) << std::get<Refusal>(planned).sentence;
+    const auto& plan = std::get<Plan>(planned);
+    const auto upload = index_of<op::UploadBackup>(plan);
+    ASSERT_TRUE(upload);
+    for (std::size_t i = 0; i <= *upload; ++i) {
+        EXPECT_FALSE(disk_written(plan.operations[i].operation)) << describe(plan.operations[i].operation);
+    }
+    const auto& o = std::get<op::UploadBackup>(plan.operations[*upload].operation);
+    EXPECT_EQ(o.url, url);
+    EXPECT_EQ(o.root.number, 1);
+    const auto text = to_text(plan);
+    EXPECT_NE(text.find("to the server at http://10.0.0.1:8080, which keeps it"), std::string::npos) << text;
+    EXPECT_EQ(text.find("0123456789abcdef"), std::string::npos) << "the token is not printed";
+    EXPECT_FALSE(index_of<op::UploadBackup>(std::get<Plan>(keeping_plan(upgrade_xml, probe_of(modern_disk(false))))))
+        << "no server, nothing sent";
 }
 
 TEST(KeepingPlan, AnUpgradeBacksUpVerifiesAndMarksBeforeItTouchesTheRoot)
