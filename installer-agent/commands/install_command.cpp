@@ -8,6 +8,9 @@
 #include "installer-agent/report/progress.hpp"
 #include "installer-agent/run/executor.hpp"
 #include "installer-agent/run/system_adapters.hpp"
+#include "installer-agent/upgrade/backup_archive.hpp"
+#include "installer-agent/upgrade/existing_installation.hpp"
+#include "libxcp/checksum/digest.hpp"
 #include "installer-agent/source/open.hpp"
 #include "installer-agent/system/command.hpp"
 #include "libxcp/answerfile/diagnostic.hpp"
@@ -155,6 +158,40 @@ RepositoryFacts read_repository(const af::Answerfile& a, const std::string& opti
     }
 }
 
+// Whether the server holds a backup for this install to bring back (`xcp-pxe
+// host restore MAC --from-server`): asked before planning, so that
+// --dry-run shows it. Any answer but "none" or the archive stops here.
+std::variant<std::optional<PlanOptions::RestoreFromServer>, std::string> restore_asked(const std::string& url,
+                                                                                        const fs::path& dir)
+{
+    if (url.empty()) {
+        return std::optional<PlanOptions::RestoreFromServer>();
+    }
+    const auto got = get_from_server(url, std::chrono::seconds(120));
+    if (got.status == 404) {
+        return std::optional<PlanOptions::RestoreFromServer>();
+    }
+    if (!got.problem.empty()) {
+        return "cannot ask the server whether a backup is to be restored (" + got.problem + ")";
+    }
+    const auto sha256 = checksum::hex_of(checksum::Algorithm::sha256, got.body);
+    if (got.sha256 != sha256) {
+        return "the backup the server sent to be restored has SHA-256 " + sha256 + ", not the " +
+               util::printable(got.sha256, 64) + " the server sent with it";
+    }
+    PlanOptions::RestoreFromServer r;
+    r.id = got.backup_id.empty() ? "with SHA-256 " + sha256 : util::printable(got.backup_id, 40);
+    r.dir = dir.string();
+    try {
+        unpack_backup_archive(got.body, dir);
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    std::ifstream in(dir / "etc/xensource-inventory");
+    r.inventory = parse_inventory(std::string(std::istreambuf_iterator<char>(in), {}));
+    return r;
+}
+
 }  // namespace
 
 void add_install_options(CLI::App& app, InstallArgs& a)
@@ -267,6 +304,15 @@ int run_install(const InstallArgs& args)
         events = args.events_url;
     }
     options.backup_url = sibling_url(events, "backups");
+    const bool fresh = a.mode == af::Mode::fresh || (a.mode == af::Mode::reinstall && !a.existing_installation);
+    if (fresh && !events.empty()) {
+        auto restore = restore_asked(sibling_url(events, "restore"), fs::path(args.work_dir) / "restore");
+        if (const auto* problem = std::get_if<std::string>(&restore)) {
+            std::cerr << "xcp-installer: " << *problem << "; nothing was touched\n";
+            return 1;
+        }
+        options.restore = std::get<std::optional<PlanOptions::RestoreFromServer>>(std::move(restore));
+    }
     const auto planned = make_plan(a, probe, options);
     const auto* printed = print_planned(planned, args.json);
     if (printed == nullptr) {

@@ -88,6 +88,7 @@ std::string_view step_name(const Operation& operation)
                           [](const op::VerifyBackup&) { return "verify-backup"; },
                           [](const op::MarkBackup&) { return "backup"; },
                           [](const op::CarryOver&) { return "carry-over"; },
+                          [](const op::ApplyBackup&) { return "restore"; },
                           [](const op::StageBackup&) { return "restore"; },
                           [](const op::AddLogToLogs&) { return "logs"; },
                       },
@@ -206,6 +207,11 @@ std::string describe(const Operation& operation)
                 return "carry over from " + o.from + " what the carry-over table names (" +
                        std::to_string(carry_over_table().size()) + " entries; absent ones skipped)" +
                        (o.root_password ? ", and root's password hash" : "");
+            },
+            [](const op::ApplyBackup& o) {
+                return "backup " + o.id + " from the server carried into the staging tree as an upgrade carries the " +
+                       "old root's settings (" + std::to_string(carry_over_table().size()) +
+                       " entries, owners remapped, root's password hash); the inventory keeps the host's UUIDs";
             },
             [](const op::StageBackup& o) {
                 return "the backup on " + on_partition(o.disk, o.backup) + " becomes the staging tree";

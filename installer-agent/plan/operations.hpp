@@ -174,6 +174,14 @@ struct CarryOver {
     bool root_password = true;
 };
 
+// A fresh install onto a new disk that brings a host back: the archive an
+// upgrade sent the server (unpacked in `dir`) carried into the staging tree
+// as an upgrade carries the old root's settings, root's hash included.
+struct ApplyBackup {
+    std::string id;
+    std::string dir;
+};
+
 // The old root's tree as the new root: a restore stages the backup.
 struct StageBackup {
     std::string disk;
@@ -194,7 +202,7 @@ using Operation =
     std::variant<op::CheckDisk, op::RunScripts, op::FetchSource, op::WriteRootFiles, op::SetRootPassword,
                  op::WriteInventory, op::WriteBootConfig, op::PartitionDisk, op::WipeDisk, op::MakeFilesystem,
                  op::CheckFilesystem, op::CopyLogIntoRoot, op::PopulateEsp, op::InstallExtlinux, op::WriteBootCode,
-                 op::MarkBootable, op::UploadBackup, op::BackupRoot, op::VerifyBackup, op::MarkBackup, op::CarryOver, op::StageBackup,
+                 op::MarkBootable, op::UploadBackup, op::BackupRoot, op::VerifyBackup, op::MarkBackup, op::CarryOver, op::ApplyBackup, op::StageBackup,
                  op::AddLogToLogs>;
 
 struct PlannedOperation {

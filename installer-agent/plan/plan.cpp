@@ -205,6 +205,19 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
     inputs.sr_type = a.sr_type.value_or(o.era == LayoutEra::legacy ? af::SrType::lvm : af::SrType::ext);
     inputs.installation_uuid = ids.installation_uuid;
     inputs.control_domain_uuid = ids.control_domain_uuid;
+    if (o.restore) {
+        // The host comes back as itself: to its pool, the same host.
+        const auto value = [&](const char* key) {
+            const auto it = o.restore->inventory.find(key);
+            return it == o.restore->inventory.end() ? std::string() : it->second;
+        };
+        inputs.installation_uuid = value("INSTALLATION_UUID");
+        inputs.control_domain_uuid = value("CONTROL_DOMAIN_UUID");
+        if (inputs.installation_uuid.empty() || inputs.control_domain_uuid.empty()) {
+            return Refusal{"backup " + o.restore->id + " has no INSTALLATION_UUID or CONTROL_DOMAIN_UUID in its "
+                           "etc/xensource-inventory: restoring it would make another host; nothing was touched"};
+        }
+    }
     inputs.root_label = "root-" + ids.label_suffix;
     inputs.logs_label = on(PartitionRole::logs) ? "logs-" + ids.label_suffix : "";
     inputs.swap_label = on(PartitionRole::swap) ? "swap-" + ids.label_suffix : "";
@@ -257,7 +270,15 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
     } else {
         plan.notes.emplace_back("the answerfile has no <root-password>: the host asks for one at first boot");
     }
-    add(62, op::WriteInventory{inventory_fields(inputs)});
+    auto fields = inventory_fields(inputs);
+    if (o.restore) {
+        add(61, op::ApplyBackup{o.restore->id, o.restore->dir});
+        add(61, op::WriteRootFiles{{{"etc/firstboot.d/data/host.conf", "UPGRADE=true\n"}}});
+        if (const auto it = o.restore->inventory.find("MANAGEMENT_INTERFACE"); it != o.restore->inventory.end()) {
+            fields.management_interface = it->second;
+        }
+    }
+    add(62, op::WriteInventory{fields});
     add(62, op::WriteBootConfig{plan.boot, o.syslinux_modules_dir});
     if (auto run = scripts(af::ScriptStage::filesystem_populated, {"{root}"}); !run.scripts.empty()) {
         add(63, run);

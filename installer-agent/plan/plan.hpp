@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -36,6 +38,14 @@ struct PlanOptions {
     // Where an upgrade or reinstall sends its backup before it writes
     // anything (the server the answerfile came from); "": not sent.
     std::string backup_url;
+    // A fresh install that brings a host back from a backup its server kept
+    // (`xcp-pxe host restore MAC --from-server`): unpacked in `dir`, its
+    // etc/xensource-inventory read into `inventory`.
+    struct RestoreFromServer {
+        std::string id, dir;
+        std::map<std::string, std::string> inventory;
+    };
+    std::optional<RestoreFromServer> restore;
 };
 
 struct Plan {

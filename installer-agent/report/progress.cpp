@@ -69,9 +69,9 @@ using repository::checked;
 
 // Asynchronous, so that the stream's deadline applies to every step: a
 // server that stops answering cannot hold up the install.
-boost::asio::awaitable<PostResult> post(std::string host, std::string port, std::string target, std::string body,
-                                        std::chrono::seconds timeout, std::string content_type,
-                                        std::vector<std::pair<std::string, std::string>> headers)
+boost::asio::awaitable<PostResult> exchange(http::verb verb, std::string host, std::string port, std::string target,
+                                            std::string body, std::chrono::seconds timeout, std::string content_type,
+                                            std::vector<std::pair<std::string, std::string>> headers)
 {
     std::optional<beast::tcp_stream> connected;
     try {
@@ -80,10 +80,12 @@ boost::asio::awaitable<PostResult> post(std::string host, std::string port, std:
         co_return PostResult{0, e.what()};
     }
     auto& stream = *connected;
-    http::request<http::string_body> request{http::verb::post, target, 11};
+    http::request<http::string_body> request{verb, target, 11};
     request.set(http::field::host, host);
     request.set(http::field::user_agent, "xcp-installer");
-    request.set(http::field::content_type, content_type);
+    if (verb == http::verb::post) {
+        request.set(http::field::content_type, content_type);
+    }
     for (const auto& [name, value] : headers) {
         request.set(name, value);
     }
@@ -94,11 +96,13 @@ boost::asio::awaitable<PostResult> post(std::string host, std::string port, std:
         co_return PostResult{0, "cannot send to " + host + ": " + ec.message()};
     }
     beast::flat_buffer buffer;
-    http::response<http::string_body> response;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1ULL << 30);  // a restored backup (the server bounds what it keeps)
     stream.expires_after(timeout);
-    if (auto [ec, n] = co_await http::async_read(stream, buffer, response, checked); ec) {
+    if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, checked); ec) {
         co_return PostResult{0, "no answer from " + host + ": " + ec.message()};
     }
+    auto response = parser.release();
     const auto status = static_cast<int>(response.result_int());
     if (status / 100 != 2) {
         co_return PostResult{status,
@@ -106,7 +110,8 @@ boost::asio::awaitable<PostResult> post(std::string host, std::string port, std:
                                  std::string(util::trim(std::string_view(response.body()).substr(0, 200))),
                              response.body()};
     }
-    co_return PostResult{status, {}, response.body()};
+    co_return PostResult{status, {}, std::move(response.body()), std::string(response["X-Checksum-SHA256"]),
+                         std::string(response["X-Backup-Id"])};
 }
 
 }  // namespace
@@ -121,10 +126,30 @@ PostResult post_event(const std::string& url, const std::string& body, std::chro
     boost::asio::io_context io;
     PostResult result;
     boost::asio::co_spawn(io,
-                          post(parsed->host(), parsed->has_port() ? std::string(parsed->port()) : "80",
-                               std::string(parsed->encoded_path()), body, timeout, content_type, headers),
+                          exchange(http::verb::post, parsed->host(),
+                                   parsed->has_port() ? std::string(parsed->port()) : "80",
+                                   std::string(parsed->encoded_path()), body, timeout, content_type, headers),
                           [&](std::exception_ptr e, PostResult r) {
                               result = e ? PostResult{0, "cannot post the event"} : std::move(r);
+                          });
+    io.run();
+    return result;
+}
+
+PostResult get_from_server(const std::string& url, std::chrono::seconds timeout)
+{
+    const auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed || parsed->scheme() != "http") {
+        return {0, url + " is not an http:// URL"};
+    }
+    boost::asio::io_context io;
+    PostResult result;
+    boost::asio::co_spawn(io,
+                          exchange(http::verb::get, parsed->host(),
+                                   parsed->has_port() ? std::string(parsed->port()) : "80",
+                                   std::string(parsed->encoded_path()), {}, timeout, {}, {}),
+                          [&](std::exception_ptr e, PostResult r) {
+                              result = e ? PostResult{0, "cannot ask the server"} : std::move(r);
                           });
     io.run();
     return result;
@@ -173,7 +198,9 @@ void Progress::report(const ProgressEvent& e)
     if (e.success && !*e.success) {
         send_log();
     }
-    const auto [status, problem, answer] = post_event(url_, event_json(sent), timeout);
+    const auto posted = post_event(url_, event_json(sent), timeout);
+    const auto status = posted.status;
+    const auto& problem = posted.problem;
     if (problem.empty()) {
         ++sent_;
         server_gone_ = false;

@@ -35,11 +35,16 @@ struct PostResult {
     int status = 0;       // the HTTP status, 0 when there was no answer
     std::string problem;  // "" once the server said 2xx
     std::string body{};   // the server's answer
+    std::string sha256{};     // its X-Checksum-SHA256, when it sent one
+    std::string backup_id{};  // its X-Backup-Id
 };
 // `headers`: more fields, name then value.
 PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout,
                       const std::string& content_type = "application/json",
                       const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// GET, as post_event does POST (a short-lived loop, a deadline on each step).
+PostResult get_from_server(const std::string& url, std::chrono::seconds timeout);
 
 // The sibling of an events URL (.../hosts/<token>/events): "log", "backups".
 // "" when `events_url` does not end in /events.

@@ -346,6 +346,13 @@ std::string SystemAdapters::apply(const Operation& operation)
                 return std::string();
             },
             [&](const op::CarryOver& o) { return carry_over(o); },
+            [&](const op::ApplyBackup& o) {
+                const auto r = carry_settings_over(o.dir, root(), true, [&](const std::string& line) {
+                    progress_.note("xcp-installer: restore: " + line);
+                });
+                return std::to_string(r.carried) + " carried, " + std::to_string(r.skipped) + " skipped" +
+                       (r.root_password ? ", root's password hash" : "");
+            },
             [&](const op::StageBackup& o) { return stage_backup(o); },
             [&](const op::AddLogToLogs& o) {
                 const auto file = logs() / o.name;

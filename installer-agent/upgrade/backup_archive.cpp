@@ -6,6 +6,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <memory>
 #include <set>
@@ -108,6 +110,72 @@ BackupArchive make_backup_archive(const fs::path& old_root)
         fail(w.get(), "cannot be finished");
     }
     return out;
+}
+
+std::size_t unpack_backup_archive(const std::string& bytes, const fs::path& dest)
+{
+    std::error_code ec;
+    fs::remove_all(dest, ec);
+    fs::create_directories(dest, ec);
+    if (ec) {
+        throw std::runtime_error("backup archive: cannot make " + dest.string() + ": " + ec.message());
+    }
+    std::unique_ptr<archive, DiskDeleter> in(archive_read_new());
+    if (!in) {
+        throw std::runtime_error("backup archive: out of memory");
+    }
+    archive_read_support_filter_zstd(in.get());
+    archive_read_support_format_tar(in.get());
+    if (archive_read_open_memory(in.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
+        fail(in.get(), "cannot be read");
+    }
+    // Each entry is put under `dest` by its name: an absolute name is
+    // refused here, "..", and a path through a symlink, by libarchive.
+    int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                ARCHIVE_EXTRACT_SECURE_SYMLINKS;
+    if (::geteuid() == 0) {
+        flags |= ARCHIVE_EXTRACT_OWNER;
+    }
+    std::unique_ptr<archive, WriteDeleter> out(archive_write_disk_new());
+    archive_write_disk_set_options(out.get(), flags);
+    std::size_t entries = 0;
+    for (;;) {
+        archive_entry* entry = nullptr;
+        const auto r = archive_read_next_header(in.get(), &entry);
+        if (r == ARCHIVE_EOF) {
+            break;
+        }
+        if (r != ARCHIVE_OK) {
+            fail(in.get(), "cannot be read");
+        }
+        const std::string name = archive_entry_pathname(entry) != nullptr ? archive_entry_pathname(entry) : "";
+        if (name.empty() || name.front() == '/') {
+            throw std::runtime_error("backup archive: the entry '" + name + "' is not a relative path");
+        }
+        archive_entry_copy_pathname(entry, (dest / name).c_str());
+        if (const char* hard = archive_entry_hardlink(entry); hard != nullptr) {
+            throw std::runtime_error("backup archive: " + name + " is a hard link, which a backup never holds");
+        }
+        if (archive_write_header(out.get(), entry) != ARCHIVE_OK) {
+            fail(out.get(), "refused " + name);
+        }
+        const void* block = nullptr;
+        std::size_t size = 0;
+        la_int64_t offset = 0;
+        for (int got; (got = archive_read_data_block(in.get(), &block, &size, &offset)) != ARCHIVE_EOF;) {
+            if (got != ARCHIVE_OK || archive_write_data_block(out.get(), block, size, offset) != ARCHIVE_OK) {
+                fail(out.get(), "cannot unpack " + name);
+            }
+        }
+        if (archive_write_finish_entry(out.get()) != ARCHIVE_OK) {
+            fail(out.get(), "cannot unpack " + name);
+        }
+        ++entries;
+    }
+    if (archive_write_close(out.get()) != ARCHIVE_OK) {
+        fail(out.get(), "cannot be finished");
+    }
+    return entries;
 }
 
 }  // namespace xcp::installer

@@ -33,6 +33,8 @@ struct HostArgs {
     std::vector<std::string> settings;
     std::string file;
     bool json = false;
+    bool from_server = false;
+    std::string backup;
     std::string advertise = "127.0.0.1";
     std::uint16_t http_port = 80;
 };
@@ -300,6 +302,29 @@ int request_mode(const HostArgs& a, inventory::NextMode mode)
     return exit_ok;
 }
 
+int restore_from_server(const HostArgs& a)
+{
+    const auto mac = service::mac_argument(a.mac);
+    const auto dir = std::filesystem::path(a.paths.state_dir) / "backups";
+    backup::BackupStore store(dir, 1);
+    const auto kept = store.list(mac);
+    if (kept.empty()) {
+        throw AdminError("no backup of " + mac + " is kept under " + dir.string() +
+                         ": an upgrade whose answerfile came from this server makes one");
+    }
+    const auto id = a.backup.empty() ? kept.front().id : a.backup;
+    if (std::none_of(kept.begin(), kept.end(), [&](const auto& b) { return b.id == id; })) {
+        throw AdminError("host " + mac + " has no backup " + util::printable(id, 40) + " here (see `xcp-pxe host backups " +
+                         mac + "`)");
+    }
+    Inventory inv(open_database(a.paths));
+    const auto host = service::request(inv, mac, inventory::NextMode::reinstall, "admin");
+    store.request_restore(mac, {id, host.token.value_or("")});
+    std::cout << "host " << mac << ": a fresh install at its next network boot, onto the disk its profile names, then "
+              << "backup " << id << " applied (identity, pool membership, network settings)\n";
+    return exit_ok;
+}
+
 // Every row is checked before any is added: a file with one bad row changes
 // nothing.
 int import_hosts(const HostArgs& a)
@@ -492,7 +517,19 @@ void add_host_command(CLI::App& app, int& exit_code)
         auto [cmd, made_args] = make(name.c_str(), ("Network-boot the host once more, to " + name + " it").c_str());
         auto args = made_args;
         cmd->add_option("mac", args->mac, mac_help)->required();
-        cmd->callback([args, mode, &exit_code] { exit_code = guarded([&] { return request_mode(*args, mode); }); });
+        if (mode == inventory::NextMode::restore) {
+            cmd->add_flag("--from-server", args->from_server,
+                          "Restore from a backup this machine's server keeps, not from the host's backup partition: "
+                          "the next boot is a fresh install (onto a new or wiped disk) that then applies the backup, "
+                          "bringing back the host's identity, pool membership and network settings");
+            cmd->add_option("backup", args->backup, "With --from-server: the backup's ID (default: the newest; see "
+                                                    "`host backups MAC`)");
+        }
+        cmd->callback([args, mode, &exit_code] {
+            exit_code = guarded([&] {
+                return args->from_server ? restore_from_server(*args) : request_mode(*args, mode);
+            });
+        });
     }
     {
         auto [cmd, made_args] = make("import", "Add hosts from a CSV file: a header line (mac,profile,hostname,ip,...), "

@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <fstream>
 
 namespace xcp::service {
 namespace {
@@ -94,6 +95,7 @@ std::string ProvisioningService::loggable_target(std::string_view raw) const
         // and may repeat the token.
         const auto after = end == std::string_view::npos ? std::string_view() : rest.substr(end);
         const bool known = after.empty() || after == "/events" || after == "/log" || after == "/backups" ||
+                           after == "/restore" ||
                            (after.starts_with("/log?source=") && after.size() <= 30 &&
                             after.find_first_not_of("abcdefghijklmnopqrstuvwxyz", 12) == std::string_view::npos) ||
                            (after.starts_with("?status=") && after.size() <= 11 &&
@@ -211,6 +213,9 @@ void ProvisioningService::add_routes()
     });
     router_.add(post, "/api/v1/hosts/{token}/backups", [this](const http::RouteRequest& r) {
         return backup_upload(r.params[0], r.request);
+    });
+    router_.add(get, "/api/v1/hosts/{token}/restore", [this](const http::RouteRequest& r) {
+        return restore_archive(r.params[0]);
     });
     router_.add(get, "/metrics", [this](const http::RouteRequest&) { return metrics(); });
     router_.add(get, "/ui", [](const http::RouteRequest&) {
@@ -380,6 +385,7 @@ http::Reply ProvisioningService::report(std::string_view token, const std::strin
     }
     const auto& change = std::get<HostChange>(decided);
     apply_change(inventory_, change);
+    restore_done(change);
     spdlog::info("host {}: {}", change.mac, change.event.message);
     return text_reply(status::ok, "recorded\n");
 }
@@ -425,6 +431,7 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
     if (!updated) {
         return error_json(status::not_found, "unknown or used-up token");
     }
+    restore_done(change);
     if (change.event.final) {
         spdlog::info("host {}: install {}{}{}", change.mac, to_string(*change.event.final),
                      change.event.message.empty() ? "" : ": ", change.event.message);
@@ -499,6 +506,49 @@ http::Reply ProvisioningService::backup_upload(std::string_view token, const htt
     apply_change(inventory_, backup_kept(*host, kept.id, kept.size, kept.sha256));
     spdlog::info("host {}: backup {} kept ({} bytes, SHA-256 {})", host->mac, kept.id, kept.size, kept.sha256);
     return json_reply(status::ok, nlohmann::json{{"id", kept.id}, {"sha256", kept.sha256}, {"size", kept.size}});
+}
+
+// What a fresh install asks before it plans: the archive `host restore MAC
+// --from-server` chose for the install this token belongs to, or 404.
+http::Reply ProvisioningService::restore_archive(std::string_view token)
+{
+    const auto host = inventory_.find_by_token(token);
+    if (!host || !host->install_requested()) {
+        return error_json(status::not_found, "unknown or used-up token");
+    }
+    const auto pending = backups_ != nullptr ? backups_->pending_restore(host->mac) : std::nullopt;
+    if (!pending || pending->token != token) {
+        return error_json(status::not_found, "no restore from a backup is asked for this install");
+    }
+    const auto file = backups_->file(host->mac, pending->id);
+    std::string bytes;
+    if (file) {
+        std::ifstream in(*file, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    if (!file || bytes.empty()) {
+        spdlog::error("host {}: backup {} is to be restored but is no longer kept here", host->mac, pending->id);
+        return error_json(status::gone, "backup " + pending->id + " is to be restored but is no longer kept by this "
+                                        "server");
+    }
+    HostChange sent;
+    sent.mac = host->mac;
+    sent.event.source = "server";
+    sent.event.step = "backup";
+    sent.event.message = "backup " + pending->id + " sent to be restored";
+    apply_change(inventory_, sent);
+    spdlog::info("host {}: backup {} sent to be restored ({} bytes)", host->mac, pending->id, bytes.size());
+    auto reply = text_reply(status::ok, std::move(bytes), "application/zstd");
+    reply.headers.set("X-Checksum-SHA256", checksum::hex_of(checksum::Algorithm::sha256, reply.body));
+    reply.headers.set("X-Backup-Id", pending->id);
+    return reply;
+}
+
+void ProvisioningService::restore_done(const HostChange& change)
+{
+    if (backups_ != nullptr && change.event.final == inventory::Final::success) {
+        backups_->clear_restore(change.mac);
+    }
 }
 
 http::Reply ProvisioningService::ui_file(const std::string& rest, const http::Request& request)

@@ -299,7 +299,52 @@ protected:
         return {state_of(disk("sda")), state_of(disk("sdb")), state_of(disk("sdc"))};
     }
 
+    static constexpr const char* server_mac = "52:54:00:aa:bb:07";
+
+    // xcp-pxe on loopback with the host added, as an upgrade or a restore
+    // from the server meets it.
+    void start_server(const std::vector<std::string>& flags)
+    {
+        const auto tftp = dir_.path() / "tftp";
+        fs::create_directories(tftp / "xcp-ng");
+        fs::create_directories(dir_.path() / "http");
+        for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
+            std::ofstream(tftp / "xcp-ng" / f) << f;
+        }
+        ASSERT_EQ(server_cli(std::string("host add ") + server_mac + " --hostname host-a").exit_code, 0);
+        std::vector<std::string> argv{xcp_pxe_binary().string(), "serve", "--state-dir", (dir_.path() / "state").string(),
+                                      "--tftp-root", tftp.string(), "--http-root", (dir_.path() / "http").string(),
+                                      "--listen", "127.0.0.1", "--tftp-port", std::to_string(tftp_port_),
+                                      "--http-port", std::to_string(http_port_)};
+        argv.insert(argv.end(), flags.begin(), flags.end());
+        server_ = std::make_unique<Daemon>(argv, dir_.path() / "serve.log");
+        ASSERT_TRUE(server_->wait_for_log("hosts reach us at")) << server_->log();
+    }
+
+    [[nodiscard]] CommandResult server_cli(const std::string& args) const
+    {
+        return run(quote(xcp_pxe_binary().string()) + " " + args + " --state-dir " +
+                       quote((dir_.path() / "state").string()),
+                   std::chrono::seconds(30));
+    }
+
+    // The host's events URL, with the token its installer gets from its
+    // boot config.
+    [[nodiscard]] std::string server_events_url() const
+    {
+        const auto config = run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port_) +
+                                "/pxelinux.cfg/01-52-54-00-aa-bb-07").output;
+        const auto at = config.find("/answerfile/");
+        EXPECT_NE(at, std::string::npos) << config;
+        return at == std::string::npos ? std::string()
+                                       : "http://127.0.0.1:" + std::to_string(http_port_) + "/api/v1/hosts/" +
+                                             config.substr(at + 12, 32) + "/events";
+    }
+
     TempDir dir_;
+    unsigned short tftp_port_ = free_udp_port();
+    unsigned short http_port_ = free_tcp_port();
+    std::unique_ptr<Daemon> server_;
     fs::path repo_a_ = dir_.path() / "repo-a";
     fs::path repo_b_ = dir_.path() / "repo-b";
     fs::path dev_ = dir_.path() / "dev";
@@ -441,36 +486,11 @@ TEST_F(InstallerUpgrade, AnUpgradeSendsItsBackupToTheServerBeforeWritingAndStops
     ASSERT_NO_FATAL_FAILURE(change_settings());
     write_vm_data();
 
+    ASSERT_NO_FATAL_FAILURE(start_server({"--backup-max-mib", "1", "--backups-keep", "2"}));
+    const std::string mac = server_mac;
+    const auto cli = [&](const std::string& args) { return server_cli(args); };
+    const auto events_url = [&] { return server_events_url(); };
     const auto state = dir_.path() / "state";
-    const auto tftp = dir_.path() / "tftp";
-    fs::create_directories(tftp / "xcp-ng");
-    fs::create_directories(dir_.path() / "http");
-    for (const auto* f : {"xen.gz", "vmlinuz", "install.img"}) {
-        std::ofstream(tftp / "xcp-ng" / f) << f;
-    }
-    const std::string mac = "52:54:00:aa:bb:07";
-    const auto cli = [&](const std::string& args) {
-        return run(quote(xcp_pxe_binary().string()) + " " + args + " --state-dir " + quote(state.string()),
-                   std::chrono::seconds(30));
-    };
-    ASSERT_EQ(cli("host add " + mac + " --hostname host-a").exit_code, 0);
-    const auto tftp_port = free_udp_port();
-    const auto http_port = free_tcp_port();
-    Daemon server({xcp_pxe_binary().string(), "serve", "--state-dir", state.string(), "--tftp-root", tftp.string(),
-                   "--http-root", (dir_.path() / "http").string(), "--listen", "127.0.0.1", "--tftp-port",
-                   std::to_string(tftp_port), "--http-port", std::to_string(http_port), "--backup-max-mib", "1",
-                   "--backups-keep", "2"},
-                  dir_.path() / "serve.log");
-    ASSERT_TRUE(server.wait_for_log("hosts reach us at")) << server.log();
-    // The token, as the host's installer gets it: from its boot config.
-    const auto events_url = [&] {
-        const auto config = run("curl -sS --max-time 20 tftp://127.0.0.1:" + std::to_string(tftp_port) +
-                                "/pxelinux.cfg/01-52-54-00-aa-bb-07").output;
-        const auto at = config.find("/answerfile/");
-        EXPECT_NE(at, std::string::npos) << config;
-        return "http://127.0.0.1:" + std::to_string(http_port) + "/api/v1/hosts/" + config.substr(at + 12, 32) +
-               "/events";
-    };
     const auto events_of_host = [&] { return cli("host show " + mac).output; };
 
     // Too large for --backup-max-mib 1: a 2 MiB file in a carried directory.
@@ -557,6 +577,73 @@ TEST_F(InstallerUpgrade, AnUpgradeSendsItsBackupToTheServerBeforeWritingAndStops
         EXPECT_NE(sent.find(expected.substr(0, 30)), std::string::npos) << "the final event says why: " << sent;
     }
     expect_vm_data_untouched();
+}
+
+// A host whose disk died: its last upgrade left a backup with the server;
+// `host restore MAC --from-server` makes the next boot a fresh install onto
+// a blank disk that brings back its identity, settings and network.
+TEST_F(InstallerUpgrade, ARestoreFromTheServerBringsAHostBackOntoABlankDisk)
+{
+    require_programs({"curl"});
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    ASSERT_NO_FATAL_FAILURE(change_settings());
+    const auto old_inventory = cat(root_, "/etc/xensource-inventory");
+    ASSERT_NO_FATAL_FAILURE(start_server({}));
+    const std::string mac = server_mac;
+    EXPECT_EQ(server_cli("host restore " + mac + " --from-server").exit_code, 1) << "no backup yet";
+    ASSERT_EQ(server_cli("host upgrade " + mac).exit_code, 0);
+    auto r = installer(upgrade_answerfile(repo_b_), "--events-url " + server_events_url());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto listed = nlohmann::json::parse(server_cli("host backups " + mac + " --json").output, nullptr, false);
+    ASSERT_EQ(listed["backups"].size(), 1U) << listed.dump();
+    const auto id = listed["backups"][0]["id"].get<std::string>();
+
+    // The disk dies; a blank one takes its place.
+    fs::remove(disk("sda"));
+    sh("truncate -s 20G " + quote(disk("sda")));
+    auto refused = server_cli("host restore " + mac + " --from-server 20990101T000000.000Z-00000000");
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.output.find("has no backup 20990101T000000.000Z-00000000 here"), std::string::npos)
+        << refused.output;
+    const auto asked = server_cli("host restore " + mac + " --from-server");
+    ASSERT_EQ(asked.exit_code, 0) << asked.output;
+    EXPECT_NE(asked.output.find("backup " + id + " applied"), std::string::npos) << asked.output;
+    const auto url = server_events_url();
+    const auto fresh = "<?xml version=\"1.0\"?>\n<installation>\n"
+                       "  <primary-disk>sda</primary-disk>\n"
+                       "  <root-password>New-Pw-1</root-password>\n"
+                       "  <source type=\"url\">file://" + repo_b_.string() + "</source>\n"
+                       "  <admin-interface name=\"eth0\" proto=\"dhcp\"/>\n"
+                       "  <hostname>a-new-name</hostname>\n</installation>\n";
+    r = installer(fresh, "--events-url " + url + " --dry-run");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("restore backup " + id + " from the server carried into the staging tree"),
+              std::string::npos)
+        << "the dry run shows it: " << r.output;
+    r = installer(fresh, "--events-url " + url);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto t = nlohmann::json::parse(sh("sfdisk --json " + quote(disk("sda"))), nullptr, false);
+    root_ = t["partitiontable"]["partitions"][0]["start"].get<std::uint64_t>() * 512;
+    // Identity: the same host to its pool.
+    for (const auto* key : {"INSTALLATION_UUID", "CONTROL_DOMAIN_UUID", "MANAGEMENT_INTERFACE"}) {
+        EXPECT_EQ(inventory_value(root_, key), value_in(old_inventory, key)) << key;
+    }
+    EXPECT_EQ(inventory_value(root_, "PRODUCT_VERSION"), "0.1.2") << "the release installed now";
+    // Settings, pool membership and network, where the carry-over puts them.
+    for (const auto& row : carry_rows) {
+        if (std::string(row.old_path) == "etc/localtime") {
+            EXPECT_EQ(stat_line(root_, "/etc", "localtime"), before_[row.old_path]);
+            continue;
+        }
+        EXPECT_EQ(cat(root_, "/" + std::string(row.new_path)), before_[row.old_path]) << row.old_path;
+    }
+    EXPECT_TRUE(cat(root_, "/etc/shadow").starts_with("root:" + old_hash + ":")) << "the old password";
+    EXPECT_EQ(cat(root_, "/etc/firstboot.d/data/host.conf"), "UPGRADE=true\n");
+    EXPECT_EQ(run("e2fsck -fn " + quote(spec(root_))).exit_code, 0);
+    const auto shown = server_cli("host show " + mac).output;
+    EXPECT_NE(shown.find("backup " + id + " sent to be restored"), std::string::npos) << shown;
+    EXPECT_FALSE(fs::exists(dir_.path() / "state/backups/52-54-00-aa-bb-07/restore")) << "done once it succeeded";
 }
 
 TEST_F(InstallerUpgrade, RefusalsTouchNoImage)

@@ -137,5 +137,50 @@ TEST(BackupArchive, HoldsTheCarryOverEntriesAndTheAccountsAtTheirOldPaths)
     EXPECT_EQ(made.entries, read.size());
 }
 
+// A tar + zstd archive of one entry named `name`.
+std::string archive_of(const std::string& name, const std::string& text)
+{
+    std::string out;
+    std::unique_ptr<archive, decltype(&archive_write_free)> w(archive_write_new(), archive_write_free);
+    archive_write_set_format_pax_restricted(w.get());
+    archive_write_add_filter_zstd(w.get());
+    archive_write_open2(
+        w.get(), &out, nullptr,
+        [](archive*, void* o, const void* b, std::size_t n) -> la_ssize_t {
+            static_cast<std::string*>(o)->append(static_cast<const char*>(b), n);
+            return static_cast<la_ssize_t>(n);
+        },
+        nullptr, nullptr);
+    std::unique_ptr<archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname(e.get(), name.c_str());
+    archive_entry_set_filetype(e.get(), AE_IFREG);
+    archive_entry_set_perm(e.get(), 0644);
+    archive_entry_set_size(e.get(), static_cast<la_int64_t>(text.size()));
+    archive_write_header(w.get(), e.get());
+    archive_write_data(w.get(), text.data(), text.size());
+    archive_write_close(w.get());
+    return out;
+}
+
+TEST(BackupArchive, UnpacksWhatItMadeAndNothingOutsideItsFolder)
+{
+    test::TempDir dir;
+    const auto root = dir.path() / "old";
+    fs::create_directories(root / "etc/xensource");
+    std::ofstream(root / "etc/xensource/pool.conf") << "slave:10.0.0.1";
+    fs::permissions(root / "etc/xensource/pool.conf", fs::perms::owner_read | fs::perms::owner_write);
+    const auto dest = dir.path() / "restored";
+    EXPECT_EQ(installer::unpack_backup_archive(installer::make_backup_archive(root).bytes, dest), 1U);
+    EXPECT_EQ(test::read_text(dest / "etc/xensource/pool.conf"), "slave:10.0.0.1");
+    EXPECT_EQ(fs::status(dest / "etc/xensource/pool.conf").permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
+    for (const auto* hostile : {"../escaped", "etc/../../escaped", "/tmp/escaped-absolute"}) {
+        EXPECT_THROW(installer::unpack_backup_archive(archive_of(hostile, "x"), dest), std::runtime_error) << hostile;
+        EXPECT_FALSE(fs::exists(dir.path() / "escaped")) << hostile;
+    }
+    EXPECT_FALSE(fs::exists("/tmp/escaped-absolute"));
+    EXPECT_THROW(installer::unpack_backup_archive("not an archive", dest), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace xcp

@@ -154,6 +154,38 @@ TEST(InstallPlan, OperationsInOrderWithTheirTargets)
 // Each decision is made once, in the planner: the SR type, the boot loader
 // and boot mode, the labels and the source locations all arrive settled in
 // the operations.
+TEST(InstallPlan, ARestoreFromTheServerKeepsTheHostsIdentityAndCarriesItsSettings)
+{
+    PlanOptions o;
+    o.identities = {"i-new", "c-new", "abc123"};
+    o.restore = PlanOptions::RestoreFromServer{
+        "20261203T101500.000Z-1a2b3c4d", "/tmp/w/restore",
+        {{"INSTALLATION_UUID", "i-old"}, {"CONTROL_DOMAIN_UUID", "c-old"}, {"MANAGEMENT_INTERFACE", "xenbr1"}}};
+    const auto r = make_plan(answer("<primary-disk>sda</primary-disk>"), disks(64 * GiB), o);
+    ASSERT_TRUE(std::holds_alternative<Plan>(r)) << refusal(r);
+    const auto& plan = std::get<Plan>(r);
+    std::optional<std::size_t> apply, inventory;
+    for (std::size_t i = 0; i < plan.operations.size(); ++i) {
+        if (const auto* a = std::get_if<op::ApplyBackup>(&plan.operations[i].operation)) {
+            apply = i;
+            EXPECT_EQ(a->dir, "/tmp/w/restore");
+        }
+        if (const auto* w = std::get_if<op::WriteInventory>(&plan.operations[i].operation)) {
+            inventory = i;
+            EXPECT_EQ(w->fields.installation_uuid, "i-old");
+            EXPECT_EQ(w->fields.control_domain_uuid, "c-old");
+            EXPECT_EQ(w->fields.management_interface, "xenbr1");
+        }
+    }
+    ASSERT_TRUE(apply && inventory) << to_text(plan);
+    EXPECT_LT(*apply, *inventory);
+    EXPECT_NE(to_text(plan).find("restore backup 20261203T101500.000Z-1a2b3c4d from the server"), std::string::npos);
+    o.restore->inventory.erase("CONTROL_DOMAIN_UUID");
+    EXPECT_NE(refusal(make_plan(answer("<primary-disk>sda</primary-disk>"), disks(64 * GiB), o))
+                  .find("restoring it would make another host; nothing was touched"),
+              std::string::npos);
+}
+
 TEST(InstallPlan, EveryDefaultIsSettledInTheOperations)
 {
     PlanOptions o;
