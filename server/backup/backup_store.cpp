@@ -203,29 +203,4 @@ std::optional<fs::path> BackupStore::file(const std::string& mac, const std::str
     return std::nullopt;
 }
 
-void BackupStore::request_restore(const std::string& mac, const PendingRestore& restore)
-{
-    const auto dir = host_dir(mac);
-    write_atomically(dir / "restore", restore.id + " " + restore.token + "\n");
-    sync_dir(dir);
-}
-
-std::optional<PendingRestore> BackupStore::pending_restore(const std::string& mac) const
-{
-    std::ifstream in(host_dir(mac) / "restore");
-    PendingRestore r;
-    if (!(in >> r.id >> r.token) || !is_backup_id(r.id)) {
-        return std::nullopt;
-    }
-    return r;
-}
-
-void BackupStore::clear_restore(const std::string& mac)
-{
-    std::error_code ec;
-    if (fs::remove(host_dir(mac) / "restore", ec)) {
-        sync_dir(host_dir(mac));
-    }
-}
-
 }  // namespace xcp::backup

@@ -33,15 +33,6 @@ bool is_backup_id(std::string_view text);
 // Pure: of `ids` (any order), the ones past the newest `keep`.
 std::vector<std::string> ids_past(std::vector<std::string> ids, std::size_t keep);
 
-// An operator's `host restore MAC --from-server`: the archive the host's
-// next install applies, for the install that token starts only (a later
-// request of another mode gives the host another token).
-struct PendingRestore {
-    std::string id;
-    std::string token;
-    bool operator==(const PendingRestore&) const = default;
-};
-
 class BackupStore {
 public:
     // `dir`: <state-dir>/backups, made on the first store.
@@ -58,11 +49,6 @@ public:
     [[nodiscard]] std::vector<StoredBackup> list(const std::string& mac) const;
     // The archive's file, when the host has one of that id.
     [[nodiscard]] std::optional<std::filesystem::path> file(const std::string& mac, const std::string& id) const;
-
-    void request_restore(const std::string& mac, const PendingRestore& restore);
-    [[nodiscard]] std::optional<PendingRestore> pending_restore(const std::string& mac) const;
-    // Once the install that applied it succeeded.
-    void clear_restore(const std::string& mac);
 
     [[nodiscard]] std::size_t keep() const { return keep_; }
 

@@ -318,8 +318,16 @@ int restore_from_server(const HostArgs& a)
                          mac + "`)");
     }
     Inventory inv(open_database(a.paths));
-    const auto host = service::request(inv, mac, inventory::NextMode::reinstall, "admin");
-    store.request_restore(mac, {id, host.token.value_or("")});
+    service::request(inv, mac, inventory::NextMode::reinstall, "admin");
+    // In the shared inventory: a server that lacks the backup refuses the
+    // install rather than make the host another.
+    inv.update(mac, [&](inventory::Host& host) {
+        host.vars["restore-backup"] = id;
+        inventory::Event e;
+        e.source = "admin";
+        e.message = "restore of backup " + id + " from the server requested";
+        return std::optional(e);
+    });
     std::cout << "host " << mac << ": a fresh install at its next network boot, onto the disk its profile names, then "
               << "backup " << id << " applied (identity, pool membership, network settings)\n";
     return exit_ok;

@@ -27,6 +27,7 @@ Host apply_event(Host host, const Event& event)
         host.vars.erase("install-disk");
     }
     if (*event.final == Final::success) {
+        host.vars.erase("restore-backup");
         host.state = HostState::installed;
         host.percent = 100;
         host.reason.clear();
@@ -55,6 +56,7 @@ Host request_install(Host host, NextMode mode, std::string token)
     host.next_mode = mode;
     host.netboot = true;
     host.token = std::move(token);
+    host.vars.erase("restore-backup");  // chosen for the install it was asked with only
     host.state = HostState::new_;
     host.percent.reset();
     host.step.clear();

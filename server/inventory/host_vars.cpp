@@ -28,6 +28,12 @@ std::string interface_name(std::string_view v)
 std::string disk(std::string_view v) { return answerfile::check_disk_name(v); }
 std::string timezone(std::string_view v) { return answerfile::check_timezone(v); }
 std::string keymap(std::string_view v) { return answerfile::check_keymap(v); }
+std::string backup_id(std::string_view v)
+{
+    return !v.empty() && v.size() <= 40 && v.find_first_not_of("0123456789abcdefTZ.-") == std::string_view::npos
+               ? ""
+               : "is not a backup ID (see `xcp-pxe host backups MAC`)";
+}
 std::string hash(std::string_view v) { return answerfile::check_password_hash(v); }
 std::string sr_type(std::string_view v) { return v == "lvm" || v == "ext" ? "" : "is neither lvm nor ext"; }
 std::string vlan(std::string_view v)
@@ -108,6 +114,9 @@ constexpr std::array rules{
     Rule{{"installed-disk", "disk the last successful install reported (set by xcp-installer); an upgrade or a "
                             "restore names it"},
          disk},
+    Rule{{"restore-backup", "backup the next install applies, kept by this server (set by `host restore MAC "
+                            "--from-server`); cleared once it succeeds or another install is requested"},
+         backup_id},
     Rule{{"install-disk", "disk the install under way reports (set by xcp-installer); installed-disk once it "
                           "succeeds"},
          disk},

@@ -385,7 +385,6 @@ http::Reply ProvisioningService::report(std::string_view token, const std::strin
     }
     const auto& change = std::get<HostChange>(decided);
     apply_change(inventory_, change);
-    restore_done(change);
     spdlog::info("host {}: {}", change.mac, change.event.message);
     return text_reply(status::ok, "recorded\n");
 }
@@ -431,7 +430,6 @@ http::Reply ProvisioningService::agent_event(std::string_view token, const http:
     if (!updated) {
         return error_json(status::not_found, "unknown or used-up token");
     }
-    restore_done(change);
     if (change.event.final) {
         spdlog::info("host {}: install {}{}{}", change.mac, to_string(*change.event.final),
                      change.event.message.empty() ? "" : ": ", change.event.message);
@@ -516,39 +514,35 @@ http::Reply ProvisioningService::restore_archive(std::string_view token)
     if (!host || !host->install_requested()) {
         return error_json(status::not_found, "unknown or used-up token");
     }
-    const auto pending = backups_ != nullptr ? backups_->pending_restore(host->mac) : std::nullopt;
-    if (!pending || pending->token != token) {
+    const auto pending = host->vars.find("restore-backup");
+    if (pending == host->vars.end()) {
         return error_json(status::not_found, "no restore from a backup is asked for this install");
     }
-    const auto file = backups_->file(host->mac, pending->id);
+    const auto& id = pending->second;
+    const auto file = backups_ != nullptr ? backups_->file(host->mac, id) : std::nullopt;
     std::string bytes;
     if (file) {
         std::ifstream in(*file, std::ios::binary);
         bytes.assign(std::istreambuf_iterator<char>(in), {});
     }
     if (!file || bytes.empty()) {
-        spdlog::error("host {}: backup {} is to be restored but is no longer kept here", host->mac, pending->id);
-        return error_json(status::gone, "backup " + pending->id + " is to be restored but is no longer kept by this "
-                                        "server");
+        // Never a fresh install instead: the host would come back as another.
+        spdlog::error("host {}: backup {} is to be restored but this server does not keep it", host->mac, id);
+        return error_json(status::conflict, "backup " + id + " is to be restored, but this server does not keep it: "
+                                            "boot the host from the server that does (`xcp-pxe host backups " +
+                                            host->mac + "` there)");
     }
     HostChange sent;
     sent.mac = host->mac;
     sent.event.source = "server";
     sent.event.step = "backup";
-    sent.event.message = "backup " + pending->id + " sent to be restored";
+    sent.event.message = "backup " + id + " sent to be restored";
     apply_change(inventory_, sent);
-    spdlog::info("host {}: backup {} sent to be restored ({} bytes)", host->mac, pending->id, bytes.size());
+    spdlog::info("host {}: backup {} sent to be restored ({} bytes)", host->mac, id, bytes.size());
     auto reply = text_reply(status::ok, std::move(bytes), "application/zstd");
     reply.headers.set("X-Checksum-SHA256", checksum::hex_of(checksum::Algorithm::sha256, reply.body));
-    reply.headers.set("X-Backup-Id", pending->id);
+    reply.headers.set("X-Backup-Id", id);
     return reply;
-}
-
-void ProvisioningService::restore_done(const HostChange& change)
-{
-    if (backups_ != nullptr && change.event.final == inventory::Final::success) {
-        backups_->clear_restore(change.mac);
-    }
 }
 
 http::Reply ProvisioningService::ui_file(const std::string& rest, const http::Request& request)

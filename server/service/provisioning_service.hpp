@@ -12,7 +12,6 @@
 #include "server/http/server.hpp"
 #include "server/service/admin_api.hpp"
 #include "server/service/boot_event_recorder.hpp"
-#include "server/service/host_change.hpp"
 #include "server/inventory/inventory.hpp"
 #include "server/tftp/server.hpp"
 
@@ -103,7 +102,6 @@ private:
     http::Reply host_log(std::string_view token, const http::RouteRequest& request);
     http::Reply backup_upload(std::string_view token, const http::Request& request);
     http::Reply restore_archive(std::string_view token);
-    void restore_done(const HostChange& change);
     http::Reply ui_file(const std::string& rest, const http::Request& request);
     void add_routes();
     http::Reply ipxe(std::string_view mac, const http::Client& client);

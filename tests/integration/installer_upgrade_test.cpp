@@ -606,9 +606,15 @@ TEST_F(InstallerUpgrade, ARestoreFromTheServerBringsAHostBackOntoABlankDisk)
     EXPECT_EQ(refused.exit_code, 1);
     EXPECT_NE(refused.output.find("has no backup 20990101T000000.000Z-00000000 here"), std::string::npos)
         << refused.output;
-    const auto asked = server_cli("host restore " + mac + " --from-server");
+    auto asked = server_cli("host restore " + mac + " --from-server " + id);
+    ASSERT_EQ(asked.exit_code, 0) << asked.output;
+    ASSERT_EQ(server_cli("host reinstall " + mac).exit_code, 0);
+    EXPECT_EQ(server_cli("host show " + mac).output.find("restore-backup"), std::string::npos)
+        << "another request forgets it";
+    asked = server_cli("host restore " + mac + " --from-server");
     ASSERT_EQ(asked.exit_code, 0) << asked.output;
     EXPECT_NE(asked.output.find("backup " + id + " applied"), std::string::npos) << asked.output;
+    EXPECT_NE(server_cli("host show " + mac).output.find("restore-backup"), std::string::npos);
     const auto url = server_events_url();
     const auto fresh = "<?xml version=\"1.0\"?>\n<installation>\n"
                        "  <primary-disk>sda</primary-disk>\n"
@@ -616,6 +622,17 @@ TEST_F(InstallerUpgrade, ARestoreFromTheServerBringsAHostBackOntoABlankDisk)
                        "  <source type=\"url\">file://" + repo_b_.string() + "</source>\n"
                        "  <admin-interface name=\"eth0\" proto=\"dhcp\"/>\n"
                        "  <hostname>a-new-name</hostname>\n</installation>\n";
+    // A server without the backup (another server of a shared inventory):
+    // refused, never a plain fresh install that would make another host.
+    const auto kept_dir = dir_.path() / "state/backups";
+    fs::rename(kept_dir, dir_.path() / "elsewhere");
+    const auto blank = images();
+    r = installer(fresh, "--events-url " + url);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("is to be restored, but this server does not keep it"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("nothing was touched"), std::string::npos) << r.output;
+    EXPECT_EQ(images(), blank);
+    fs::rename(dir_.path() / "elsewhere", kept_dir);
     r = installer(fresh, "--events-url " + url + " --dry-run");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("restore backup " + id + " from the server carried into the staging tree"),
@@ -643,7 +660,7 @@ TEST_F(InstallerUpgrade, ARestoreFromTheServerBringsAHostBackOntoABlankDisk)
     EXPECT_EQ(run("e2fsck -fn " + quote(spec(root_))).exit_code, 0);
     const auto shown = server_cli("host show " + mac).output;
     EXPECT_NE(shown.find("backup " + id + " sent to be restored"), std::string::npos) << shown;
-    EXPECT_FALSE(fs::exists(dir_.path() / "state/backups/52-54-00-aa-bb-07/restore")) << "done once it succeeded";
+    EXPECT_EQ(shown.find("restore-backup"), std::string::npos) << "done once it succeeded: " << shown;
 }
 
 TEST_F(InstallerUpgrade, RefusalsTouchNoImage)
