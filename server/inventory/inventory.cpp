@@ -324,7 +324,8 @@ std::vector<Inventory::Activity> Inventory::activity()
     // The newest event by id is the latest (a repeat updates that row's time):
     // one index lookup per host.
     Statement s(db(), "SELECT h.mac, h.state, (SELECT at FROM events e WHERE e.mac=h.mac ORDER BY id DESC LIMIT 1), "
-                     "(SELECT since FROM stalls st WHERE st.mac=h.mac) FROM hosts h ORDER BY h.mac");
+                     "(SELECT since FROM stalls st WHERE st.mac=h.mac), "
+                     "(SELECT id FROM events e WHERE e.mac=h.mac ORDER BY id DESC LIMIT 1) FROM hosts h ORDER BY h.mac");
     std::vector<Activity> out;
     while (s.step()) {
         Activity a;
@@ -332,6 +333,7 @@ std::vector<Inventory::Activity> Inventory::activity()
         a.state = host_state_from(s.text(1)).value_or(HostState::new_);
         a.last_event = s.optional_text(2).value_or("");
         a.stalled_since = s.optional_text(3).value_or("");
+        a.last_event_id = s.optional_integer(4).value_or(0);
         out.push_back(std::move(a));
     }
     return out;

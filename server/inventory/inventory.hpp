@@ -62,6 +62,7 @@ public:
         HostState state = HostState::new_;
         std::string last_event;     // ISO 8601, empty if none
         std::string stalled_since;  // empty: not stalled
+        std::int64_t last_event_id = 0;  // with last_event: changes whenever the host's events do
     };
     [[nodiscard]] std::vector<Activity> activity();
     // Logs `event` and marks the host stalled until its next event; false if

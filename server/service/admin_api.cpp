@@ -100,16 +100,26 @@ http::Reply AdminApi::list_hosts()
         activity.emplace(a.mac, std::move(a));
     }
     nlohmann::json list = nlohmann::json::array();
+    std::unordered_map<std::string, Build> builds;
     for (const auto& h : inventory_.list()) {
         auto j = host_to_json(h);
         const auto it = activity.find(h.mac);
+        const auto last_id = it != activity.end() ? it->second.last_event_id : 0;
+        const auto last = it != activity.end() ? it->second.last_event : std::string();
         j["stalled"] = it != activity.end() && !it->second.stalled_since.empty();
-        j["last_event"] = it != activity.end() ? it->second.last_event : std::string();
-        const auto timeline = build_timeline(inventory_.events(h.mac, 300));
-        j["build_ms"] = timeline.build_ms ? nlohmann::json(*timeline.build_ms) : nlohmann::json(nullptr);
-        j["build_started"] = timeline.started;
+        j["last_event"] = last;
+        auto cached = builds_.find(h.mac);
+        if (cached == builds_.end() || cached->second.last_event_id != last_id || cached->second.last_event != last) {
+            const auto timeline = build_timeline(inventory_.events(h.mac, 300));
+            cached = builds_.insert_or_assign(h.mac, Build{last_id, last, timeline.build_ms, timeline.started}).first;
+        }
+        const auto& build = cached->second;
+        j["build_ms"] = build.build_ms ? nlohmann::json(*build.build_ms) : nlohmann::json(nullptr);
+        j["build_started"] = build.started;
+        builds.insert_or_assign(h.mac, build);
         list.push_back(std::move(j));
     }
+    builds_ = std::move(builds);  // hosts removed since are forgotten
     return json_reply(status::ok, list);
 }
 

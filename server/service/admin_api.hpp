@@ -9,9 +9,11 @@
 #include "server/http/router.hpp"
 #include "server/inventory/inventory.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace xcp::service {
 
@@ -48,6 +50,16 @@ private:
     const boot::Profiles& profiles_;
     const boot::Site& site_;
     const backup::BackupStore* backups_ = nullptr;
+    // Each host's build duration, by the newest event it was computed from:
+    // a list (the operator's page polls it) reads the events of the hosts
+    // whose events changed, not of every host.
+    struct Build {
+        std::int64_t last_event_id = 0;
+        std::string last_event;
+        std::optional<std::int64_t> build_ms;
+        std::string started;
+    };
+    std::unordered_map<std::string, Build> builds_;
 };
 
 }  // namespace xcp::service

@@ -7,6 +7,7 @@
 #include "server/service/host_admin.hpp"
 #include "server/service/metrics.hpp"
 #include "server/service/provisioning_service.hpp"
+#include "server/service/timeline.hpp"
 #include "tests/support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -208,6 +209,42 @@ TEST_F(ServiceTest, AdminApiNeedsTheBearerToken)
     EXPECT_EQ(inventory_.find("52:54:00:00:00:09")->next_mode, inventory::NextMode::upgrade);
     EXPECT_EQ(call(bh::verb::delete_, "/api/v1/hosts/52:54:00:00:00:09", {}, key).status, bh::status::ok);
     EXPECT_EQ(call(bh::verb::get, "/api/v1/hosts/52:54:00:00:00:09", {}, key).status, bh::status::not_found);
+}
+
+// The list keeps each host's build duration by its newest event: a new
+// event, or a repeat that only moves the newest one's time, is seen at once.
+TEST_F(ServiceTest, TheHostListFollowsNewEvents)
+{
+    const auto key = "admin-token-0123456789";
+    const auto mac = std::string("52:54:00:12:34:56");
+    const auto build_ms = [&] {
+        const auto list = nlohmann::json::parse(call(bh::verb::get, "/api/v1/hosts", {}, key).body, nullptr, false);
+        for (const auto& h : list) {
+            if (h["mac"] == mac) {
+                return h["build_ms"];
+            }
+        }
+        return nlohmann::json("absent");
+    };
+    const auto event = [&](const char* at, const char* source, const char* step, bool final = false) {
+        inventory::Event e;
+        e.at = at;
+        e.source = source;
+        e.step = step;
+        if (final) {
+            e.final = inventory::Final::success;
+        }
+        inventory_.add_event(mac, e);
+    };
+    event("2099-12-02T10:01:00.000Z", "dhcp", "dhcp");
+    event("2099-12-02T10:02:00.000Z", "agent", "partition");
+    EXPECT_TRUE(build_ms().is_null()) << "not finished";
+    EXPECT_TRUE(build_ms().is_null()) << "the same, from what was kept";
+    event("2099-12-02T10:10:00.000Z", "agent", "done", true);
+    const auto fresh = build_timeline(inventory_.events(mac, 300)).build_ms;
+    ASSERT_TRUE(fresh);
+    EXPECT_EQ(build_ms(), *fresh) << "a new event is read";
+    EXPECT_EQ(build_ms(), *fresh);
 }
 
 // Found by http_request_fuzz: an error message echoing a path with invalid
