@@ -535,6 +535,9 @@ void add_host_command(CLI::App& app, int& exit_code)
         }
         cmd->callback([args, mode, &exit_code] {
             exit_code = guarded([&] {
+                if (!args->from_server && !args->backup.empty()) {
+                    throw AdminError("a backup ID names a backup the server keeps: give --from-server too");
+                }
                 return args->from_server ? restore_from_server(*args) : request_mode(*args, mode);
             });
         });

@@ -606,6 +606,9 @@ TEST_F(InstallerUpgrade, ARestoreFromTheServerBringsAHostBackOntoABlankDisk)
     EXPECT_EQ(refused.exit_code, 1);
     EXPECT_NE(refused.output.find("has no backup 20990101T000000.000Z-00000000 here"), std::string::npos)
         << refused.output;
+    refused = server_cli("host restore " + mac + " " + id);
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.output.find("give --from-server too"), std::string::npos) << refused.output;
     auto asked = server_cli("host restore " + mac + " --from-server " + id);
     ASSERT_EQ(asked.exit_code, 0) << asked.output;
     ASSERT_EQ(server_cli("host reinstall " + mac).exit_code, 0);
