@@ -305,31 +305,16 @@ int request_mode(const HostArgs& a, inventory::NextMode mode)
 int restore_from_server(const HostArgs& a)
 {
     const auto mac = service::mac_argument(a.mac);
-    const auto dir = std::filesystem::path(a.paths.state_dir) / "backups";
-    backup::BackupStore store(dir, 1);
-    const auto kept = store.list(mac);
-    if (kept.empty()) {
-        throw AdminError("no backup of " + mac + " is kept under " + dir.string() +
-                         ": an upgrade whose answerfile came from this server makes one");
-    }
-    const auto id = a.backup.empty() ? kept.front().id : a.backup;
-    if (std::none_of(kept.begin(), kept.end(), [&](const auto& b) { return b.id == id; })) {
-        throw AdminError("host " + mac + " has no backup " + util::printable(id, 40) + " here (see `xcp-pxe host backups " +
-                         mac + "`)");
+    const backup::BackupStore store(std::filesystem::path(a.paths.state_dir) / "backups", 1);
+    std::vector<std::string> kept;
+    for (const auto& b : store.list(mac)) {
+        kept.push_back(b.id);
     }
     Inventory inv(open_database(a.paths));
-    service::request(inv, mac, inventory::NextMode::reinstall, "admin");
-    // In the shared inventory: a server that lacks the backup refuses the
-    // install rather than make the host another.
-    inv.update(mac, [&](inventory::Host& host) {
-        host.vars["restore-backup"] = id;
-        inventory::Event e;
-        e.source = "admin";
-        e.message = "restore of backup " + id + " from the server requested";
-        return std::optional(e);
-    });
+    const auto host = service::request_restore_from_server(inv, mac, kept, a.backup, "admin");
     std::cout << "host " << mac << ": a fresh install at its next network boot, onto the disk its profile names, then "
-              << "backup " << id << " applied (identity, pool membership, network settings)\n";
+              << "backup " << host.vars.at("restore-backup")
+              << " applied (identity, pool membership, network settings)\n";
     return exit_ok;
 }
 

@@ -68,7 +68,7 @@ void AdminApi::add_routes(http::Router& router)
         return backup_file(r.params[0], r.params[1]);
     });
     admin(post, "/api/v1/hosts/{mac}/{}", [this](const http::RouteRequest& r) {
-        return request_mode(r.params[0], r.params[1]);
+        return request_mode(r.params[0], r.params[1], r.request);
     });
     admin(get, "/api/v1/hosts/{mac}", [this](const http::RouteRequest& r) { return show_host(r.params[0]); });
     admin({verb::patch}, "/api/v1/hosts/{mac}", [this](const http::RouteRequest& r) {
@@ -158,8 +158,27 @@ http::Reply AdminApi::host_events(const std::string& mac)
     return json_reply(status::ok, list);
 }
 
-http::Reply AdminApi::request_mode(const std::string& mac, std::string_view action)
+http::Reply AdminApi::request_mode(const std::string& mac, std::string_view action, const http::Request& request)
 {
+    if (action == "restore" && !request.body().empty()) {
+        // {"from_server": true} or {"from_server": "ID"}: a fresh install that applies a backup this server keeps.
+        const auto body = nlohmann::json::parse(request.body(), nullptr, false);
+        if (!body.is_object() || !body.contains("from_server") ||
+            !(body["from_server"].is_string() || body["from_server"] == true)) {
+            return error_json(status::bad_request,
+                              "the body of a restore is {\"from_server\": true} or {\"from_server\": \"BACKUP-ID\"}");
+        }
+        std::vector<std::string> kept;
+        for (const auto& b : backups_ != nullptr ? backups_->list(mac) : std::vector<backup::StoredBackup>()) {
+            kept.push_back(b.id);
+        }
+        const auto id = body["from_server"].is_string() ? body["from_server"].get<std::string>() : std::string();
+        if (!inventory_.find(mac)) {
+            return error_json(status::not_found, "host " + mac + " is not in the inventory");
+        }
+        const auto host = service::request_restore_from_server(inventory_, mac, kept, id, "admin API");
+        return json_reply(status::ok, host_to_json(host, &site_));
+    }
     const auto mode = inventory::next_mode_from(action);
     if (!mode || *mode == inventory::NextMode::none) {
         return error_json(status::not_found, "unknown action " + util::printable(action, 64));

@@ -37,7 +37,7 @@ private:
     http::Reply list_hosts();
     http::Reply add_host(const http::Request& request);
     http::Reply host_events(const std::string& mac);
-    http::Reply request_mode(const std::string& mac, std::string_view action);
+    http::Reply request_mode(const std::string& mac, std::string_view action, const http::Request& request);
     http::Reply show_host(const std::string& mac);
     http::Reply host_log(const std::string& mac);
     http::Reply host_backups(const std::string& mac);

@@ -1,5 +1,9 @@
 #include "server/service/host_admin.hpp"
 
+#include "libxcp/util/text.hpp"
+
+#include <algorithm>
+
 #include "libxcp/net/address.hpp"
 #include "server/inventory/host_state.hpp"
 #include "server/inventory/host_vars.hpp"
@@ -70,6 +74,37 @@ inventory::Host request(inventory::Inventory& inventory, const std::string& mac,
     });
     if (!found) {
         throw AdminError("host " + mac + " is not in the inventory (add it with `xcp-pxe host add`)");
+    }
+    return *result;
+}
+
+inventory::Host request_restore_from_server(inventory::Inventory& inventory, const std::string& mac,
+                                            const std::vector<std::string>& kept, const std::string& id,
+                                            const std::string& who)
+{
+    if (kept.empty()) {
+        throw AdminError("no backup of " + mac + " is kept by this server: an upgrade whose answerfile came from it "
+                         "makes one");
+    }
+    const auto chosen = id.empty() ? kept.front() : id;
+    if (std::find(kept.begin(), kept.end(), chosen) == kept.end()) {
+        throw AdminError("host " + mac + " has no backup " + util::printable(chosen, 40) +
+                         " here (see `xcp-pxe host backups " + mac + "`)");
+    }
+    request(inventory, mac, inventory::NextMode::reinstall, who);
+    // In a shared inventory, a server that lacks the backup refuses the
+    // install rather than make the host another.
+    std::optional<inventory::Host> result;
+    inventory.update(mac, [&](inventory::Host& host) {
+        host.vars["restore-backup"] = chosen;
+        result = host;
+        inventory::Event e;
+        e.source = who;
+        e.message = "restore of backup " + chosen + " from the server requested";
+        return std::optional(e);
+    });
+    if (!result) {
+        throw AdminError("host " + mac + " is not in the inventory");
     }
     return *result;
 }

@@ -41,4 +41,12 @@ std::string mac_argument(std::string_view text);
 inventory::Host request(inventory::Inventory& inventory, const std::string& mac, inventory::NextMode mode,
                         const std::string& who);
 
+// `host restore MAC --from-server [ID]`: a fresh install (reinstall) whose
+// installer applies backup `id` (empty: the newest of `kept`, newest
+// first), recorded as the host's restore-backup setting. Throws AdminError
+// when none is kept or `id` is not among them.
+inventory::Host request_restore_from_server(inventory::Inventory& inventory, const std::string& mac,
+                                            const std::vector<std::string>& kept, const std::string& id,
+                                            const std::string& who);
+
 }  // namespace xcp::service

@@ -8,6 +8,8 @@
 #include "server/service/metrics.hpp"
 #include "server/service/provisioning_service.hpp"
 #include "server/service/timeline.hpp"
+#include "server/backup/backup_store.hpp"
+#include "libxcp/checksum/digest.hpp"
 #include "tests/support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -209,6 +211,48 @@ TEST_F(ServiceTest, AdminApiNeedsTheBearerToken)
     EXPECT_EQ(inventory_.find("52:54:00:00:00:09")->next_mode, inventory::NextMode::upgrade);
     EXPECT_EQ(call(bh::verb::delete_, "/api/v1/hosts/52:54:00:00:00:09", {}, key).status, bh::status::ok);
     EXPECT_EQ(call(bh::verb::get, "/api/v1/hosts/52:54:00:00:00:09", {}, key).status, bh::status::not_found);
+}
+
+// The admin API's restore from a kept backup, and what the host's installer
+// then gets for its token: the archive with its SHA-256, once.
+TEST_F(ServiceTest, ARestoreFromTheServerHandsTheNextInstallItsBackup)
+{
+    const auto key = "admin-token-0123456789";
+    const std::string mac = "52:54:00:12:34:56";
+    backup::BackupStore store(dir_.path() / "backups", 3);
+    service_->keep_backups(&store);
+    const std::string archive = "the archive's bytes";
+    const auto sha = checksum::hex_of(checksum::Algorithm::sha256, archive);
+    EXPECT_EQ(call(bh::verb::post, "/api/v1/hosts/" + mac + "/restore", R"({"from_server": true})", key).status,
+              bh::status::bad_request)
+        << "none kept yet";
+    const auto kept = store.store(mac, archive, sha, std::chrono::system_clock::now());
+    for (const auto* bad : {R"({"from_server": 5})", R"({"from_server": false})", "[]", R"({"from_server": "nope"})"}) {
+        EXPECT_EQ(call(bh::verb::post, "/api/v1/hosts/" + mac + "/restore", bad, key).status, bh::status::bad_request)
+            << bad;
+    }
+    EXPECT_EQ(call(bh::verb::post, "/api/v1/hosts/52:54:00:00:00:77/restore", R"({"from_server": true})", key).status,
+              bh::status::not_found);
+    EXPECT_EQ(call(bh::verb::get, "/api/v1/hosts/" + token_ + "/restore").status, bh::status::not_found)
+        << "nothing asked yet";
+    const auto asked = call(bh::verb::post, "/api/v1/hosts/" + mac + "/restore", R"({"from_server": true})", key);
+    ASSERT_EQ(asked.status, bh::status::ok) << asked.body;
+    const auto host = inventory_.find(mac);
+    EXPECT_EQ(host->vars.at("restore-backup"), kept.id);
+    EXPECT_EQ(host->next_mode, inventory::NextMode::reinstall);
+    const auto sent = call(bh::verb::get, "/api/v1/hosts/" + *host->token + "/restore");
+    ASSERT_EQ(sent.status, bh::status::ok) << sent.body;
+    EXPECT_EQ(sent.body, archive);
+    EXPECT_EQ(sent.headers["X-Checksum-SHA256"], sha);
+    EXPECT_EQ(sent.headers["X-Backup-Id"], kept.id);
+    EXPECT_EQ(call(bh::verb::get, "/api/v1/hosts/" + token_ + "/restore").status, bh::status::not_found)
+        << "the old token is spent";
+    // Gone from this server (or never here): refused, not a plain install.
+    std::filesystem::remove_all(dir_.path() / "backups");
+    EXPECT_EQ(call(bh::verb::get, "/api/v1/hosts/" + *host->token + "/restore").status, bh::status::conflict);
+    // Another request forgets the choice.
+    EXPECT_EQ(call(bh::verb::post, "/api/v1/hosts/" + mac + "/reinstall", {}, key).status, bh::status::ok);
+    EXPECT_FALSE(inventory_.find(mac)->vars.contains("restore-backup"));
 }
 
 // The list keeps each host's build duration by its newest event: a new
