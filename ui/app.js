@@ -240,6 +240,24 @@
     } else {
       log.textContent = '(none posted)';
     }
+    const kept = await api(path + '/backups');
+    const backups = $('backup-table').tBodies[0];
+    backups.replaceChildren();
+    for (const b of kept.backups) {
+      const row = backups.insertRow();
+      row.dataset.backup = b.id;
+      cell(row, b.id);
+      cell(row, b.created);
+      cell(row, bytes(b.size));
+      cell(row, b.sha256.slice(0, 16) + '…', 'digest');
+      const restore = document.createElement('button');
+      restore.type = 'button';
+      restore.textContent = 'Restore onto a new disk';
+      restore.dataset.backup = b.id;
+      cell(row, restore);
+    }
+    $('backup-table').hidden = kept.backups.length === 0;
+    $('no-backups').hidden = kept.backups.length !== 0;
     const body = $('event-table').tBodies[0];
     body.replaceChildren();
     for (const e of events.slice().reverse()) {
@@ -323,6 +341,22 @@
         }
       });
     }
+    $('backup-table').addEventListener('click', async (ev) => {
+      const id = ev.target.dataset && ev.target.dataset.backup;
+      const mac = currentMac();
+      if (!id || !mac || ev.target.tagName !== 'BUTTON') return;
+      const what = 'restore ' + mac + ' from backup ' + id + ': its next network boot installs it afresh ' +
+        '(onto a new or wiped disk) and brings back its identity, pool membership and network settings';
+      if (!window.confirm('Do you want to ' + what + '?')) return;
+      try {
+        await api('hosts/' + encodeURIComponent(mac) + '/restore', { method: 'POST',
+          headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ from_server: id }) });
+        message('Done: ' + what + '.', 'info');
+        refresh();
+      } catch (e) {
+        if (e instanceof SignInNeeded) signIn(e.message); else message('Not done: ' + e.message, 'error');
+      }
+    });
     window.addEventListener('hashchange', () => { takeTokenFromFragment(); message(''); refresh(); });
     if (!sessionStorage.getItem(TOKEN_KEY)) { signIn(''); return; }
     refresh();

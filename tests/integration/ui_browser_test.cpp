@@ -2,6 +2,7 @@
 // Selenium (tests/ui/browser_check.py) against the real daemon. Daemon,
 // clients and browser share a network namespace this test makes, holding
 // only a loopback: nothing the browser tries can leave it. Needs root.
+#include "libxcp/checksum/digest.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/programs.hpp"
 #include "tests/support/serve_fixture.hpp"
@@ -130,6 +131,14 @@ TEST_F(OperatorsPage, AHeadlessChromiumSeesTheHostsTheirTimelineAndLogAndReinsta
     post("/api/v1/hosts/" + t + "/events", R"({"step":"partition","percent":10,"message":"partitioning sda"})");
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     post("/api/v1/hosts/" + t + "/events", R"({"step":"install","percent":40,"message":"installing packages"})");
+    // The installing host's upgrade sent its backup (curl, as the installer would).
+    const std::string archive = "carry-over files";
+    const auto sha = checksum::hex_of(checksum::Algorithm::sha256, archive);
+    const auto kept = in_ns("curl -sS --fail --max-time 10 -H " + quote("X-Checksum-SHA256: " + sha) +
+                            " --data-binary " + quote(archive) + " http://127.0.0.1:8080/api/v1/hosts/" + t + "/backups");
+    ASSERT_EQ(kept.exit_code, 0) << kept.output;
+    const auto backup_id = nlohmann::json::parse(kept.output, nullptr, false).value("id", "");
+    ASSERT_FALSE(backup_id.empty()) << kept.output;
     t = boot(failed);
     post("/api/v1/hosts/" + t + "/log?source=agent", "step one\n" + log_line + "\n");
     post("/api/v1/hosts/" + t + "/events", R"({"step":"partition","final":"failure","message":"no disk sdq"})");
@@ -151,7 +160,7 @@ TEST_F(OperatorsPage, AHeadlessChromiumSeesTheHostsTheirTimelineAndLogAndReinsta
     const auto r = in_ns("timeout 150 /usr/bin/python3 " + quote((source_dir() / "tests/ui/browser_check.py").string()) +
                              " --url http://127.0.0.1:8080 --token " + token_ + " --installed " + installed +
                              " --installing " + installing + " --failed " + failed + " --log-line " + quote(log_line) +
-                             " --shots " + quote(shots.string()),
+                             " --shots " + quote(shots.string()) + " --backup " + backup_id,
                          std::chrono::seconds(180));
     EXPECT_EQ(r.exit_code, 0) << r.output << "\n" << daemon_->log();
     std::cout << r.output << "screenshots: " << shots.string() << "\n";
@@ -163,6 +172,9 @@ TEST_F(OperatorsPage, AHeadlessChromiumSeesTheHostsTheirTimelineAndLogAndReinsta
     const auto host = nlohmann::json::parse(cli("host show " + failed + " --json").output, nullptr, false);
     EXPECT_EQ(host.value("next_mode", ""), "reinstall") << host.dump(2);
     EXPECT_EQ(host.value("install_requested", false), true);
+    const auto restored = nlohmann::json::parse(cli("host show " + installing + " --json").output, nullptr, false);
+    EXPECT_EQ(restored.value("next_mode", ""), "reinstall") << restored.dump(2);
+    EXPECT_NE(restored.dump().find("\"restore-backup\":\"" + backup_id + "\""), std::string::npos) << restored.dump(2);
     // The token never reached the server's log.
     EXPECT_EQ(daemon_->log().find(token_), std::string::npos);
 }

@@ -41,7 +41,7 @@ def check(ok, what):
 
 def main():
     p = argparse.ArgumentParser()
-    for name in ("url", "token", "installed", "installing", "failed", "log-line", "shots"):
+    for name in ("url", "token", "installed", "installing", "failed", "log-line", "shots", "backup"):
         p.add_argument("--" + name, required=True)
     a = p.parse_args()
     os.makedirs(a.shots, exist_ok=True)
@@ -117,6 +117,18 @@ def run(d, wait, a):
     alert.accept()
     wait.until(ec.text_to_be_present_in_element((By.ID, "message"), "Done"))
     check(True, "reinstall confirmed")
+
+    # A backup the server keeps, restored onto a new disk from the host's page.
+    d.get(a.url + "/ui/#/hosts/" + a.installing)
+    row = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, 'tr[data-backup="%s"]' % a.backup)))
+    check(a.backup in row.text, "the host's page lists its backup: " + row.text)
+    row.find_element(By.TAG_NAME, "button").click()
+    wait.until(ec.alert_is_present())
+    alert = d.switch_to.alert
+    check(a.backup in alert.text and "identity" in alert.text, "the restore asks for confirmation: " + alert.text)
+    alert.accept()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "message"), "Done: restore"))
+    check(True, "restore from the backup confirmed")
 
     # A narrow screen.
     d.set_window_size(390, 844)
