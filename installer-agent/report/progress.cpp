@@ -35,8 +35,10 @@ std::optional<std::string> events_url_for(const std::string& answerfile_url)
     if (at == std::string::npos) {
         return std::nullopt;
     }
+    // xcp-pxe's tokens: 32 lower-case hex digits. Anything else is another
+    // server's answerfile, which takes no events and keeps no backups.
     const auto token = path.substr(at + 12);
-    if (token.empty() || token.find('/') != std::string::npos) {
+    if (token.size() != 32 || token.find_first_not_of("0123456789abcdef") != std::string::npos) {
         return std::nullopt;
     }
     return "http://" + std::string(parsed->encoded_authority()) + path.substr(0, at) + "/api/v1/hosts/" + token +

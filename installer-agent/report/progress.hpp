@@ -25,7 +25,8 @@ struct ProgressEvent {
 };
 
 // The server's events URL for an answerfile served at
-// http://host[:port]/answerfile/<token>; nullopt for any other URL.
+// http://host[:port]/answerfile/<token> with xcp-pxe's token shape (32
+// lower-case hex digits); nullopt for any other URL.
 std::optional<std::string> events_url_for(const std::string& answerfile_url);
 
 // The JSON body the server's events endpoint takes.

@@ -175,10 +175,16 @@ TEST(SwapHeader, AsMkswapWritesIt)
 
 TEST(ProgressEvents, UrlAndBody)
 {
-    EXPECT_EQ(events_url_for("http://10.0.0.1:8080/answerfile/0123abcd"),
-              "http://10.0.0.1:8080/api/v1/hosts/0123abcd/events");
-    EXPECT_EQ(events_url_for("http://pxe/prefix/answerfile/tok"), "http://pxe/prefix/api/v1/hosts/tok/events");
+    const std::string token = "0123456789abcdef0123456789abcdef";
+    EXPECT_EQ(events_url_for("http://10.0.0.1:8080/answerfile/" + token),
+              "http://10.0.0.1:8080/api/v1/hosts/" + token + "/events");
+    EXPECT_EQ(events_url_for("http://pxe/prefix/answerfile/" + token), "http://pxe/prefix/api/v1/hosts/" + token + "/events");
     EXPECT_FALSE(events_url_for("http://pxe/answers/h1.xml"));
+    // Another server's /answerfile/ folder is not xcp-pxe: an upgrade from it
+    // sends no backup (and posts no events) to a server that would refuse them.
+    EXPECT_FALSE(events_url_for("http://web/answerfile/upgrade.xml"));
+    EXPECT_FALSE(events_url_for("http://web/answerfile/0123abcd"));
+    EXPECT_FALSE(events_url_for("http://web/answerfile/" + std::string(32, 'G')));
     EXPECT_FALSE(events_url_for("file:///answerfile/tok"));
     EXPECT_FALSE(events_url_for("http://pxe/answerfile/"));
     const auto j = nlohmann::json::parse(event_json({42, "fetch", "xs:main dom0fs", std::nullopt}));
