@@ -52,6 +52,9 @@ CommandResult run(const std::string& command, std::chrono::seconds limit)
 
 Daemon::Daemon(const std::vector<std::string>& argv, const std::filesystem::path& log) : log_(log)
 {
+    // Emptied here, before the child runs: a test that restarts a daemon on
+    // the same log and waits for a line must not find the last run's.
+    ::close(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     std::vector<char*> args;
     for (const auto& a : argv) {
         args.push_back(const_cast<char*>(a.c_str()));
