@@ -118,8 +118,12 @@ boost::asio::awaitable<PostResult> exchange(http::verb verb, std::string host, s
 
 }  // namespace
 
-PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout,
-                      const std::string& content_type, const std::vector<std::pair<std::string, std::string>>& headers)
+namespace {
+
+// One request on a loop of its own, so that every step has its deadline.
+PostResult exchange_with(http::verb verb, const std::string& url, std::string body, std::chrono::seconds timeout,
+                         std::string content_type, std::vector<std::pair<std::string, std::string>> headers,
+                         const char* failure)
 {
     const auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed || parsed->scheme() != "http") {
@@ -128,33 +132,27 @@ PostResult post_event(const std::string& url, const std::string& body, std::chro
     boost::asio::io_context io;
     PostResult result;
     boost::asio::co_spawn(io,
-                          exchange(http::verb::post, parsed->host(),
-                                   parsed->has_port() ? std::string(parsed->port()) : "80",
-                                   std::string(parsed->encoded_path()), body, timeout, content_type, headers),
+                          exchange(verb, parsed->host(), parsed->has_port() ? std::string(parsed->port()) : "80",
+                                   std::string(parsed->encoded_path()), std::move(body), timeout,
+                                   std::move(content_type), std::move(headers)),
                           [&](std::exception_ptr e, PostResult r) {
-                              result = e ? PostResult{0, "cannot post the event"} : std::move(r);
+                              result = e ? PostResult{0, failure} : std::move(r);
                           });
     io.run();
     return result;
 }
 
+}  // namespace
+
+PostResult post_event(const std::string& url, const std::string& body, std::chrono::seconds timeout,
+                      const std::string& content_type, const std::vector<std::pair<std::string, std::string>>& headers)
+{
+    return exchange_with(http::verb::post, url, body, timeout, content_type, headers, "cannot post the event");
+}
+
 PostResult get_from_server(const std::string& url, std::chrono::seconds timeout)
 {
-    const auto parsed = boost::urls::parse_absolute_uri(url);
-    if (!parsed || parsed->scheme() != "http") {
-        return {0, url + " is not an http:// URL"};
-    }
-    boost::asio::io_context io;
-    PostResult result;
-    boost::asio::co_spawn(io,
-                          exchange(http::verb::get, parsed->host(),
-                                   parsed->has_port() ? std::string(parsed->port()) : "80",
-                                   std::string(parsed->encoded_path()), {}, timeout, {}, {}),
-                          [&](std::exception_ptr e, PostResult r) {
-                              result = e ? PostResult{0, "cannot ask the server"} : std::move(r);
-                          });
-    io.run();
-    return result;
+    return exchange_with(http::verb::get, url, {}, timeout, {}, {}, "cannot ask the server");
 }
 
 Progress::Progress(std::ostream& console, std::string events_url) : console_(console), url_(std::move(events_url)) {}

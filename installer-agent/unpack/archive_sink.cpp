@@ -147,7 +147,6 @@ void ArchiveSink::unpack(int fd)
         return;
     }
     archive_entry* entry = nullptr;
-    int entries = 0;
     while (true) {
         const int r = archive_read_next_header(in.get(), &entry);
         if (r == ARCHIVE_EOF) {
@@ -199,13 +198,13 @@ void ArchiveSink::unpack(int fd)
             fail(path + ": " + problem_of(out.get()));
             return;
         }
-        ++entries;
+        ++entries_;
     }
     if (archive_write_close(out.get()) < ARCHIVE_WARN) {
         fail(problem_of(out.get()));
         return;
     }
-    if (entries == 0) {
+    if (entries_ == 0) {
         fail("the archive holds no files");
         return;
     }

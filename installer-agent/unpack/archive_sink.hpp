@@ -26,6 +26,8 @@ public:
 
     void write(std::span<const std::byte> chunk) override;
     std::string finish() override;
+    // The entries unpacked, once finish() returned.
+    [[nodiscard]] std::size_t entries() const { return entries_; }
 
 private:
     void unpack(int fd);
@@ -36,6 +38,7 @@ private:
     UniqueFd writer_;
     UniqueFd reader_;
     std::string problem_;  // written by the thread, read after join
+    std::size_t entries_ = 0;  // the same
     bool reader_gone_ = false;
     std::thread thread_;
 };

@@ -23,10 +23,10 @@ inline constexpr const char* backup_archive_extras[] = {"etc/passwd", "etc/group
 // std::runtime_error naming the entry that cannot be read or archived.
 BackupArchive make_backup_archive(const std::filesystem::path& old_root);
 
-// An archive the server sent back, unpacked into `dest` (emptied first) with
-// modes, owners and symlinks, refusing entries that would land outside it
-// (absolute paths, "..", through a symlink). Returns the entries. Throws
-// std::runtime_error naming the entry.
+// An archive the server sent back, unpacked into `dest` (emptied first) as
+// an install unpacks a package (unpack/archive_sink.hpp): modes, owners and
+// symlinks kept, entries that would land outside it refused. Returns the
+// entries. Throws std::runtime_error naming the entry.
 std::size_t unpack_backup_archive(const std::string& bytes, const std::filesystem::path& dest);
 
 }  // namespace xcp::installer

@@ -91,20 +91,21 @@ inventory::Host request_restore_from_server(inventory::Inventory& inventory, con
         throw AdminError("host " + mac + " has no backup " + util::printable(chosen, 40) +
                          " here (see `xcp-pxe host backups " + mac + "`)");
     }
-    request(inventory, mac, inventory::NextMode::reinstall, who);
-    // In a shared inventory, a server that lacks the backup refuses the
-    // install rather than make the host another.
+    // One transaction: a crash cannot leave a plain reinstall, which would
+    // make the host another. In a shared inventory, a server that lacks the
+    // backup refuses the install for the same reason.
     std::optional<inventory::Host> result;
     inventory.update(mac, [&](inventory::Host& host) {
+        host = inventory::request_install(std::move(host), inventory::NextMode::reinstall, inventory::new_token());
         host.vars["restore-backup"] = chosen;
         result = host;
         inventory::Event e;
         e.source = who;
-        e.message = "restore of backup " + chosen + " from the server requested";
+        e.message = "reinstall requested, then restore of backup " + chosen + " from the server";
         return std::optional(e);
     });
     if (!result) {
-        throw AdminError("host " + mac + " is not in the inventory");
+        throw AdminError("host " + mac + " is not in the inventory (add it with `xcp-pxe host add`)");
     }
     return *result;
 }
