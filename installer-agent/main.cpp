@@ -4,6 +4,7 @@
 // `backup` backs an installation up as an upgrade does first.
 #include "installer-agent/commands/backup_command.hpp"
 #include "installer-agent/commands/install_command.hpp"
+#include "installer-agent/commands/status_command.hpp"
 #include "installer-agent/commands/unpack_command.hpp"
 #include "installer-agent/commands/verify_command.hpp"
 #include "libxcp/version.hpp"
@@ -27,6 +28,7 @@ int main(int argc, char** argv)
     xcp::installer::add_verify_command(app, exit_code);
     xcp::installer::add_unpack_command(app, exit_code);
     xcp::installer::add_backup_command(app, exit_code);
+    xcp::installer::add_status_command(app, exit_code);
     app.require_subcommand(0, 1);
     try {
         app.parse(argc, argv);

@@ -4,7 +4,9 @@
 #include "installer-agent/configure/control_domain.hpp"
 #include "installer-agent/disk/filesystems.hpp"
 #include "installer-agent/commands/plan_output.hpp"
+#include "installer-agent/journal/journal.hpp"
 #include "installer-agent/plan/plan.hpp"
+#include "installer-agent/plan/plan_parts.hpp"
 #include "installer-agent/report/progress.hpp"
 #include "installer-agent/run/executor.hpp"
 #include "installer-agent/run/system_adapters.hpp"
@@ -19,6 +21,8 @@
 #include "libxcp/repository/manifest.hpp"
 #include "libxcp/util/text.hpp"
 
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -192,6 +196,25 @@ std::variant<std::optional<PlanOptions::RestoreFromServer>, std::string> restore
     return r;
 }
 
+// Fault injection for the tests that prove the journal: with
+// XCP_INSTALLER_KILL_AT=N the installer kills itself with SIGKILL just
+// before operation N (1-based; one past the last: before the journal says
+// complete), as a power cut would stop it.
+BoundaryHook kill_at_boundary()
+{
+    const char* value = std::getenv("XCP_INSTALLER_KILL_AT");
+    if (value == nullptr || *value == '\0') {
+        return {};
+    }
+    const auto at = std::strtoull(value, nullptr, 10);
+    return [at](std::size_t index) {
+        if (index + 1 == at) {
+            std::cerr << "xcp-installer: XCP_INSTALLER_KILL_AT=" << at << ": killed before operation " << at << '\n';
+            std::raise(SIGKILL);
+        }
+    };
+}
+
 }  // namespace
 
 void add_install_options(CLI::App& app, InstallArgs& a)
@@ -313,6 +336,30 @@ int run_install(const InstallArgs& args)
         }
         options.restore = std::get<std::optional<PlanOptions::RestoreFromServer>>(std::move(restore));
     }
+    // What the last run left on the disk this one is about, by its journal.
+    const bool keeping_mode = a.mode == af::Mode::upgrade || a.mode == af::Mode::restore ||
+                              (a.mode == af::Mode::reinstall && a.existing_installation);
+    const auto* target = a.primary_disk && !keeping_mode ? probe.disk(a.primary_disk->device)
+                         : a.mode == af::Mode::restore && a.backup_disk ? probe.disk(a.backup_disk->value)
+                                                                        : existing;
+    for (const auto& d : probe.disks) {
+        if (const auto r = journal::journal_on(d)) {
+            options.journal_sequence = std::max(options.journal_sequence, r->sequence);
+        }
+    }
+    if (target != nullptr) {
+        const auto next = journal::next_run(journal::journal_on(*target), planning::mode_name(a.mode), keeping_mode);
+        if (next.kind == journal::NextRun::Kind::refuse) {
+            std::cerr << "xcp-installer: the journal on " << target->name << " says " << next.sentence
+                      << "; nothing was touched\n";
+            return 1;
+        }
+        if (!next.sentence.empty()) {
+            std::cerr << "xcp-installer: the journal on " << target->name << " says " << next.sentence << '\n';
+        }
+        options.replace_unfinished = next.kind == journal::NextRun::Kind::redo;
+        options.resume_from_backup = next.kind == journal::NextRun::Kind::resume;
+    }
     const auto planned = make_plan(a, probe, options);
     const auto* printed = print_planned(planned, args.json);
     if (printed == nullptr) {
@@ -329,7 +376,7 @@ int run_install(const InstallArgs& args)
     system.keep_work_dir = args.keep_work_dir;
     system.bzip2_program = bzip2_program(args.bzip2);
     SystemAdapters adapters(probe, system, progress);
-    const auto result = execute(plan, adapters, progress);
+    const auto result = execute(plan, adapters, progress, kill_at_boundary());
     at_exit(cmdline, install_environment, std::cerr);
     return result.ok ? 0 : 1;
 }

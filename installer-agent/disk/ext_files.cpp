@@ -142,3 +142,25 @@ void add_ext_file(const ExtLocation& where, const fs::path& local, const std::st
 }
 
 }  // namespace xcp::installer
+
+namespace xcp::installer {
+
+std::uint64_t ext_file_offset(const ExtLocation& where, const std::string& path)
+{
+    check_path(path, where);
+    const auto map = run_command({"debugfs", "-R", "bmap " + path + " 0", where.spec()});
+    const auto stats = run_command({"debugfs", "-R", "stats", where.spec()});
+    if (cannot_open(map) || cannot_open(stats)) {
+        throw failure(where, "cannot find " + path, cannot_open(map) ? map : stats);
+    }
+    const auto block = std::strtoull(last_line(map.output).c_str(), nullptr, 10);
+    const auto at = stats.output.find("Block size:");
+    const auto size = at == std::string::npos ? 0 : std::strtoull(stats.output.c_str() + at + 11, nullptr, 10);
+    if (block == 0 || size < 1024) {
+        throw DiskError("disk " + where.disk.string() + ", filesystem at byte " + std::to_string(where.offset) + ": " +
+                        path + " has no first block on disk (" + last_line(map.output) + ")");
+    }
+    return where.offset + block * size;
+}
+
+}  // namespace xcp::installer

@@ -44,4 +44,9 @@ void extract_ext(const ExtLocation& where, const std::filesystem::path& dest);
 // existing file of that name is replaced. Throws DiskError.
 void add_ext_file(const ExtLocation& where, const std::filesystem::path& local, const std::string& name);
 
+// Where the first block of `path` is, in bytes from the start of the disk:
+// the journal rewrites its slots there in place. Throws DiskError when the
+// file is absent or has no block (a file of zeros is stored sparse).
+std::uint64_t ext_file_offset(const ExtLocation& where, const std::string& path);
+
 }  // namespace xcp::installer

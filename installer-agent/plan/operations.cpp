@@ -59,6 +59,7 @@ std::optional<Target> disk_written(const Operation& operation)
                           [](const op::BackupRoot& o) -> T { return Target{o.disk, o.backup.number}; },
                           [](const op::MarkBackup& o) -> T { return Target{o.disk, o.backup.number}; },
                           [](const op::AddLogToLogs& o) -> T { return Target{o.disk, o.logs.number}; },
+                          [](const op::CreateJournal& o) -> T { return Target{o.disk, o.partition.number}; },
                           [](const auto&) -> T { return std::nullopt; },
                       },
                       operation);
@@ -91,6 +92,8 @@ std::string_view step_name(const Operation& operation)
                           [](const op::ApplyBackup&) { return "restore"; },
                           [](const op::StageBackup&) { return "restore"; },
                           [](const op::AddLogToLogs&) { return "logs"; },
+                          [](const op::CreateJournal&) { return "journal"; },
+                          [](const op::ReadBackupAsOldRoot&) { return "restore"; },
                       },
                       operation);
 }
@@ -219,6 +222,15 @@ std::string describe(const Operation& operation)
             [](const op::AddLogToLogs& o) {
                 return "the install log added to " + on_partition(o.disk, o.logs) + " (logs) as " + o.name +
                        ", old logs kept";
+            },
+            [](const op::CreateJournal& o) {
+                return "the journal onto " + on_partition(o.disk, o.partition) + " (" +
+                       std::string(to_string(o.partition.role)) +
+                       "): from here on each operation's start and end is recorded there, fsynced";
+            },
+            [](const op::ReadBackupAsOldRoot& o) {
+                return "the old root read from its verified backup on " + on_partition(o.disk, o.backup) +
+                       " (the root itself was being rewritten when the last run stopped)";
             },
         },
         operation);

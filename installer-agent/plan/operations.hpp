@@ -194,6 +194,23 @@ struct AddLogToLogs {
     std::string disk;
     PlannedPartition logs;
     std::string name;  // xcp-installer-upgrade.log
+    std::string relabel = {};  // when not empty: the filesystem's new label (logs-failed)
+};
+
+// The journal's two slots (journal/journal.hpp) made in the filesystem on
+// `partition` when they are not there yet, and found: from the next
+// operation on, the executor records each operation's start and end there.
+struct CreateJournal {
+    std::string disk;
+    PlannedPartition partition;
+};
+
+// A run that goes on after an upgrade stopped while its root was rewritten:
+// the old root is read from its verified backup, where BackupRoot would
+// have copied it from the root.
+struct ReadBackupAsOldRoot {
+    std::string disk;
+    PlannedPartition backup;
 };
 
 }  // namespace op
@@ -203,7 +220,7 @@ using Operation =
                  op::WriteInventory, op::WriteBootConfig, op::PartitionDisk, op::WipeDisk, op::MakeFilesystem,
                  op::CheckFilesystem, op::CopyLogIntoRoot, op::PopulateEsp, op::InstallExtlinux, op::WriteBootCode,
                  op::MarkBootable, op::UploadBackup, op::BackupRoot, op::VerifyBackup, op::MarkBackup, op::CarryOver, op::ApplyBackup, op::StageBackup,
-                 op::AddLogToLogs>;
+                 op::AddLogToLogs, op::CreateJournal, op::ReadBackupAsOldRoot>;
 
 struct PlannedOperation {
     int percent = 0;  // where progress stands when it starts

@@ -128,6 +128,20 @@ std::string human_size(std::uint64_t bytes)
     return text;
 }
 
+namespace planning {
+
+void place_journal(Plan& plan, std::uint64_t sequence)
+{
+    plan.journal_sequence = sequence;
+    for (std::size_t i = 0; i < plan.operations.size(); ++i) {
+        if (std::holds_alternative<op::CreateJournal>(plan.operations[i].operation)) {
+            plan.journal_from = i + 1;
+        }
+    }
+}
+
+}  // namespace planning
+
 std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& probe, const PlanOptions& o)
 {
     Plan plan;
@@ -161,9 +175,14 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
     }
     const auto& primary = *probe.disk(plan.primary);
     if (const auto* root = primary.installation_root(); root != nullptr && a.mode == af::Mode::fresh) {
-        return Refusal{"disk " + plan.primary + " holds an XCP installation (partition " + std::to_string(root->number) +
-                       ", " + root->label + "); mode fresh does not replace it: use mode=\"reinstall\" to wipe it or "
-                       "\"upgrade\" to keep it; nothing was touched"};
+        if (!o.replace_unfinished) {
+            return Refusal{"disk " + plan.primary + " holds an XCP installation (partition " +
+                           std::to_string(root->number) + ", " + root->label +
+                           "); mode fresh does not replace it: use mode=\"reinstall\" to wipe it or \"upgrade\" to "
+                           "keep it; nothing was touched"};
+        }
+        plan.notes.emplace_back("the installation on " + plan.primary + " (" + root->label +
+                                ") never completed, as its journal says: it is replaced");
     }
     if (probe.uefi && o.era == LayoutEra::legacy) {
         return Refusal{"this host boots UEFI, and the 2009 layout has no EFI system partition to boot from: start it "
@@ -299,14 +318,24 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
     }
     const auto& root = *on(PartitionRole::root);
     const auto* logs = on(PartitionRole::logs);
+    // The journal goes first: on the logs partition, or (2009 layout) on
+    // the backup partition, which an upgrade rewrites before it uses it.
+    if (logs != nullptr) {
+        add(68, op::MakeFilesystem{plan.primary, *logs, "ext3", inputs.logs_label, op::Contents::install_log});
+        plan.failure_log = op::MakeFilesystem{plan.primary, *logs, "ext3", "logs-failed", op::Contents::install_log};
+        plan.failure_log_added = op::AddLogToLogs{plan.primary, *logs, "xcp-installer.log", "logs-failed"};
+        add(68, op::CreateJournal{plan.primary, *logs});
+    } else if (const auto* backup = on(PartitionRole::backup)) {
+        add(68, op::MakeFilesystem{plan.primary, *backup, "ext3", "", op::Contents::none});
+        add(68, op::CreateJournal{plan.primary, *backup});
+    }
     if (logs == nullptr) {
         add(69, op::CopyLogIntoRoot{});
     }
     add(88, op::MakeFilesystem{plan.primary, root, "ext3", inputs.root_label, op::Contents::staging_root});
     add(90, op::CheckFilesystem{plan.primary, root});
     if (logs != nullptr) {
-        add(92, op::MakeFilesystem{plan.primary, *logs, "ext3", inputs.logs_label, op::Contents::install_log});
-        plan.failure_log = op::MakeFilesystem{plan.primary, *logs, "ext3", "logs-failed", op::Contents::install_log};
+        add(92, op::AddLogToLogs{plan.primary, *logs, "xcp-installer.log"});
     }
     // Everything is written and checked: only now is the disk made bootable.
     if (plan.boot.uefi) {
@@ -319,6 +348,8 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
         }
         add(95, op::MarkBootable{plan.primary, *layout, root.number});
     }
+    plan.new_version = o.new_version;
+    place_journal(plan, o.journal_sequence);
     plan.completion_scripts = scripts(af::ScriptStage::installation_complete, {"0"});
     plan.failure_scripts = scripts(af::ScriptStage::installation_complete, {"1"});
     return plan;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,14 @@ struct PlanOptions {
         std::map<std::string, std::string> inventory;
     };
     std::optional<RestoreFromServer> restore;
+    // What the journal on the disk said the last run left (journal/
+    // journal.hpp): a fresh install that never completed may be replaced;
+    // an upgrade stopped while its root was rewritten goes on from its
+    // verified backup. `journal_sequence`: the last record's number, which
+    // this run's records follow.
+    bool replace_unfinished = false;
+    bool resume_from_backup = false;
+    std::uint64_t journal_sequence = 0;
 };
 
 struct Plan {
@@ -66,6 +75,9 @@ struct Plan {
     // After a failure past partitioning: the log onto the logs partition,
     // labelled logs-failed, where the reference leaves it.
     std::optional<op::MakeFilesystem> failure_log;
+    // Once the journal is on the logs partition, a failure adds the log to
+    // it and relabels it logs-failed instead: the journal stays.
+    std::optional<op::AddLogToLogs> failure_log_added;
     // The installation-complete scripts hear the outcome, 0 or 1, after the
     // last operation (or the failure) and before the last progress event:
     // the server's own report script ends the host's install with it.
@@ -78,6 +90,11 @@ struct Plan {
         std::string before, after;
     };
     std::optional<Replacement> replacement;
+    // The journal: recorded from operation `journal_from` on (the one after
+    // its CreateJournal); none when the plan writes no disk.
+    std::optional<std::size_t> journal_from;
+    std::uint64_t journal_sequence = 0;
+    std::string old_version, new_version;  // for the journal and `status`
 };
 
 struct Refusal {

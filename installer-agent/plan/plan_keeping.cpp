@@ -63,9 +63,18 @@ std::string server_of(const std::string& url)
 std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& probe, const PlanOptions& o, Plan plan)
 {
     const bool restore = a.mode == af::Mode::restore;
+    const bool resume = !restore && o.resume_from_backup;
     const DiskInfo* disk = nullptr;
     const PartitionInfo* backup_found = nullptr;
-    if (restore) {
+    if (resume) {
+        af::Answerfile on_disk;
+        on_disk.backup_disk = a.existing_installation;
+        auto found = find_backup(on_disk, probe);
+        if (auto* r = std::get_if<Refusal>(&found)) {
+            return *r;
+        }
+        std::tie(disk, backup_found) = std::get<0>(found);
+    } else if (restore) {
         auto found = find_backup(a, probe);
         if (auto* r = std::get_if<Refusal>(&found)) {
             return *r;
@@ -83,12 +92,15 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
     if (auto r = check_present(probe, disk->name, "the existing installation", o)) {
         return *r;
     }
-    auto detected = restore ? detect_for_restore(*disk, *backup_found) : detect_installation(*disk);
+    auto detected = restore || resume ? detect_for_restore(*disk, *backup_found) : detect_installation(*disk);
     if (const auto* why = std::get_if<std::string>(&detected)) {
         return untouched(*why + (restore ? ": a restore writes the backup back into that root" : " to " + plan.mode));
     }
     const auto& e = std::get<ExistingInstallation>(detected);
-    if (!restore) {
+    if (resume) {
+        plan.notes.emplace_back("the last run stopped while it rewrote the root of " + e.describe() +
+                                ": this run goes on from its verified backup");
+    } else if (!restore) {
         const auto mode = a.mode == af::Mode::upgrade ? KeepingMode::upgrade : KeepingMode::reinstall;
         if (auto why = refuse_replacing(e, mode, o.new_version, probe.uefi)) {
             return untouched(*why);
@@ -105,7 +117,7 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
     }
     const auto* root = by_role(e.layout, PartitionRole::root);
     const auto* backup = by_role(e.layout, PartitionRole::backup);
-    if (restore && backup->number != backup_found->number) {
+    if ((restore || resume) && backup->number != backup_found->number) {
         return untouched("the backup found on " + disk->name + " partition " + std::to_string(backup_found->number) +
                          " is not the installation's backup partition (" + std::to_string(backup->number) + ")");
     }
@@ -162,13 +174,28 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         add(1, run);
     }
     const auto installation = e.describe();
-    if (!restore) {
+    // The journal: on the logs partition, or on the backup partition once it
+    // holds the backup (2009 layout).
+    const auto* journal = logs != nullptr ? logs : backup;
+    if (resume) {
+        add(5, op::VerifyBackup{plan.primary, *backup, false});
+        add(6, op::CreateJournal{plan.primary, *journal});
+        add(9, op::ReadBackupAsOldRoot{plan.primary, *backup});
+    } else if (!restore) {
         if (!o.backup_url.empty()) {
             add(2, op::UploadBackup{plan.primary, *root, o.backup_url, server_of(o.backup_url)});
         }
+        if (logs != nullptr) {
+            add(2, op::CreateJournal{plan.primary, *logs});
+        }
         add(2, op::BackupRoot{plan.primary, *root, *backup, installation});
+        if (logs == nullptr) {
+            add(8, op::CreateJournal{plan.primary, *backup});
+        }
         add(8, op::VerifyBackup{plan.primary, *backup, true});
         add(9, op::MarkBackup{plan.primary, *backup, installation});
+    }
+    if (!restore) {
         auto fetches = fetches_for(a, o, 10, 60);
         if (auto* refusal = std::get_if<Refusal>(&fetches)) {
             return *refusal;
@@ -199,6 +226,7 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         add(62, op::WriteInventory{fields});
     } else {
         add(5, op::VerifyBackup{plan.primary, *backup, false});
+        add(6, op::CreateJournal{plan.primary, *journal});
         add(40, op::StageBackup{plan.primary, *backup});
     }
     add(62, op::WriteBootConfig{plan.boot, o.syslinux_modules_dir});
@@ -213,7 +241,10 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
     const auto root_text = plan.primary + " partition " + std::to_string(root->number);
     const auto backup_text = plan.primary + " partition " + std::to_string(backup->number);
     plan.replacement = Plan::Replacement{
-        ops.size(), "the installation on " + plan.primary + " is untouched and boots as before",
+        ops.size(),
+        resume ? "the root on " + root_text + " is still as the last run left it: run this again, or restore the "
+                 "old root from " + backup_text + " with a <restore> answerfile"
+               : "the installation on " + plan.primary + " is untouched and boots as before",
         restore ? "the root on " + root_text + " was being rewritten: run the restore again (the backup on " +
                       backup_text + " is unchanged)"
                 : "the root on " + root_text + " was being rewritten: the verified backup on " + backup_text +
@@ -234,6 +265,9 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         }
         add(95, op::MarkBootable{plan.primary, e.layout, root->number});
     }
+    plan.old_version = restore ? "" : e.value("PRODUCT_VERSION");
+    plan.new_version = restore ? e.value("PRODUCT_VERSION") : o.new_version;
+    place_journal(plan, o.journal_sequence);
     plan.completion_scripts = scripts_for(a, af::ScriptStage::installation_complete, {"0"}, o);
     plan.failure_scripts = scripts_for(a, af::ScriptStage::installation_complete, {"1"}, o);
     return plan;

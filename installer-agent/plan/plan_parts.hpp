@@ -33,6 +33,10 @@ std::variant<std::vector<op::FetchSource>, Refusal> fetches_for(const answerfile
 // "a1b2c3" -> "A1B2": the ESP label's suffix.
 std::string esp_suffix(const std::string& label_suffix);
 
+// The journal recorded from the operation after the plan's CreateJournal,
+// its records numbered after `sequence` (the last run's).
+void place_journal(Plan& plan, std::uint64_t sequence);
+
 // Upgrade, reinstall (with <existing-installation>) and restore.
 std::variant<Plan, Refusal> plan_keeping(const answerfile::Answerfile& a, const Probe& probe,
                                          const PlanOptions& options, Plan plan);

@@ -30,8 +30,16 @@ std::string to_text(const Plan& p)
     if (!p.completion_scripts.scripts.empty()) {
         out += "then: " + describe(p.completion_scripts) + " (1 after a failure)\n";
     }
+    if (p.journal_from) {
+        out += "journal: each operation's start and end from operation " + std::to_string(*p.journal_from + 1) +
+               " on\n";
+    }
     if (p.failure_log) {
         out += "on a failure after partitioning: " + describe(*p.failure_log) + "\n";
+    }
+    if (p.failure_log_added) {
+        out += "on a failure once the journal is there: " + describe(*p.failure_log_added) + ", relabelled " +
+               p.failure_log_added->relabel + "\n";
     }
     if (p.replacement) {
         out += "on a failure before operation " + std::to_string(p.replacement->from + 1) + ": " +
@@ -75,6 +83,9 @@ nlohmann::json to_json(const Plan& p)
         j["on_failure"] = {{"from_operation", p.replacement->from + 1},
                            {"before", p.replacement->before},
                            {"after", p.replacement->after}};
+    }
+    if (p.journal_from) {
+        j["journal_from_operation"] = *p.journal_from + 1;
     }
     j["operations"] = nlohmann::json::array();
     for (const auto& o : p.operations) {

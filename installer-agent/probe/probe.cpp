@@ -1,5 +1,7 @@
 #include "installer-agent/probe/probe.hpp"
 
+#include "installer-agent/journal/disk_journal.hpp"
+
 #include "installer-agent/disk/ext_files.hpp"
 #include "libxcp/answerfile/values.hpp"
 #include "libxcp/util/unique_fd.hpp"
@@ -261,6 +263,10 @@ Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::s
                             if (info.filesystem.starts_with("ext") && info.label.starts_with("root-")) {
                                 info.root_facts = read_root(where, scratch_dir);
                             } else if (info.filesystem.starts_with("ext")) {
+                                try {
+                                    info.journal_slots = read_journal_slots(where, scratch_dir);
+                                } catch (const DiskError&) {
+                                }
                                 info.backup_marker = has_backup_marker(where);
                                 if (info.backup_marker) {
                                     try {

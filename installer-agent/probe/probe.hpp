@@ -29,6 +29,7 @@ struct PartitionInfo {
     std::optional<RootFacts> root_facts{};  // root-* filesystems only
     bool backup_marker = false;             // an ext filesystem holding .xen-backup-partition
     std::optional<std::string> backup_inventory{};  // that backup's etc/xensource-inventory
+    std::vector<std::string> journal_slots{};       // the install journal's slots, when it holds them
 };
 
 struct DiskInfo {

@@ -21,6 +21,10 @@ public:
     // Carries out one operation. Returns what came of it when that is worth
     // saying ("checks clean"), else ""; throws with the sentence.
     virtual std::string apply(const Operation& operation) = 0;
+    // Writes one journal block (journal/journal.hpp) into slot 0 or 1 of the
+    // journal the plan's CreateJournal made, on the disk before it returns.
+    // Throws with the sentence.
+    virtual void record(int slot, const std::string& block) = 0;
 };
 
 }  // namespace xcp::installer

@@ -1,5 +1,8 @@
 #include "installer-agent/run/executor.hpp"
 
+#include "installer-agent/journal/journal.hpp"
+
+#include <algorithm>
 #include <stdexcept>
 
 namespace xcp::installer {
@@ -30,10 +33,35 @@ std::string target_text(const Target& t)
 
 }  // namespace
 
-ExecutionResult execute(const Plan& plan, Adapters& adapters, Progress& progress)
+ExecutionResult execute(const Plan& plan, Adapters& adapters, Progress& progress, const BoundaryHook& at_boundary)
 {
     ExecutionResult result;
     std::size_t index = 0;
+    auto sequence = plan.journal_sequence;
+    const auto journal = [&](std::size_t at, journal::State state) {
+        if (!plan.journal_from || at < *plan.journal_from) {
+            return;
+        }
+        journal::Record r;
+        r.sequence = ++sequence;
+        r.mode = plan.mode;
+        r.disk = plan.primary;
+        r.old_version = plan.old_version;
+        r.new_version = plan.new_version;
+        r.operations = plan.operations.size();
+        if (plan.replacement) {
+            r.rewrite_from = plan.replacement->from;
+        }
+        r.reached = at;
+        r.step = at < plan.operations.size() ? std::string(step_name(plan.operations[at].operation)) : "end";
+        r.state = state;
+        adapters.record(static_cast<int>(r.sequence % 2), journal::encode(r));
+    };
+    const auto boundary = [&](std::size_t at) {
+        if (at_boundary) {
+            at_boundary(at);
+        }
+    };
     progress.set_disk(plan.primary);
     try {
         progress.step(0, "prepare", "Preparing for installation... (mode " + plan.mode + " onto " + plan.primary + ")");
@@ -52,10 +80,15 @@ ExecutionResult execute(const Plan& plan, Adapters& adapters, Progress& progress
                 adapters.confirm_disk(target->disk);
                 result.disks_touched = true;
             }
+            boundary(index);
+            journal(index, journal::State::started);
             const auto outcome = adapters.apply(planned.operation);
+            journal(index, journal::State::done);
             progress.step(planned.percent, std::string(step_name(planned.operation)),
                           describe(planned.operation) + (outcome.empty() ? "" : ": " + outcome));
         }
+        boundary(index);
+        journal(index, journal::State::complete);
         result.ok = true;
     } catch (const std::exception& e) {
         result.failure = e.what();
@@ -75,7 +108,23 @@ ExecutionResult execute(const Plan& plan, Adapters& adapters, Progress& progress
         left = *result.failed_at < plan.replacement->from ? plan.replacement->before : plan.replacement->after;
     }
     progress.note("INSTALL FAILED. " + result.failure + "; " + left);
-    if (result.disks_touched && plan.failure_log &&
+    try {
+        journal(std::min(index, plan.operations.size()), journal::State::failed);
+    } catch (const std::exception& e) {
+        progress.note(std::string("xcp-installer: the failure could not be recorded in the journal: ") + e.what());
+    }
+    const bool journal_made = plan.journal_from && index >= *plan.journal_from;
+    if (journal_made && plan.failure_log_added) {
+        try {
+            adapters.confirm_disk(plan.failure_log_added->disk);
+            adapters.apply(*plan.failure_log_added);
+            progress.note("xcp-installer: the install log is on the logs partition (" +
+                          std::to_string(plan.failure_log_added->logs.number) + ", label " +
+                          plan.failure_log_added->relabel + ")");
+        } catch (const std::exception& e) {
+            progress.note(std::string("xcp-installer: the install log could not be kept on disk: ") + e.what());
+        }
+    } else if (result.disks_touched && plan.failure_log &&
         kept_target(plan, disk_written(*plan.failure_log).value_or(Target{})) == nullptr) {
         try {
             adapters.confirm_disk(plan.failure_log->disk);

@@ -10,6 +10,7 @@
 #include "installer-agent/run/adapters.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,14 @@ struct ExecutionResult {
     std::optional<std::size_t> failed_at;  // the operation's index in the plan
 };
 
-ExecutionResult execute(const Plan& plan, Adapters& adapters, Progress& progress);
+// Called at each operation boundary, before operation `index` starts (and
+// with the plan's size after the last): the fault-injection tests stop the
+// installer there.
+using BoundaryHook = std::function<void(std::size_t index)>;
+
+// From the plan's journal_from on, each operation's start and end is
+// recorded through the adapters before the next step, so that a run killed
+// at any instant leaves a journal that says where.
+ExecutionResult execute(const Plan& plan, Adapters& adapters, Progress& progress, const BoundaryHook& at_boundary = {});
 
 }  // namespace xcp::installer

@@ -243,6 +243,14 @@ std::string SystemAdapters::stage_backup(const op::StageBackup& o)
     return std::to_string(entries) + " entries staged";
 }
 
+void SystemAdapters::record(int slot, const std::string& block)
+{
+    if (!journal_) {
+        throw Failure("the journal was not made before it was written");
+    }
+    journal_->write(slot, block);
+}
+
 std::string SystemAdapters::apply(const Operation& operation)
 {
     return std::visit(
@@ -357,8 +365,25 @@ std::string SystemAdapters::apply(const Operation& operation)
             [&](const op::AddLogToLogs& o) {
                 const auto file = logs() / o.name;
                 std::ofstream(file) << progress_.log();
-                add_ext_file({disk(o.disk).path, o.logs.start}, file, o.name);
+                const ExtLocation where{disk(o.disk).path, o.logs.start};
+                add_ext_file(where, file, o.name);
+                if (!o.relabel.empty()) {
+                    if (const auto r = run_command({"e2label", where.spec(), o.relabel}); !r.ok()) {
+                        throw Failure("cannot relabel the logs filesystem " + o.relabel + ": " + r.failure("e2label"));
+                    }
+                }
                 return std::string();
+            },
+            [&](const op::CreateJournal& o) {
+                journal_ = DiskJournal::open_or_create({disk(o.disk).path, o.partition.start},
+                                                       options_.work_dir / "journal");
+                return std::string();
+            },
+            [&](const op::ReadBackupAsOldRoot& o) {
+                const auto& d = disk(o.disk);
+                const auto entries = stage_backup_as_root(
+                    d.path, o.backup, o.disk + " partition " + std::to_string(o.backup.number), old_root());
+                return std::to_string(entries) + " entries";
             },
         },
         operation);

@@ -6,6 +6,7 @@
 
 #include "installer-agent/probe/probe.hpp"
 #include "installer-agent/report/progress.hpp"
+#include "installer-agent/journal/disk_journal.hpp"
 #include "installer-agent/run/adapters.hpp"
 #include "installer-agent/unpack/root_unpacker.hpp"
 
@@ -32,6 +33,7 @@ public:
     void prepare() override;
     void confirm_disk(const std::string& disk) override;
     std::string apply(const Operation& operation) override;
+    void record(int slot, const std::string& block) override;
 
 private:
     [[nodiscard]] const DiskInfo& disk(const std::string& name) const;
@@ -53,6 +55,7 @@ private:
     Progress& progress_;
     bool prepared_ = false;
     std::optional<RootUnpacker> unpacker_;
+    std::optional<DiskJournal> journal_;
 };
 
 }  // namespace xcp::installer

@@ -136,7 +136,8 @@ std::size_t stage_backup_as_root(const fs::path& disk, const PlannedPartition& b
         throw std::runtime_error("the backup on " + where + " changed while it was read (" + joined(d) + ")");
     }
     std::error_code ec;
-    for (const auto name : {backup_marker_name, backup_manifest_name, backup_table_name}) {
+    for (const auto name : {backup_marker_name, backup_manifest_name, backup_table_name,
+                            std::string_view(".xcp-installer-journal-0"), std::string_view(".xcp-installer-journal-1")}) {
         fs::remove(dest / name, ec);
     }
     return recorded.entries.size();

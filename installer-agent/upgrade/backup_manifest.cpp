@@ -163,8 +163,11 @@ std::vector<std::string> manifest_differences(const Manifest& expected, const Ma
 
 bool backup_bookkeeping(std::string_view path)
 {
+    // The journal (journal/journal.hpp) is kept there while the root is
+    // rewritten in the 2009 layout, which has no logs partition.
     return path == backup_marker_name || path == backup_manifest_name || path == backup_table_name ||
-           path == "lost+found" || path.starts_with("lost+found/");
+           path == ".xcp-installer-journal-0" || path == ".xcp-installer-journal-1" || path == "lost+found" ||
+           path.starts_with("lost+found/");
 }
 
 }  // namespace xcp::installer

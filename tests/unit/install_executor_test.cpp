@@ -28,6 +28,8 @@ public:
             throw std::runtime_error("disk " + disk + " is no longer the disk probed");
         }
     }
+    std::vector<std::string> journal{2};
+    void record(int slot, const std::string& block) override { journal.at(static_cast<std::size_t>(slot)) = block; }
     std::string apply(const Operation& operation) override
     {
         const auto index = applied++;

@@ -472,6 +472,8 @@ public:
     std::vector<std::string> steps;
     std::optional<std::size_t> fail_at;
     void confirm_disk(const std::string&) override {}
+    std::vector<std::string> journal{2};
+    void record(int slot, const std::string& block) override { journal.at(static_cast<std::size_t>(slot)) = block; }
     std::string apply(const Operation& operation) override
     {
         const auto index = steps.size();
