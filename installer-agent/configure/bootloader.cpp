@@ -90,4 +90,19 @@ std::string bootloader_config(const BootSettings& s, const BootFiles& f)
            (f.initrd.empty() ? "" : "  module2 /boot/" + f.initrd + "\n") + "}\n";
 }
 
+std::string config_booting_backup(const std::string& config, const std::string& uuid)
+{
+    std::string out;
+    constexpr std::string_view key = "root=LABEL=";
+    std::size_t from = 0;
+    for (auto at = config.find(key); at != std::string::npos; at = config.find(key, from)) {
+        out += config.substr(from, at - from) + "root=UUID=" + uuid;
+        from = config.find_first_of(" \t\n", at);
+        if (from == std::string::npos) {
+            from = config.size();
+        }
+    }
+    return out + config.substr(from);
+}
+
 }  // namespace xcp::installer

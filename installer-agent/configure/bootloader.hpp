@@ -41,4 +41,9 @@ BootSettings boot_settings(answerfile::BootloaderKind asked, bool legacy_layout,
 
 std::string bootloader_config(const BootSettings& settings, const BootFiles& files);
 
+// An installation's extlinux.conf made to boot its backup, whose
+// filesystem has `uuid`: every root=LABEL=... becomes root=UUID=<uuid>.
+// Paths stay as they are (absolute ones find the backup's /boot).
+std::string config_booting_backup(const std::string& config, const std::string& uuid);
+
 }  // namespace xcp::installer

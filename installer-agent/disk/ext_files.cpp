@@ -164,3 +164,23 @@ std::uint64_t ext_file_offset(const ExtLocation& where, const std::string& path)
 }
 
 }  // namespace xcp::installer
+
+namespace xcp::installer {
+
+std::string ext_uuid(const ExtLocation& where)
+{
+    const auto r = run_command({"debugfs", "-R", "stats", where.spec()});
+    const auto at = r.output.find("Filesystem UUID:");
+    if (cannot_open(r) || at == std::string::npos) {
+        throw failure(where, "cannot read its UUID", r);
+    }
+    const auto from = r.output.find_first_not_of(' ', at + 16);
+    const auto uuid = r.output.substr(from, r.output.find('\n', from) - from);
+    if (uuid.size() != 36 || uuid.find_first_not_of("0123456789abcdef-") != std::string::npos) {
+        throw DiskError("disk " + where.disk.string() + ", filesystem at byte " + std::to_string(where.offset) +
+                        ": no UUID (" + uuid + ")");
+    }
+    return uuid;
+}
+
+}  // namespace xcp::installer

@@ -49,4 +49,7 @@ void add_ext_file(const ExtLocation& where, const std::filesystem::path& local, 
 // file is absent or has no block (a file of zeros is stored sparse).
 std::uint64_t ext_file_offset(const ExtLocation& where, const std::string& path);
 
+// The filesystem's UUID, as root=UUID= names it. Throws DiskError.
+std::string ext_uuid(const ExtLocation& where);
+
 }  // namespace xcp::installer

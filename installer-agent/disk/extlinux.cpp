@@ -78,11 +78,24 @@ std::string extlinux_unavailable()
 
 void install_extlinux(const fs::path& disk, const PlannedPartition& partition, const fs::path& mount_point)
 {
+    install_extlinux_in(disk, partition, mount_point, "boot", {});
+}
+
+void install_extlinux_in(const fs::path& disk, const PlannedPartition& partition, const fs::path& mount_point,
+                         const std::string& dir, const std::function<void(const fs::path&)>& prepare)
+{
     const auto what = "partition " + std::to_string(partition.number) + " of " + disk.string();
     Mount mount(disk, partition, mount_point);
+    if (prepare) {
+        try {
+            prepare(mount_point);
+        } catch (const std::exception& e) {
+            throw DiskError(what + ": " + e.what());
+        }
+    }
     // ldlinux.sys goes beside extlinux.conf; the partition's boot sector is
     // patched to load it.
-    const auto r = run_command({"extlinux", "--install", (mount_point / "boot").string()});
+    const auto r = run_command({"extlinux", "--install", (mount_point / dir).string()});
     if (!r.ok()) {
         throw DiskError("extlinux could not install itself on " + what + ": " + r.failure("extlinux"));
     }

@@ -8,6 +8,7 @@
 #include "installer-agent/layout/layout.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,11 @@ std::string extlinux_unavailable();
 // on its /boot, and unmounts, also on failure. Throws DiskError.
 void install_extlinux(const std::filesystem::path& disk, const PlannedPartition& partition,
                       const std::filesystem::path& mount_point);
+
+// The same into `dir` of the filesystem (relative to its top), after
+// `prepare` has written what it needs into the mounted tree.
+void install_extlinux_in(const std::filesystem::path& disk, const PlannedPartition& partition,
+                         const std::filesystem::path& mount_point, const std::string& dir,
+                         const std::function<void(const std::filesystem::path& mounted)>& prepare);
 
 }  // namespace xcp::installer

@@ -116,18 +116,38 @@ void mark_bootable(const std::filesystem::path& disk, const Layout& layout, int 
     if (!fdisk_has_label(c.get())) {
         throw DiskError("disk " + disk.string() + ": no partition table to mark bootable");
     }
-    const auto partno = static_cast<std::size_t>(number - 1);
-    fdisk_partition* current = nullptr;
-    check(fdisk_get_partition(c.get(), partno, &current), disk, "no partition " + std::to_string(number));
-    const bool already = fdisk_partition_is_bootable(current) != 0;
-    fdisk_unref_partition(current);
-    if (already) {
-        return;  // the flag toggles: setting it twice would clear it
-    }
     const unsigned long flag = layout.table == "gpt" ? GPT_FLAG_LEGACYBOOT : DOS_FLAG_ACTIVE;
-    check(fdisk_toggle_partition_flag(c.get(), partno, flag), disk,
-          "cannot mark partition " + std::to_string(number) + " bootable");
-    check(fdisk_write_disklabel(c.get()), disk, "cannot write the partition table");
+    // The flag moves: set on `number`, cleared on every other partition
+    // (syslinux's mbr.bin refuses a disk with two active partitions), in
+    // one write of the table, which on a DOS disk is the MBR's one sector.
+    bool changed = false;
+    bool found = false;
+    const auto count = fdisk_get_npartitions(c.get());
+    for (std::size_t partno = 0; partno < count; ++partno) {
+        if (!fdisk_is_partition_used(c.get(), partno)) {
+            continue;
+        }
+        fdisk_partition* current = nullptr;
+        if (fdisk_get_partition(c.get(), partno, &current) != 0) {
+            continue;
+        }
+        const bool bootable = fdisk_partition_is_bootable(current) != 0;
+        fdisk_unref_partition(current);
+        const bool wanted = partno + 1 == static_cast<std::size_t>(number);
+        found = found || wanted;
+        if (bootable != wanted) {
+            // The flag toggles: only a partition in the wrong state is toggled.
+            check(fdisk_toggle_partition_flag(c.get(), partno, flag), disk,
+                  "cannot move the boot flag onto partition " + std::to_string(number));
+            changed = true;
+        }
+    }
+    if (!found) {
+        throw DiskError("disk " + disk.string() + ": no partition " + std::to_string(number) + " to mark bootable");
+    }
+    if (changed) {
+        check(fdisk_write_disklabel(c.get()), disk, "cannot write the partition table");
+    }
     close_disk(c, disk);
 }
 

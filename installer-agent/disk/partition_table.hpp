@@ -14,8 +14,10 @@ namespace xcp::installer {
 // removed. No partition is marked bootable here. Throws DiskError.
 void write_partition_table(const std::filesystem::path& disk, const Layout& layout, std::uint32_t sector_size);
 
-// The last step of an install: the DOS active flag, or the GPT "legacy BIOS
-// bootable" attribute, on partition `number`. Throws DiskError.
+// The DOS active flag, or the GPT "legacy BIOS bootable" attribute, moved
+// onto partition `number` (cleared on the others) in one write of the
+// table: the last step of an install, and the switch to the backup while an
+// upgrade rewrites the root. Throws DiskError.
 void mark_bootable(const std::filesystem::path& disk, const Layout& layout, int number);
 
 }  // namespace xcp::installer

@@ -60,6 +60,7 @@ std::optional<Target> disk_written(const Operation& operation)
                           [](const op::MarkBackup& o) -> T { return Target{o.disk, o.backup.number}; },
                           [](const op::AddLogToLogs& o) -> T { return Target{o.disk, o.logs.number}; },
                           [](const op::CreateJournal& o) -> T { return Target{o.disk, o.partition.number}; },
+                          [](const op::BootFromBackup& o) -> T { return Target{o.disk, o.backup.number}; },
                           [](const auto&) -> T { return std::nullopt; },
                       },
                       operation);
@@ -94,6 +95,7 @@ std::string_view step_name(const Operation& operation)
                           [](const op::AddLogToLogs&) { return "logs"; },
                           [](const op::CreateJournal&) { return "journal"; },
                           [](const op::ReadBackupAsOldRoot&) { return "restore"; },
+                          [](const op::BootFromBackup&) { return "bootloader"; },
                       },
                       operation);
 }
@@ -227,6 +229,12 @@ std::string describe(const Operation& operation)
                 return "the journal onto " + on_partition(o.disk, o.partition) + " (" +
                        std::string(to_string(o.partition.role)) +
                        "): from here on each operation's start and end is recorded there, fsynced";
+            },
+            [](const op::BootFromBackup& o) {
+                return "the verified backup on " + on_partition(o.disk, o.backup) +
+                       " made bootable on its own (extlinux in /.xcp-backup-boot, root=UUID= of the backup), then " +
+                       (o.layout.table == "gpt" ? "the legacy BIOS bootable attribute" : "the active flag (one MBR sector)") +
+                       " moved onto it: while the root is rewritten the disk starts the old control domain";
             },
             [](const op::ReadBackupAsOldRoot& o) {
                 return "the old root read from its verified backup on " + on_partition(o.disk, o.backup) +

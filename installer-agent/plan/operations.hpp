@@ -213,6 +213,19 @@ struct ReadBackupAsOldRoot {
     PlannedPartition backup;
 };
 
+// Before the root is rewritten (BIOS, extlinux): the verified backup made
+// bootable on its own, with extlinux.conf and ldlinux.sys in
+// /.xcp-backup-boot naming the backup's Xen and kernel and root=UUID= of
+// the backup, then the boot flag moved onto it (on a DOS table, one write
+// of the MBR's sector). Until MarkBootable moves it back to the new,
+// checked root, the disk starts the old control domain.
+struct BootFromBackup {
+    std::string disk;
+    Layout layout;
+    PlannedPartition backup;
+    std::string syslinux_modules;  // where mboot.c32 comes from when the backup's /boot lacks it
+};
+
 }  // namespace op
 
 using Operation =
@@ -220,7 +233,8 @@ using Operation =
                  op::WriteInventory, op::WriteBootConfig, op::PartitionDisk, op::WipeDisk, op::MakeFilesystem,
                  op::CheckFilesystem, op::CopyLogIntoRoot, op::PopulateEsp, op::InstallExtlinux, op::WriteBootCode,
                  op::MarkBootable, op::UploadBackup, op::BackupRoot, op::VerifyBackup, op::MarkBackup, op::CarryOver, op::ApplyBackup, op::StageBackup,
-                 op::AddLogToLogs, op::CreateJournal, op::ReadBackupAsOldRoot>;
+                 op::AddLogToLogs, op::CreateJournal, op::ReadBackupAsOldRoot,
+                 op::BootFromBackup>;
 
 struct PlannedOperation {
     int percent = 0;  // where progress stands when it starts

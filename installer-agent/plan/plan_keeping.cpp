@@ -188,6 +188,15 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         if (logs != nullptr) {
             add(2, op::CreateJournal{plan.primary, *logs});
         }
+        // A run stopped after it moved the boot flag onto the backup, before
+        // it rewrote the root: the root is whole, so it boots again before
+        // the backup is rewritten.
+        if (const auto* found = disk->partition(backup->number); found != nullptr && found->bootable) {
+            plan.notes.emplace_back("the last run left " + plan.primary + " booting its backup (partition " +
+                                    std::to_string(backup->number) + "); the root is whole and boots again before "
+                                    "the backup is rewritten");
+            add(2, op::MarkBootable{plan.primary, e.layout, root->number});
+        }
         add(2, op::BackupRoot{plan.primary, *root, *backup, installation});
         if (logs == nullptr) {
             add(8, op::CreateJournal{plan.primary, *backup});
@@ -235,6 +244,10 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
     }
     if (logs == nullptr) {
         add(69, op::CopyLogIntoRoot{});
+    }
+    // While the root is rewritten, the disk boots the verified backup.
+    if (!plan.boot.uefi && plan.boot.loader == BootLoader::extlinux) {
+        add(70, op::BootFromBackup{plan.primary, e.layout, *backup, o.syslinux_modules_dir});
     }
     // From here on the installation's own root is rewritten; the verified,
     // marked backup holds the old one.

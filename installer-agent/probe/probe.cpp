@@ -131,6 +131,16 @@ const PartitionInfo* DiskInfo::installation_root() const
     return nullptr;
 }
 
+const PartitionInfo* DiskInfo::partition(int number) const
+{
+    for (const auto& p : partitions) {
+        if (p.number == number) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
 const DiskInfo* Probe::disk(const std::string& name) const
 {
     const auto canonical = answerfile::canonical_disk(name);
@@ -243,6 +253,9 @@ Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::s
                             PartitionInfo info;
                             info.number = blkid_partition_get_partno(part);
                             info.start = static_cast<std::uint64_t>(blkid_partition_get_start(part)) * 512;
+                            // DOS: the boot indicator (0x80); GPT: the attributes (bit 2).
+                            const auto flags = blkid_partition_get_flags(part);
+                            info.bootable = d.table == "gpt" ? (flags & 4ULL) != 0 : (flags & 0x80ULL) != 0;
                             info.size = static_cast<std::uint64_t>(blkid_partition_get_size(part)) * 512;
                             if (const char* pname = blkid_partition_get_name(part)) {
                                 info.name = pname;

@@ -30,6 +30,7 @@ struct PartitionInfo {
     bool backup_marker = false;             // an ext filesystem holding .xen-backup-partition
     std::optional<std::string> backup_inventory{};  // that backup's etc/xensource-inventory
     std::vector<std::string> journal_slots{};       // the install journal's slots, when it holds them
+    bool bootable = false;  // the DOS active flag, or the GPT legacy BIOS bootable attribute
 };
 
 struct DiskInfo {
@@ -50,6 +51,7 @@ struct DiskInfo {
 
     // An XCP installation: a partition whose filesystem is labelled root-*.
     [[nodiscard]] const PartitionInfo* installation_root() const;
+    [[nodiscard]] const PartitionInfo* partition(int number) const;
 };
 
 struct Probe {

@@ -12,6 +12,7 @@
 #include "installer-agent/report/backup_upload.hpp"
 #include "installer-agent/upgrade/backup.hpp"
 #include "installer-agent/upgrade/backup_archive.hpp"
+#include "installer-agent/upgrade/backup_boot.hpp"
 #include "installer-agent/upgrade/carry_over_copy.hpp"
 #include "libxcp/checksum/password_hash.hpp"
 #include "libxcp/util/overloaded.hpp"
@@ -378,6 +379,11 @@ std::string SystemAdapters::apply(const Operation& operation)
                 journal_ = DiskJournal::open_or_create({disk(o.disk).path, o.partition.start},
                                                        options_.work_dir / "journal");
                 return std::string();
+            },
+            [&](const op::BootFromBackup& o) {
+                boot_from_backup(disk(o.disk).path, o.layout, o.backup, options_.work_dir / "mnt",
+                                 o.syslinux_modules);
+                return std::string("a reboot now starts the old control domain from its backup");
             },
             [&](const op::ReadBackupAsOldRoot& o) {
                 const auto& d = disk(o.disk);

@@ -137,8 +137,9 @@ std::size_t stage_backup_as_root(const fs::path& disk, const PlannedPartition& b
     }
     std::error_code ec;
     for (const auto name : {backup_marker_name, backup_manifest_name, backup_table_name,
-                            std::string_view(".xcp-installer-journal-0"), std::string_view(".xcp-installer-journal-1")}) {
-        fs::remove(dest / name, ec);
+                            std::string_view(".xcp-installer-journal-0"), std::string_view(".xcp-installer-journal-1"),
+                            std::string_view(".xcp-backup-boot")}) {
+        fs::remove_all(dest / name, ec);
     }
     return recorded.entries.size();
 }

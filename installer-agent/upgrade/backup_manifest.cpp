@@ -167,7 +167,7 @@ bool backup_bookkeeping(std::string_view path)
     // rewritten in the 2009 layout, which has no logs partition.
     return path == backup_marker_name || path == backup_manifest_name || path == backup_table_name ||
            path == ".xcp-installer-journal-0" || path == ".xcp-installer-journal-1" || path == "lost+found" ||
-           path.starts_with("lost+found/");
+           path.starts_with("lost+found/") || path == ".xcp-backup-boot" || path.starts_with(".xcp-backup-boot/");
 }
 
 }  // namespace xcp::installer

@@ -1,0 +1,24 @@
+// The verified backup made bootable while the root is rewritten, so that a
+// power cut at any instant leaves a disk that starts a whole control domain:
+// the old one from its backup, until the new root is written and checked.
+#pragma once
+
+#include "installer-agent/layout/layout.hpp"
+
+#include <filesystem>
+#include <string_view>
+
+namespace xcp::installer {
+
+// Where the backup's own boot files go; bookkeeping, like the marker.
+inline constexpr std::string_view backup_boot_dir = ".xcp-backup-boot";
+
+// extlinux.conf (the backup's /boot/extlinux.conf with root=UUID= of the
+// backup), mboot.c32 and libcom32.c32 (the backup's, else `modules_dir`'s)
+// and ldlinux.sys into /.xcp-backup-boot with the partition's boot sector,
+// then the boot flag moved from the root onto the backup. Throws with the
+// sentence.
+void boot_from_backup(const std::filesystem::path& disk, const Layout& layout, const PlannedPartition& backup,
+                      const std::filesystem::path& mount_point, const std::filesystem::path& modules_dir);
+
+}  // namespace xcp::installer
