@@ -1,0 +1,357 @@
+// The installer killed with SIGKILL at every operation boundary and at
+// seeded random instants, during a fresh install, an upgrade and a restore,
+// on sparse image files. After each kill the disks must hold what the
+// journal promises, read back with tools we did not write (sfdisk, debugfs,
+// e2fsck):
+// - upgrade and restore: the partition the disk boots holds a whole control
+//   domain (the root, or the verified backup while the root is rewritten);
+// - fresh install: nothing is bootable until the install is complete;
+// - the SR partition and the guest disk are byte-identical to before;
+// - the next run completes, and its root equals an uninterrupted run's.
+// XCP_FAULT_SEED replays a run's random instants; XCP_FAULT_INSTANTS sets
+// how many (20 by default; the README's long run asks for more).
+#include "tests/integration/upgrade_fixture.hpp"
+#include "libxcp/checksum/digest.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+namespace xcp::test {
+namespace {
+
+class InstallerFaults : public InstallerUpgrade {
+protected:
+    void SetUp() override
+    {
+        if (::geteuid() != 0) {
+            GTEST_SKIP() << "moving the boot onto the backup installs extlinux, which needs root (a loop mount)";
+        }
+        require_programs({"extlinux", "setsid", "umount"});
+        InstallerUpgrade::SetUp();
+    }
+
+    // The settings changed as an operator would, and the root then checked
+    // as a boot would check it (debugfs's own edits leave counts to fix).
+    void change_settings_cleanly()
+    {
+        ASSERT_NO_FATAL_FAILURE(change_settings());
+        run("e2fsck -fy " + quote(spec(root_)));
+        ASSERT_EQ(run("e2fsck -fn " + quote(spec(root_))).exit_code, 0);
+    }
+
+    // The images as they are now, for every run to start from.
+    void save_images()
+    {
+        fs::create_directories(saved_);
+        for (const auto* name : {"sda", "sdb", "sdc"}) {
+            sh("cp --sparse=always " + quote(disk(name)) + " " + quote((saved_ / name).string()));
+        }
+    }
+
+    // The machine after a power cut: the images as saved, no mount and no
+    // work directory left by the killed run.
+    void reset_images()
+    {
+        forget_killed_run();
+        for (const auto* name : {"sda", "sdb", "sdc"}) {
+            sh("cp --sparse=always " + quote((saved_ / name).string()) + " " + quote(disk(name)));
+        }
+    }
+
+    void forget_killed_run()
+    {
+        const auto mnt = dir_.path() / "work/mnt";
+        run("mountpoint -q " + quote(mnt.string()) + " && umount " + quote(mnt.string()));
+        std::error_code ec;
+        fs::remove_all(dir_.path() / "work", ec);
+    }
+
+    // The plan's size, and the operation (1-based) from which it rewrites
+    // the root (0: none).
+    [[nodiscard]] std::pair<std::size_t, std::size_t> operations(const std::string& answerfile) const
+    {
+        const auto r = run(installer_command(answerfile, "--dry-run --json"));
+        const auto j = nlohmann::json::parse(r.output.substr(std::min(r.output.find('{'), r.output.size())), nullptr,
+                                             false);
+        EXPECT_TRUE(j.is_object() && j.contains("operations")) << r.output;
+        if (!j.is_object() || !j.contains("operations")) {
+            return {0, 0};
+        }
+        return {j["operations"].size(),
+                j.contains("on_failure") ? j["on_failure"]["from_operation"].get<std::size_t>() : 0};
+    }
+
+    // The partitions with the boot flag (DOS active, or GPT legacy BIOS
+    // bootable), as sfdisk reads them.
+    [[nodiscard]] std::vector<int> bootable() const
+    {
+        const auto t = nlohmann::json::parse(run("sfdisk --json " + quote(disk("sda"))).output, nullptr, false);
+        std::vector<int> out;
+        if (!t.is_object() || !t.contains("partitiontable")) {
+            return out;
+        }
+        for (const auto& p : t["partitiontable"]["partitions"]) {
+            const auto node = p["node"].get<std::string>();
+            const bool flag = p.value("bootable", false) ||
+                              p.value("attrs", "").find("LegacyBIOSBootable") != std::string::npos;
+            if (flag) {
+                out.push_back(std::stoi(node.substr(node.find_last_not_of("0123456789") + 1)));
+            }
+        }
+        return out;
+    }
+
+    // The Xen that an extlinux.conf boots, by its append line.
+    static std::string xen_of(const std::string& config)
+    {
+        const auto at = config.find("append /boot/");
+        return at == std::string::npos ? std::string() : config.substr(at + 13, config.find(' ', at + 13) - at - 13);
+    }
+
+    [[nodiscard]] std::string uuid_of(std::uint64_t offset) const
+    {
+        const auto stats = run("debugfs -R stats " + quote(spec(offset)) + " 2>/dev/null").output;
+        const auto at = stats.find("Filesystem UUID:");
+        if (at == std::string::npos) {
+            return "<none>";
+        }
+        const auto from = stats.find_first_not_of(' ', at + 16);
+        return stats.substr(from, stats.find('\n', from) - from);
+    }
+
+    // The one partition the disk boots holds a whole control domain: the
+    // root with its boot files, or the verified backup with its own.
+    void expect_boots_a_whole_control_domain(const std::string& after) const
+    {
+        const auto flagged = bootable();
+        ASSERT_EQ(flagged.size(), 1U) << after << ": exactly one partition is bootable";
+        if (flagged.front() == 1) {
+            const auto fsck = run("e2fsck -fn " + quote(spec(root_)));
+            EXPECT_EQ(fsck.exit_code, 0) << after << ": the root checks clean\n" << fsck.output;
+            EXPECT_NE(cat(root_, "/etc/xensource-inventory"), "<absent>") << after;
+            const auto xen = xen_of(cat(root_, "/boot/extlinux.conf"));
+            EXPECT_FALSE(xen.empty()) << after << ": the root has its extlinux.conf";
+            EXPECT_NE(cat(root_, "/boot/" + xen), "<absent>") << after << ": the Xen it boots is there";
+            EXPECT_NE(cat(root_, "/boot/ldlinux.sys"), "<absent>") << after;
+            return;
+        }
+        ASSERT_EQ(flagged.front(), 2) << after << ": the disk boots the root or the backup";
+        const auto fsck = run("e2fsck -fn " + quote(spec(backup_)));
+        EXPECT_EQ(fsck.exit_code, 0) << after << ": the backup checks clean\n" << fsck.output;
+        EXPECT_NE(cat(backup_, "/.xen-backup-partition"), "<absent>") << after << ": a verified, marked backup";
+        const auto config = cat(backup_, "/.xcp-backup-boot/extlinux.conf");
+        EXPECT_NE(config.find("root=UUID=" + uuid_of(backup_)), std::string::npos) << after << ": " << config;
+        EXPECT_EQ(config.find("root=LABEL="), std::string::npos) << after << ": " << config;
+        const auto xen = xen_of(config);
+        EXPECT_FALSE(xen.empty()) << after << ": " << config;
+        EXPECT_NE(cat(backup_, "/boot/" + xen), "<absent>") << after << ": the Xen it boots is in the backup";
+        EXPECT_NE(cat(backup_, "/.xcp-backup-boot/ldlinux.sys"), "<absent>") << after;
+    }
+
+    // The root filesystem as a listing: every entry's path, type, mode,
+    // owner, size and SHA-256 (or link target), the install's own log left
+    // out. `identity`: strings of this run (UUIDs, label suffix) replaced
+    // before hashing, and files whose bytes are salted (etc/shadow) hashed
+    // without their password field.
+    [[nodiscard]] std::string tree(std::uint64_t offset, const std::map<std::string, std::string>& identity = {}) const
+    {
+        const auto dump = dir_.path() / "tree";
+        std::error_code ec;
+        fs::remove_all(dump, ec);
+        fs::create_directories(dump);
+        run("debugfs -R " + quote("rdump / " + dump.string()) + " " + quote(spec(offset)) + " >/dev/null 2>&1");
+        std::vector<std::string> lines;
+        for (auto it = fs::recursive_directory_iterator(dump); it != fs::recursive_directory_iterator(); ++it) {
+            const auto rel = fs::relative(it->path(), dump).string();
+            if (rel.starts_with("var/log/xcp-installer") || rel.starts_with("lost+found")) {
+                continue;
+            }
+            // extlinux patches ldlinux.sys with the sectors it lies on.
+            const bool placed = rel.ends_with("/ldlinux.sys");
+            struct stat st {};
+            ::lstat(it->path().c_str(), &st);
+            std::string line = rel + " " + std::to_string(st.st_mode) + " " + std::to_string(st.st_uid) + ":" +
+                               std::to_string(st.st_gid);
+            if (S_ISLNK(st.st_mode)) {
+                line += " -> " + fs::read_symlink(it->path()).string();
+            } else if (S_ISREG(st.st_mode) && !placed) {
+                auto content = read_text(it->path());
+                for (const auto& [from, to] : identity) {
+                    for (auto at = content.find(from); !from.empty() && at != std::string::npos;
+                         at = content.find(from, at + to.size())) {
+                        content.replace(at, from.size(), to);
+                    }
+                }
+                if (!identity.empty() && rel == "etc/shadow") {
+                    content = content.substr(0, content.find(':') + 1);
+                }
+                line += " " + checksum::hex_of(checksum::Algorithm::sha256, content);
+            }
+            lines.push_back(line);
+        }
+        std::sort(lines.begin(), lines.end());
+        std::string out;
+        for (const auto& l : lines) {
+            out += l + "\n";
+        }
+        fs::remove_all(dump, ec);
+        return out;
+    }
+
+    // The strings that differ between two fresh installs of one answerfile.
+    [[nodiscard]] std::map<std::string, std::string> identity_of_root() const
+    {
+        const auto inventory = cat(root_, "/etc/xensource-inventory");
+        const auto label = value_in(inventory, "ROOT_LABEL");
+        return {{value_in(inventory, "INSTALLATION_UUID"), "INSTALLATION-UUID"},
+                {value_in(inventory, "CONTROL_DOMAIN_UUID"), "CONTROL-DOMAIN-UUID"},
+                {label.size() > 5 ? label.substr(5) : label, "SUFFIX"}};
+    }
+
+    // After each kill: the invariant of the mode, then a run to the end
+    // whose root must equal an uninterrupted run's.
+    enum class Mode { fresh, upgrade, restore };
+
+    // `rewriting`: killed after the root's rewrite began (known for the
+    // boundaries), so that the next upgrade must go on from the backup.
+    void check_kill_and_next_run(Mode mode, const std::string& answerfile, const std::string& baseline,
+                                 const std::string& what, bool reached_the_end, bool rewriting = false)
+    {
+        SCOPED_TRACE(what);
+        forget_killed_run();
+        if (mode == Mode::fresh) {
+            // Nothing is bootable until the install is complete.
+            if (!reached_the_end) {
+                EXPECT_TRUE(bootable().empty()) << what << ": nothing may be bootable yet";
+            }
+        } else {
+            expect_boots_a_whole_control_domain(what);
+            expect_vm_data_untouched();
+        }
+        const auto status = run(quote(installer_binary().string()) + " status --dev-dir " + quote(dev_.string()));
+        EXPECT_EQ(status.exit_code, 0) << status.output;
+        const auto r = installer(answerfile);
+        ASSERT_EQ(r.exit_code, 0) << what << ": the next run completes\n" << status.output << r.output;
+        if (rewriting && mode == Mode::upgrade) {
+            EXPECT_NE(status.output.find("goes on from the verified backup of the old root"), std::string::npos)
+                << what << ": " << status.output;
+            EXPECT_NE(r.output.find("this run rewrites it again from the verified backup"), std::string::npos)
+                << what << ": " << r.output;
+            ++resumed_;
+        }
+        EXPECT_EQ(bootable(), std::vector<int>{1}) << what << ": the new root boots";
+        EXPECT_EQ(tree(root_, mode == Mode::fresh ? identity_of_root() : std::map<std::string, std::string>{}),
+                  baseline)
+            << what << ": the root equals an uninterrupted run's";
+        if (mode != Mode::fresh) {
+            expect_vm_data_untouched();
+        }
+        const auto done = run(quote(installer_binary().string()) + " status --dev-dir " + quote(dev_.string()));
+        EXPECT_NE(done.output.find(": complete after "), std::string::npos) << what << ": " << done.output;
+        ++kills_;
+    }
+
+    // Every boundary, then `instants` random instants of the uninterrupted
+    // run's duration, each on the saved images.
+    void kill_everywhere(Mode mode, const std::string& answerfile)
+    {
+        reset_images();
+        const auto [total, rewrite_from] = operations(answerfile);
+        ASSERT_GT(total, 5U);
+        const auto started = std::chrono::steady_clock::now();
+        auto r = installer(answerfile);
+        const auto duration = std::chrono::steady_clock::now() - started;
+        ASSERT_EQ(r.exit_code, 0) << r.output;
+        const auto baseline = tree(root_, mode == Mode::fresh ? identity_of_root() : std::map<std::string, std::string>{});
+        ASSERT_NE(baseline.find("etc/xensource-inventory "), std::string::npos) << baseline;
+
+        for (std::size_t k = 1; k <= total + 1; ++k) {
+            reset_images();
+            r = run("XCP_INSTALLER_KILL_AT=" + std::to_string(k) + " " + installer_command(answerfile),
+                    std::chrono::seconds(300));
+            const auto what = "killed before operation " + std::to_string(k) + " of " + std::to_string(total);
+            ASSERT_NE(r.output.find("XCP_INSTALLER_KILL_AT=" + std::to_string(k) + ": killed"), std::string::npos)
+                << what << ": " << r.output;
+            ASSERT_NO_FATAL_FAILURE(check_kill_and_next_run(mode, answerfile, baseline, what, k > total,
+                                                            rewrite_from != 0 && k > rewrite_from && k <= total));
+        }
+
+        const char* seed_text = std::getenv("XCP_FAULT_SEED");
+        const char* count_text = std::getenv("XCP_FAULT_INSTANTS");
+        const auto seed = seed_text != nullptr ? std::strtoul(seed_text, nullptr, 10) : std::random_device{}();
+        const auto instants = count_text != nullptr ? std::strtoul(count_text, nullptr, 10) : 20UL;
+        std::cout << "fault injection: " << instants << " random instants, XCP_FAULT_SEED=" << seed << '\n';
+        RecordProperty("fault_seed", std::to_string(seed));
+        std::mt19937 random(static_cast<std::mt19937::result_type>(seed));
+        const auto range = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+        std::uniform_int_distribution<long long> pick(0, std::max<long long>(range, 1));
+        for (unsigned long i = 0; i < instants; ++i) {
+            reset_images();
+            const auto at = std::chrono::milliseconds(pick(random));
+            bool killed = false;
+            {
+                // Its own session: the kill takes mke2fs, debugfs and
+                // extlinux with it, as a power cut would.
+                Daemon installer({"/usr/bin/setsid", "/bin/sh", "-c", "exec " + installer_command(answerfile)},
+                                 dir_.path() / "killed.log");
+                std::this_thread::sleep_for(at);
+                if (installer.running()) {
+                    ::kill(-installer.pid(), SIGKILL);
+                    killed = true;
+                }
+                installer.kill_hard();
+            }
+            const auto what = "seed " + std::to_string(seed) + ", instant " + std::to_string(i + 1) + ": killed " +
+                              std::to_string(at.count()) + " ms in" + (killed ? "" : " (it had finished)");
+            ASSERT_NO_FATAL_FAILURE(check_kill_and_next_run(mode, answerfile, baseline, what, !killed));
+        }
+        std::cout << "fault injection: " << kills_ << " kills, each followed by a run to the end; " << resumed_
+                  << " upgrades went on from the backup\n";
+        if (mode == Mode::upgrade) {
+            EXPECT_GT(resumed_, 3) << "kills inside the root's rewrite were made";
+        }
+    }
+
+    fs::path saved_ = dir_.path() / "saved";
+    int kills_ = 0;
+    int resumed_ = 0;
+};
+
+TEST_F(InstallerFaults, AnUpgradeKilledAnywhereBootsAWholeControlDomainAndFinishes)
+{
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
+    write_vm_data();
+    save_images();
+    kill_everywhere(Mode::upgrade, upgrade_answerfile(repo_b_));
+}
+
+TEST_F(InstallerFaults, ARestoreKilledAnywhereBootsAWholeControlDomainAndFinishes)
+{
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
+    write_vm_data();
+    ASSERT_EQ(installer(upgrade_answerfile(repo_b_)).exit_code, 0);
+    save_images();
+    kill_everywhere(Mode::restore, restore_answerfile());
+}
+
+TEST_F(InstallerFaults, AFreshInstallKilledAnywhereIsNeverBootableHalfWayAndFinishes)
+{
+    require_programs({"rpmbuild", "gzip", "sha256sum"});
+    const auto modern = dir_.path() / "modern-a";
+    build_modern_repository(modern, dir_.path() / "content-ma", "8.2.1", "xen-4.13.5.gz", "XCP-ng A\n", 21);
+    sh("truncate -s 64G " + quote(disk("sda")));
+    save_images();
+    ASSERT_NO_FATAL_FAILURE(fresh_install(modern));
+    kill_everywhere(Mode::fresh, fresh_answerfile(modern));
+}
+
+}  // namespace
+}  // namespace xcp::test
