@@ -439,6 +439,7 @@ TEST_F(InstallerUpgrade, UpgradedAndRestoredDisksBootInQemu)
     require_programs({"qemu-system-x86_64", "extlinux"});
     ASSERT_NO_FATAL_FAILURE(fresh_install());
     complete_first_boot();
+    // Booted as far as the dom0 kernel, by the Xen named.
     const auto boots = [&](const std::string& xen, const std::string& name) {
         Daemon qemu({"/usr/bin/qemu-system-x86_64", "-m", "128", "-display", "none", "-nic", "none", "-no-reboot",
                      "-monitor", "none", "-serial", "stdio", "-drive", "file=" + disk("sda") + ",format=raw,if=ide"},
@@ -453,6 +454,26 @@ TEST_F(InstallerUpgrade, UpgradedAndRestoredDisksBootInQemu)
     r = installer(restore_answerfile());
     ASSERT_EQ(r.exit_code, 0) << r.output;
     boots("xen-3.4.2.gz", "restored");
+
+    // An upgrade stopped while it rewrites the root: the root is wiped as a
+    // half-done mke2fs leaves it, and the disk boots the old control
+    // domain from its verified backup; the next run finishes the upgrade.
+    const auto plan = nlohmann::json::parse(
+        run(installer_command(upgrade_answerfile(repo_b_), "--dry-run --json")).output, nullptr, false);
+    ASSERT_TRUE(plan.contains("on_failure")) << plan.dump();
+    // Killed once the root's mkfs has run, which is then undone.
+    const auto after_mkfs = plan["on_failure"]["from_operation"].get<int>() + 1;
+    r = run("XCP_INSTALLER_KILL_AT=" + std::to_string(after_mkfs) + " " +
+            installer_command(upgrade_answerfile(repo_b_)));
+    ASSERT_NE(r.output.find("killed before operation " + std::to_string(after_mkfs)), std::string::npos) << r.output;
+    sh("dd if=/dev/zero of=" + quote(disk("sda")) + " bs=1M seek=" + std::to_string(root_ >> 20) +
+       " count=64 conv=notrunc status=none");
+    ASSERT_NE(run("e2fsck -fn " + quote(spec(root_))).exit_code, 0) << "the root is no filesystem now";
+    boots("xen-3.4.2.gz", "interrupted");
+    r = installer(upgrade_answerfile(repo_b_));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("rewrites it again from the verified backup"), std::string::npos) << r.output;
+    boots("xen-3.4.3.gz", "resumed");
 }
 
 // The modern format (.treeinfo, RPMs, SHA-256) and the XCP-ng 8 layout:
