@@ -246,7 +246,8 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         add(69, op::CopyLogIntoRoot{});
     }
     // While the root is rewritten, the disk boots the verified backup.
-    if (!plan.boot.uefi && plan.boot.loader == BootLoader::extlinux) {
+    const bool boots_backup = !plan.boot.uefi && plan.boot.loader == BootLoader::extlinux;
+    if (boots_backup) {
         add(70, op::BootFromBackup{plan.primary, e.layout, *backup, o.syslinux_modules_dir});
     }
     // From here on the installation's own root is rewritten; the verified,
@@ -261,7 +262,8 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         restore ? "the root on " + root_text + " was being rewritten: run the restore again (the backup on " +
                       backup_text + " is unchanged)"
                 : "the root on " + root_text + " was being rewritten: the verified backup on " + backup_text +
-                      " holds the old one; restore it with a <restore> answerfile"};
+                      " holds the old one" + (boots_backup ? ", and the disk boots it" : "") + "; run the " +
+                      plan.mode + " again to finish it from there, or restore it with a <restore> answerfile"};
     add(88, op::MakeFilesystem{plan.primary, *root, "ext3", e.root_label, op::Contents::staging_root});
     add(90, op::CheckFilesystem{plan.primary, *root});
     if (logs != nullptr) {

@@ -355,3 +355,120 @@ TEST_F(InstallerFaults, AFreshInstallKilledAnywhereIsNeverBootableHalfWayAndFini
 
 }  // namespace
 }  // namespace xcp::test
+
+namespace xcp::test {
+namespace {
+
+// The images on a tmpfs of their own, so that the target can fill up.
+class InstallerFullTarget : public InstallerFaults {
+protected:
+    void SetUp() override
+    {
+        if (::geteuid() != 0) {
+            GTEST_SKIP() << "mounting a tmpfs for the images needs root";
+        }
+        fs::create_directories(dev_);
+        sh("mount -t tmpfs -o size=3G xcp-installer-test " + quote(dev_.string()));
+        mounted_ = true;
+        InstallerFaults::SetUp();
+    }
+    void TearDown() override
+    {
+        if (mounted_) {
+            run("umount " + quote(dev_.string()));
+        }
+    }
+    bool mounted_ = false;
+};
+
+}  // namespace
+}  // namespace xcp::test
+
+namespace xcp::test {
+namespace {
+
+// An upgrade whose target turns read-only (chattr +i: every later write is
+// refused) while its root is rewritten: one clear failure, the disk boots
+// the old control domain from its backup, and once the disk can be written
+// again the next run finishes.
+TEST_F(InstallerFaults, ATargetThatTurnsReadOnlyWhileTheRootIsRewrittenFailsClearly)
+{
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
+    write_vm_data();
+    save_images();
+    const auto answerfile = upgrade_answerfile(repo_b_);
+    ASSERT_EQ(installer(answerfile).exit_code, 0);
+    const auto baseline = tree(root_);
+    reset_images();
+
+    std::string log;
+    {
+        Daemon upgrade({"/usr/bin/setsid", "/bin/sh", "-c", "exec " + installer_command(answerfile)},
+                       dir_.path() / "upgrade.log");
+        // The progress line after the backup is made bootable (not the plan's).
+        ASSERT_TRUE(upgrade.wait_for_log("a reboot now starts the old control domain from its backup",
+                                         std::chrono::seconds(120)))
+            << upgrade.log();
+        // Into the root's mke2fs.
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        sh("chattr +i " + quote(disk("sda")));
+        EXPECT_TRUE(upgrade.wait_for_log("INSTALL FAILED", std::chrono::seconds(120))) << upgrade.log();
+        for (int i = 0; i < 600 && upgrade.running(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        EXPECT_EQ(upgrade.stop(), 1) << upgrade.log();
+        log = upgrade.log();
+    }
+    sh("chattr -i " + quote(disk("sda")));
+    const auto failure = log.substr(std::min(log.find("INSTALL FAILED"), log.size()));
+    std::cout << failure.substr(0, 400) << '\n';
+    EXPECT_NE(failure.find("Operation not permitted"), std::string::npos) << log;
+    EXPECT_NE(failure.find("was being rewritten: the verified backup on sda partition 2 holds the old one, and the "
+                           "disk boots it; run the upgrade again to finish it from there"),
+              std::string::npos)
+        << log;
+    forget_killed_run();
+    expect_boots_a_whole_control_domain("read-only");
+    expect_vm_data_untouched();
+    const auto r = installer(answerfile);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(tree(root_), baseline);
+    EXPECT_EQ(bootable(), std::vector<int>{1});
+    expect_vm_data_untouched();
+}
+
+// An upgrade onto storage that fills up: the failure names it, the disk
+// boots a whole control domain, and with room again the next run finishes.
+TEST_F(InstallerFullTarget, ATargetThatFillsUpFailsClearly)
+{
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
+    write_vm_data();
+    save_images();
+    const auto answerfile = upgrade_answerfile(repo_b_);
+    ASSERT_EQ(installer(answerfile).exit_code, 0);
+    const auto baseline = tree(root_);
+    reset_images();
+    const auto used = std::stoull(sh("df --output=used -B1M " + quote(dev_.string()) + " | tail -1"));
+    sh("mount -o remount,size=" + std::to_string(used + 2) + "M " + quote(dev_.string()));
+    auto r = installer(answerfile);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("No space left on device"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("INSTALL FAILED"), std::string::npos) << r.output;
+    std::cout << r.output.substr(std::min(r.output.find("INSTALL FAILED"), r.output.size()), 400) << '\n';
+    forget_killed_run();
+    expect_boots_a_whole_control_domain("full");
+    expect_vm_data_untouched();
+    sh("mount -o remount,size=3G " + quote(dev_.string()));
+    r = installer(answerfile);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(tree(root_), baseline);
+    EXPECT_EQ(bootable(), std::vector<int>{1});
+    expect_vm_data_untouched();
+}
+
+}  // namespace
+}  // namespace xcp::test
