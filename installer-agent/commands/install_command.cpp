@@ -343,12 +343,12 @@ int run_install(const InstallArgs& args)
                          : a.mode == af::Mode::restore && a.backup_disk ? probe.disk(a.backup_disk->value)
                                                                         : existing;
     for (const auto& d : probe.disks) {
-        if (const auto r = journal::journal_on(d)) {
+        if (const auto r = journal::newest(d.journal_slots())) {
             options.journal_sequence = std::max(options.journal_sequence, r->sequence);
         }
     }
     if (target != nullptr) {
-        const auto next = journal::next_run(journal::journal_on(*target), planning::mode_name(a.mode), keeping_mode);
+        const auto next = journal::next_run(journal::newest(target->journal_slots()), planning::mode_name(a.mode), keeping_mode);
         if (next.kind == journal::NextRun::Kind::refuse) {
             std::cerr << "xcp-installer: the journal on " << target->name << " says " << next.sentence
                       << "; nothing was touched\n";

@@ -47,7 +47,7 @@ int run_status(const StatusArgs& args)
             std::cerr << "xcp-installer: disk " << d.name << " not found under " << args.dev_dir << '\n';
             continue;
         }
-        const auto r = journal::journal_on(d);
+        const auto r = journal::newest(d.journal_slots());
         if (!args.json) {
             if (!r) {
                 std::cout << d.name << ": no journal\n";

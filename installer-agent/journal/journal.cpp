@@ -170,15 +170,6 @@ std::optional<Record> newest(const std::vector<std::string>& slots)
     return best;
 }
 
-std::optional<Record> journal_on(const DiskInfo& disk)
-{
-    std::vector<std::string> slots;
-    for (const auto& p : disk.partitions) {
-        slots.insert(slots.end(), p.journal_slots.begin(), p.journal_slots.end());
-    }
-    return newest(slots);
-}
-
 std::string describe(const Record& r)
 {
     std::string text = a_run(r) + ": ";

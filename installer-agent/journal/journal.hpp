@@ -5,8 +5,6 @@
 // cut leaves the other one readable.
 #pragma once
 
-#include "installer-agent/probe/probe.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -53,9 +51,6 @@ std::optional<Record> decode(std::string_view block);
 
 // The newest whole record among the slots' contents.
 std::optional<Record> newest(const std::vector<std::string>& slots);
-
-// The newest record the probe found on any partition of `disk`.
-std::optional<Record> journal_on(const DiskInfo& disk);
 
 // What the next run does with the disk a journal describes.
 struct NextRun {

@@ -141,6 +141,15 @@ const PartitionInfo* DiskInfo::partition(int number) const
     return nullptr;
 }
 
+std::vector<std::string> DiskInfo::journal_slots() const
+{
+    std::vector<std::string> slots;
+    for (const auto& p : partitions) {
+        slots.insert(slots.end(), p.journal_slots.begin(), p.journal_slots.end());
+    }
+    return slots;
+}
+
 const DiskInfo* Probe::disk(const std::string& name) const
 {
     const auto canonical = answerfile::canonical_disk(name);

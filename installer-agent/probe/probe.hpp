@@ -52,6 +52,8 @@ struct DiskInfo {
     // An XCP installation: a partition whose filesystem is labelled root-*.
     [[nodiscard]] const PartitionInfo* installation_root() const;
     [[nodiscard]] const PartitionInfo* partition(int number) const;
+    // The install journal's slots found on any of its partitions.
+    [[nodiscard]] std::vector<std::string> journal_slots() const;
 };
 
 struct Probe {
