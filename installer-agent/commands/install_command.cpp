@@ -250,6 +250,8 @@ void add_install_options(CLI::App& app, InstallArgs& a)
                    "the command line came from; off: leave the network alone")
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "on", "off"}));
+    app.add_flag("--ignore-journal", a.ignore_journal,
+                 "Plan as if the disk held no install journal (when its journal cannot be read)");
     app.add_option("--events-url", a.events_url,
                    "Where progress events go: auto (the xcp-pxe server the answerfile came from), none, or a URL")
         ->capture_default_str();
@@ -347,7 +349,19 @@ int run_install(const InstallArgs& args)
             options.journal_sequence = std::max(options.journal_sequence, r->sequence);
         }
     }
-    if (target != nullptr) {
+    if (target != nullptr && journal::unreadable(target->journal_slots())) {
+        if (!args.ignore_journal) {
+            std::cerr << "xcp-installer: the journal on " << target->name
+                      << " cannot be read (its slots hold no whole record), so what the last run left there is not "
+                         "known: see it with `xcp-installer status`, or give --ignore-journal to plan as if there "
+                         "were none; nothing was touched\n";
+            return 1;
+        }
+        std::cerr << "xcp-installer: the journal on " << target->name
+                  << " cannot be read; planned as if there were none (--ignore-journal)\n";
+    } else if (target != nullptr && args.ignore_journal) {
+        std::cerr << "xcp-installer: the journal on " << target->name << " is not read (--ignore-journal)\n";
+    } else if (target != nullptr) {
         const auto next = journal::next_run(journal::newest(target->journal_slots()), planning::mode_name(a.mode), keeping_mode);
         if (next.kind == journal::NextRun::Kind::refuse) {
             std::cerr << "xcp-installer: the journal on " << target->name << " says " << next.sentence

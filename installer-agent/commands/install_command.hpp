@@ -12,6 +12,7 @@ struct InstallArgs {
     std::string dev_dir = "/dev";
     std::string layout = "auto";
     bool dry_run = false;
+    bool ignore_journal = false;
     bool json = false;
     std::string work_dir = "/tmp/xcp-installer";
     std::string boot_code_dir = "/usr/lib/syslinux/mbr";

@@ -48,9 +48,13 @@ int run_status(const StatusArgs& args)
             continue;
         }
         const auto r = journal::newest(d.journal_slots());
+        const bool unreadable = journal::unreadable(d.journal_slots());
         if (!args.json) {
             if (!r) {
-                std::cout << d.name << ": no journal\n";
+                std::cout << d.name
+                          << (unreadable ? ": the journal cannot be read (its slots hold no whole record); an install "
+                                           "onto it is refused without --ignore-journal\n"
+                                         : ": no journal\n");
                 continue;
             }
             std::cout << d.name << ": " << journal::describe(*r) << '\n'
@@ -62,7 +66,7 @@ int run_status(const StatusArgs& args)
                       << "  next run: " << next_text(*r) << '\n';
             continue;
         }
-        nlohmann::json j{{"disk", d.name}};
+        nlohmann::json j{{"disk", d.name}, {"unreadable", unreadable}};
         if (r) {
             j["mode"] = r->mode;
             j["operation"] = r->state == journal::State::complete ? r->operations : r->reached + 1;

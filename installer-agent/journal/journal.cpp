@@ -170,6 +170,19 @@ std::optional<Record> newest(const std::vector<std::string>& slots)
     return best;
 }
 
+bool unreadable(const std::vector<std::string>& slots)
+{
+    if (newest(slots)) {
+        return false;
+    }
+    for (const auto& s : slots) {
+        if (s.find_first_not_of('\n') != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string describe(const Record& r)
 {
     std::string text = a_run(r) + ": ";

@@ -52,6 +52,10 @@ std::optional<Record> decode(std::string_view block);
 // The newest whole record among the slots' contents.
 std::optional<Record> newest(const std::vector<std::string>& slots);
 
+// True when the slots hold something but no whole record: a journal that
+// cannot be read (a slot made and never written is all newlines).
+bool unreadable(const std::vector<std::string>& slots);
+
 // What the next run does with the disk a journal describes.
 struct NextRun {
     enum class Kind {

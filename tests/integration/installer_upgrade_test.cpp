@@ -476,6 +476,39 @@ TEST_F(InstallerUpgrade, UpgradedAndRestoredDisksBootInQemu)
     boots("xen-3.4.3.gz", "resumed");
 }
 
+// A journal whose slots hold no whole record is one the installer does not
+// understand: it refuses to act until the operator says to plan without it.
+TEST_F(InstallerUpgrade, AnUnreadableJournalIsRefusedUntilTheOperatorSaysSo)
+{
+    ASSERT_NO_FATAL_FAILURE(fresh_install());
+    complete_first_boot();
+    for (const auto* slot : {"/.xcp-installer-journal-0", "/.xcp-installer-journal-1"}) {
+        const auto stats = run("debugfs -R stats " + quote(spec(backup_)) + " 2>/dev/null").output;
+        const auto size = std::stoull(stats.substr(stats.find_first_of("0123456789", stats.find("Block size:"))));
+        const auto block = std::stoull(
+            run("debugfs -R " + quote(std::string("bmap ") + slot + " 0") + " " + quote(spec(backup_)) + " 2>/dev/null")
+                .output);
+        ASSERT_GT(block, 0U) << slot;
+        sh("printf 'not a journal' | dd of=" + quote(disk("sda")) + " bs=1 seek=" +
+           std::to_string(backup_ + block * size) + " conv=notrunc status=none");
+    }
+    const auto status = run(quote(installer_binary().string()) + " status sda --dev-dir " + quote(dev_.string()));
+    EXPECT_NE(status.output.find("sda: the journal cannot be read"), std::string::npos) << status.output;
+    const auto states = images();
+    auto r = installer(upgrade_answerfile(repo_b_));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("the journal on sda cannot be read (its slots hold no whole record)"), std::string::npos)
+        << r.output;
+    EXPECT_EQ(images(), states) << "nothing was written";
+    r = installer(upgrade_answerfile(repo_b_), "--ignore-journal");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(inventory_value(root_, "PRODUCT_VERSION"), "0.1.2");
+    const auto after = run(quote(installer_binary().string()) + " status sda --dev-dir " + quote(dev_.string()));
+    EXPECT_NE(after.output.find("sda: an upgrade of sda: complete after"), std::string::npos) << after.output;
+    EXPECT_NE(after.output.find("old version: 0.1.1"), std::string::npos) << after.output;
+    EXPECT_NE(after.output.find("new version: 0.1.2"), std::string::npos) << after.output;
+}
+
 // The modern format (.treeinfo, RPMs, SHA-256) and the XCP-ng 8 layout:
 // the logs partition keeps its old logs and gets the upgrade's, swap and
 // the BIOS boot partition are left alone.

@@ -70,6 +70,19 @@ TEST(Journal, TheNewestWholeRecordWins)
     EXPECT_FALSE(newest({std::string(block_size, '\n'), std::string(block_size, '\n')}));
 }
 
+TEST(Journal, SlotsWithSomethingButNoWholeRecordAreUnreadable)
+{
+    const std::string blank(block_size, '\n');
+    EXPECT_FALSE(unreadable({}));
+    EXPECT_FALSE(unreadable({blank, blank})) << "made, never written";
+    EXPECT_FALSE(unreadable({blank, encode(upgrade_at(3, State::done))}));
+    auto broken = encode(upgrade_at(3, State::done));
+    broken[30] = 'x';
+    EXPECT_FALSE(unreadable({broken, encode(upgrade_at(4, State::done))})) << "a torn slot beside a whole one";
+    EXPECT_TRUE(unreadable({broken, blank}));
+    EXPECT_TRUE(unreadable({std::string(block_size, 'z')}));
+}
+
 TEST(Journal, ValuesThatWouldBreakALineAreNotWrittenAsGiven)
 {
     auto r = upgrade_at(2, State::done);
