@@ -1,6 +1,7 @@
 // The executor against fake adapters: the order it hands operations over,
 // the check before every write, the refusal of anything a mode keeps, and
 // what a failure at each operation leaves behind.
+#include "installer-agent/journal/journal.hpp"
 #include "installer-agent/plan/plan.hpp"
 #include "installer-agent/run/executor.hpp"
 #include "libxcp/answerfile/parser.hpp"
@@ -29,7 +30,12 @@ public:
         }
     }
     std::vector<std::string> journal{2};
-    void record(int slot, const std::string& block) override { journal.at(static_cast<std::size_t>(slot)) = block; }
+    std::vector<std::pair<int, std::string>> records;  // every write, in order
+    void record(int slot, const std::string& block) override
+    {
+        journal.at(static_cast<std::size_t>(slot)) = block;
+        records.emplace_back(slot, block);
+    }
     std::string apply(const Operation& operation) override
     {
         const auto index = applied++;
@@ -145,6 +151,51 @@ TEST(InstallExecutor, AFailureAtEachOperationStopsThereAndSaysWhatItLeft)
             }
         }
     }
+}
+
+// From the operation after CreateJournal on, each operation's start and end
+// is recorded before the next step, in alternating slots, numbered on from
+// the last run's records; the run ends with "complete", or "failed" where it
+// stopped.
+TEST(InstallExecutor, TheJournalRecordsEveryOperationFromItsCreationOn)
+{
+    auto plan = plan_of("<primary-disk>sda</primary-disk>");
+    ASSERT_TRUE(plan.journal_from);
+    const auto from = *plan.journal_from;
+    ASSERT_TRUE(std::holds_alternative<op::CreateJournal>(plan.operations[from - 1].operation));
+    plan.journal_sequence = 40;
+    FakeAdapters fake;
+    ASSERT_TRUE(run(plan, fake).result.ok);
+    const auto count = plan.operations.size();
+    ASSERT_EQ(fake.records.size(), 2 * (count - from) + 1);
+    for (std::size_t i = 0; i < fake.records.size(); ++i) {
+        const auto& [slot, block] = fake.records[i];
+        const auto r = journal::decode(block);
+        ASSERT_TRUE(r) << i;
+        EXPECT_EQ(r->sequence, 41 + i);
+        EXPECT_EQ(slot, static_cast<int>(r->sequence % 2)) << "slots alternate";
+        EXPECT_EQ(r->mode, "fresh");
+        EXPECT_EQ(r->disk, "sda");
+        EXPECT_EQ(r->operations, count);
+        if (i + 1 == fake.records.size()) {
+            EXPECT_EQ(r->state, journal::State::complete);
+        } else {
+            EXPECT_EQ(r->reached, from + i / 2);
+            EXPECT_EQ(r->state, i % 2 == 0 ? journal::State::started : journal::State::done);
+            EXPECT_EQ(r->step, step_name(plan.operations[r->reached].operation));
+        }
+    }
+    FakeAdapters failing;
+    failing.fail_at = from + 1;
+    ASSERT_FALSE(run(plan, failing).result.ok);
+    const auto last = journal::newest(failing.journal);
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->state, journal::State::failed);
+    EXPECT_EQ(last->reached, from + 1);
+    FakeAdapters early;
+    early.fail_at = from - 2;
+    ASSERT_FALSE(run(plan, early).result.ok);
+    EXPECT_TRUE(early.records.empty()) << "nothing is recorded before the journal exists";
 }
 
 TEST(InstallExecutor, ADiskThatChangedSinceTheProbeStopsBeforeItsFirstWrite)
