@@ -218,11 +218,22 @@ protected:
 
     // `rewriting`: killed after the root's rewrite began (known for the
     // boundaries), so that the next upgrade must go on from the backup.
+    // `finished`: the random instant came after the run had ended, which
+    // then needs no next run.
     void check_kill_and_next_run(Mode mode, const std::string& answerfile, const std::string& baseline,
-                                 const std::string& what, bool reached_the_end, bool rewriting = false)
+                                 const std::string& what, bool reached_the_end, bool rewriting = false,
+                                 bool finished = false)
     {
         SCOPED_TRACE(what);
         forget_killed_run();
+        if (finished) {
+            EXPECT_EQ(bootable(), std::vector<int>{1}) << what;
+            EXPECT_EQ(tree(root_, mode == Mode::fresh ? identity_of_root() : std::map<std::string, std::string>{}),
+                      baseline)
+                << what;
+            ++finished_;
+            return;
+        }
         if (mode == Mode::fresh) {
             // Nothing is bootable until the install is complete.
             if (!reached_the_end) {
@@ -302,15 +313,18 @@ protected:
                 if (installer.running()) {
                     ::kill(-installer.pid(), SIGKILL);
                     killed = true;
+                    installer.kill_hard();
+                } else {
+                    ASSERT_EQ(installer.stop(), 0) << "an uninterrupted run succeeds\n" << installer.log();
                 }
-                installer.kill_hard();
             }
             const auto what = "seed " + std::to_string(seed) + ", instant " + std::to_string(i + 1) + ": killed " +
                               std::to_string(at.count()) + " ms in" + (killed ? "" : " (it had finished)");
-            ASSERT_NO_FATAL_FAILURE(check_kill_and_next_run(mode, answerfile, baseline, what, !killed));
+            ASSERT_NO_FATAL_FAILURE(
+                check_kill_and_next_run(mode, answerfile, baseline, what, !killed, false, !killed));
         }
         std::cout << "fault injection: " << kills_ << " kills, each followed by a run to the end; " << resumed_
-                  << " upgrades went on from the backup\n";
+                  << " upgrades went on from the backup; " << finished_ << " instants came after the run had ended\n";
         if (mode == Mode::upgrade) {
             EXPECT_GT(resumed_, 3) << "kills inside the root's rewrite were made";
         }
@@ -319,6 +333,7 @@ protected:
     fs::path saved_ = dir_.path() / "saved";
     int kills_ = 0;
     int resumed_ = 0;
+    int finished_ = 0;
 };
 
 TEST_F(InstallerFaults, AnUpgradeKilledAnywhereBootsAWholeControlDomainAndFinishes)
