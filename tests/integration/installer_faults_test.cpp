@@ -30,7 +30,7 @@ protected:
         if (::geteuid() != 0) {
             GTEST_SKIP() << "moving the boot onto the backup installs extlinux, which needs root (a loop mount)";
         }
-        require_programs({"extlinux", "setsid", "umount"});
+        require_programs({"extlinux", "setsid", "umount", "mountpoint", "pgrep", "chattr"});
         InstallerUpgrade::SetUp();
     }
 
@@ -65,7 +65,8 @@ protected:
     void forget_killed_run()
     {
         const auto mnt = dir_.path() / "work/mnt";
-        run("mountpoint -q " + quote(mnt.string()) + " && umount " + quote(mnt.string()));
+        run("for i in $(seq 20); do mountpoint -q " + quote(mnt.string()) + " || exit 0; umount " +
+            quote(mnt.string()) + " || sleep 0.1; done");
         std::error_code ec;
         fs::remove_all(dir_.path() / "work", ec);
     }
@@ -234,17 +235,34 @@ protected:
             ++finished_;
             return;
         }
+        const auto status = run(quote(installer_binary().string()) + " status --dev-dir " + quote(dev_.string()));
+        EXPECT_EQ(status.exit_code, 0) << status.output;
         if (mode == Mode::fresh) {
-            // Nothing is bootable until the install is complete.
-            if (!reached_the_end) {
-                EXPECT_TRUE(bootable().empty()) << what << ": nothing may be bootable yet";
+            // Nothing is bootable until the install is complete: at most its
+            // last operation (the boot flag) is done.
+            const auto last = total_ - 1;
+            const bool last_done = status.output.find("operation reached: " + std::to_string(last + 1) + " of " +
+                                                      std::to_string(total_) + " (bootloader), done") !=
+                                       std::string::npos ||
+                                   status.output.find(": complete after ") != std::string::npos;
+            if (!reached_the_end && !last_done) {
+                EXPECT_TRUE(bootable().empty()) << what << ": nothing may be bootable yet\n" << status.output;
             }
         } else {
             expect_boots_a_whole_control_domain(what);
             expect_vm_data_untouched();
         }
-        const auto status = run(quote(installer_binary().string()) + " status --dev-dir " + quote(dev_.string()));
-        EXPECT_EQ(status.exit_code, 0) << status.output;
+        if (status.output.find(": complete after ") != std::string::npos) {
+            // Killed after the journal said complete (while the work
+            // directory was cleared): the install is done, as a next run
+            // would see.
+            EXPECT_EQ(bootable(), std::vector<int>{1}) << what;
+            EXPECT_EQ(tree(root_, mode == Mode::fresh ? identity_of_root() : std::map<std::string, std::string>{}),
+                      baseline)
+                << what;
+            ++finished_;
+            return;
+        }
         const auto r = installer(answerfile);
         ASSERT_EQ(r.exit_code, 0) << what << ": the next run completes\n" << status.output << r.output;
         if (rewriting && mode == Mode::upgrade) {
@@ -273,6 +291,7 @@ protected:
         reset_images();
         const auto [total, rewrite_from] = operations(answerfile);
         ASSERT_GT(total, 5U);
+        total_ = total;
         const auto started = std::chrono::steady_clock::now();
         auto r = installer(answerfile);
         const auto duration = std::chrono::steady_clock::now() - started;
@@ -314,6 +333,10 @@ protected:
                     ::kill(-installer.pid(), SIGKILL);
                     killed = true;
                     installer.kill_hard();
+                    // The session's other processes (a mount in its system
+                    // call) end before the machine "boots" again.
+                    run("for i in $(seq 100); do pgrep -s " + std::to_string(installer.pid()) +
+                        " >/dev/null || exit 0; sleep 0.1; done");
                 } else {
                     ASSERT_EQ(installer.stop(), 0) << "an uninterrupted run succeeds\n" << installer.log();
                 }
@@ -323,8 +346,9 @@ protected:
             ASSERT_NO_FATAL_FAILURE(
                 check_kill_and_next_run(mode, answerfile, baseline, what, !killed, false, !killed));
         }
-        std::cout << "fault injection: " << kills_ << " kills, each followed by a run to the end; " << resumed_
-                  << " upgrades went on from the backup; " << finished_ << " instants came after the run had ended\n";
+        std::cout << "fault injection: " << kills_ + finished_ << " kills; " << kills_
+                  << " followed by a run to the end, " << resumed_ << " of them an upgrade that went on from the "
+                  << "backup; " << finished_ << " after the journal said complete (or the run had ended)\n";
         if (mode == Mode::upgrade) {
             EXPECT_GT(resumed_, 3) << "kills inside the root's rewrite were made";
         }
@@ -334,6 +358,7 @@ protected:
     int kills_ = 0;
     int resumed_ = 0;
     int finished_ = 0;
+    std::size_t total_ = 0;  // the plan's operations
 };
 
 TEST_F(InstallerFaults, AnUpgradeKilledAnywhereBootsAWholeControlDomainAndFinishes)
