@@ -244,7 +244,8 @@ protected:
             const bool last_done = status.output.find("operation reached: " + std::to_string(last + 1) + " of " +
                                                       std::to_string(total_) + " (bootloader), done") !=
                                        std::string::npos ||
-                                   status.output.find(": complete after ") != std::string::npos;
+                                   status.output.find("sda: a fresh install of sda: complete after ") !=
+                                       std::string::npos;
             if (!reached_the_end && !last_done) {
                 EXPECT_TRUE(bootable().empty()) << what << ": nothing may be bootable yet\n" << status.output;
             }
@@ -252,7 +253,11 @@ protected:
             expect_boots_a_whole_control_domain(what);
             expect_vm_data_untouched();
         }
-        if (status.output.find(": complete after ") != std::string::npos) {
+        // This run's own record, not the one a former install left.
+        const std::string complete = mode == Mode::fresh     ? "sda: a fresh install of sda: complete after "
+                                     : mode == Mode::upgrade ? "sda: an upgrade of sda: complete after "
+                                                             : "sda: a restore of sda: complete after ";
+        if (status.output.find(complete) != std::string::npos) {
             // Killed after the journal said complete (while the work
             // directory was cleared): the install is done, as a next run
             // would see.
@@ -280,7 +285,7 @@ protected:
             expect_vm_data_untouched();
         }
         const auto done = run(quote(installer_binary().string()) + " status --dev-dir " + quote(dev_.string()));
-        EXPECT_NE(done.output.find(": complete after "), std::string::npos) << what << ": " << done.output;
+        EXPECT_NE(done.output.find(complete), std::string::npos) << what << ": " << done.output;
         ++kills_;
     }
 
