@@ -112,7 +112,10 @@ std::optional<Record> decode(std::string_view block)
         const auto nl = text.find('\n', from);
         const auto line = text.substr(from, nl - from);
         const auto eq = line.find('=');
-        if (eq == std::string_view::npos || !fields.emplace(line.substr(0, eq), line.substr(eq + 1)).second) {
+        // Only what encode() writes: a value it would not write as given
+        // (with '=' in it, or too long) is no record of ours.
+        if (eq == std::string_view::npos || !plain(line.substr(eq + 1)) ||
+            !fields.emplace(line.substr(0, eq), line.substr(eq + 1)).second) {
             return std::nullopt;
         }
         from = nl + 1;
