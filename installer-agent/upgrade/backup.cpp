@@ -2,6 +2,8 @@
 
 #include "installer-agent/disk/ext_files.hpp"
 #include "installer-agent/disk/filesystems.hpp"
+#include "installer-agent/journal/journal.hpp"
+#include "installer-agent/upgrade/backup_boot.hpp"
 #include "installer-agent/upgrade/backup_manifest.hpp"
 #include "installer-agent/upgrade/tree_scan.hpp"
 
@@ -137,8 +139,8 @@ std::size_t stage_backup_as_root(const fs::path& disk, const PlannedPartition& b
     }
     std::error_code ec;
     for (const auto name : {backup_marker_name, backup_manifest_name, backup_table_name,
-                            std::string_view(".xcp-installer-journal-0"), std::string_view(".xcp-installer-journal-1"),
-                            std::string_view(".xcp-backup-boot")}) {
+                            std::string_view(journal::slot_names[0]), std::string_view(journal::slot_names[1]),
+                            backup_boot_dir}) {
         fs::remove_all(dest / name, ec);
     }
     return recorded.entries.size();

@@ -1,5 +1,8 @@
 #include "installer-agent/upgrade/backup_manifest.hpp"
 
+#include "installer-agent/journal/journal.hpp"
+#include "installer-agent/upgrade/backup_boot.hpp"
+
 #include "libxcp/util/text.hpp"
 
 #include <charconv>
@@ -166,8 +169,9 @@ bool backup_bookkeeping(std::string_view path)
     // The journal (journal/journal.hpp) is kept there while the root is
     // rewritten in the 2009 layout, which has no logs partition.
     return path == backup_marker_name || path == backup_manifest_name || path == backup_table_name ||
-           path == ".xcp-installer-journal-0" || path == ".xcp-installer-journal-1" || path == "lost+found" ||
-           path.starts_with("lost+found/") || path == ".xcp-backup-boot" || path.starts_with(".xcp-backup-boot/");
+           path == journal::slot_names[0] || path == journal::slot_names[1] || path == "lost+found" ||
+           path.starts_with("lost+found/") || path == backup_boot_dir ||
+           (path.starts_with(backup_boot_dir) && path.substr(backup_boot_dir.size()).starts_with("/"));
 }
 
 }  // namespace xcp::installer

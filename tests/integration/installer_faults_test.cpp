@@ -43,6 +43,30 @@ protected:
         ASSERT_EQ(run("e2fsck -fn " + quote(spec(root_))).exit_code, 0);
     }
 
+    // Version A installed, booted once, its settings changed and VM data
+    // in its SR and on its guest disk.
+    void install_version_a_in_use()
+    {
+        ASSERT_NO_FATAL_FAILURE(fresh_install());
+        complete_first_boot();
+        ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
+        write_vm_data();
+    }
+
+    // After a failed upgrade: the disk boots a whole control domain, the
+    // VM data is untouched, and the next run ends with the baseline's root.
+    void expect_next_upgrade_finishes(const std::string& answerfile, const std::string& baseline, const char* after)
+    {
+        forget_killed_run();
+        expect_boots_a_whole_control_domain(after);
+        expect_vm_data_untouched();
+        const auto r = installer(answerfile);
+        ASSERT_EQ(r.exit_code, 0) << r.output;
+        EXPECT_EQ(tree(root_), baseline);
+        EXPECT_EQ(bootable(), std::vector<int>{1});
+        expect_vm_data_untouched();
+    }
+
     // The images as they are now, for every run to start from.
     void save_images()
     {
@@ -227,14 +251,6 @@ protected:
     {
         SCOPED_TRACE(what);
         forget_killed_run();
-        if (finished) {
-            EXPECT_EQ(bootable(), std::vector<int>{1}) << what;
-            EXPECT_EQ(tree(root_, mode == Mode::fresh ? identity_of_root() : std::map<std::string, std::string>{}),
-                      baseline)
-                << what;
-            ++finished_;
-            return;
-        }
         const auto status = run(quote(installer_binary().string()) + " status --dev-dir " + quote(dev_.string()));
         EXPECT_EQ(status.exit_code, 0) << status.output;
         if (mode == Mode::fresh) {
@@ -257,10 +273,10 @@ protected:
         const std::string complete = mode == Mode::fresh     ? "sda: a fresh install of sda: complete after "
                                      : mode == Mode::upgrade ? "sda: an upgrade of sda: complete after "
                                                              : "sda: a restore of sda: complete after ";
-        if (status.output.find(complete) != std::string::npos) {
-            // Killed after the journal said complete (while the work
-            // directory was cleared): the install is done, as a next run
-            // would see.
+        if (finished || status.output.find(complete) != std::string::npos) {
+            // The run had ended, or was killed after the journal said
+            // complete (while the work directory was cleared): the install
+            // is done, as a next run would see.
             EXPECT_EQ(bootable(), std::vector<int>{1}) << what;
             EXPECT_EQ(tree(root_, mode == Mode::fresh ? identity_of_root() : std::map<std::string, std::string>{}),
                       baseline)
@@ -381,20 +397,14 @@ protected:
 
 TEST_F(InstallerFaults, AnUpgradeKilledAnywhereBootsAWholeControlDomainAndFinishes)
 {
-    ASSERT_NO_FATAL_FAILURE(fresh_install());
-    complete_first_boot();
-    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
-    write_vm_data();
+    ASSERT_NO_FATAL_FAILURE(install_version_a_in_use());
     save_images();
     kill_everywhere(Mode::upgrade, upgrade_answerfile(repo_b_));
 }
 
 TEST_F(InstallerFaults, ARestoreKilledAnywhereBootsAWholeControlDomainAndFinishes)
 {
-    ASSERT_NO_FATAL_FAILURE(fresh_install());
-    complete_first_boot();
-    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
-    write_vm_data();
+    ASSERT_NO_FATAL_FAILURE(install_version_a_in_use());
     ASSERT_EQ(installer(upgrade_answerfile(repo_b_)).exit_code, 0);
     save_images();
     kill_everywhere(Mode::restore, restore_answerfile());
@@ -451,10 +461,7 @@ namespace {
 // again the next run finishes.
 TEST_F(InstallerFaults, ATargetThatTurnsReadOnlyWhileTheRootIsRewrittenFailsClearly)
 {
-    ASSERT_NO_FATAL_FAILURE(fresh_install());
-    complete_first_boot();
-    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
-    write_vm_data();
+    ASSERT_NO_FATAL_FAILURE(install_version_a_in_use());
     save_images();
     const auto answerfile = upgrade_answerfile(repo_b_);
     ASSERT_EQ(installer(answerfile).exit_code, 0);
@@ -487,24 +494,14 @@ TEST_F(InstallerFaults, ATargetThatTurnsReadOnlyWhileTheRootIsRewrittenFailsClea
                            "disk boots it; run the upgrade again to finish it from there"),
               std::string::npos)
         << log;
-    forget_killed_run();
-    expect_boots_a_whole_control_domain("read-only");
-    expect_vm_data_untouched();
-    const auto r = installer(answerfile);
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_EQ(tree(root_), baseline);
-    EXPECT_EQ(bootable(), std::vector<int>{1});
-    expect_vm_data_untouched();
+    expect_next_upgrade_finishes(answerfile, baseline, "read-only");
 }
 
 // An upgrade onto storage that fills up: the failure names it, the disk
 // boots a whole control domain, and with room again the next run finishes.
 TEST_F(InstallerFullTarget, ATargetThatFillsUpFailsClearly)
 {
-    ASSERT_NO_FATAL_FAILURE(fresh_install());
-    complete_first_boot();
-    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
-    write_vm_data();
+    ASSERT_NO_FATAL_FAILURE(install_version_a_in_use());
     save_images();
     const auto answerfile = upgrade_answerfile(repo_b_);
     ASSERT_EQ(installer(answerfile).exit_code, 0);
@@ -512,20 +509,13 @@ TEST_F(InstallerFullTarget, ATargetThatFillsUpFailsClearly)
     reset_images();
     const auto used = std::stoull(sh("df --output=used -B1M " + quote(dev_.string()) + " | tail -1"));
     sh("mount -o remount,size=" + std::to_string(used + 2) + "M " + quote(dev_.string()));
-    auto r = installer(answerfile);
+    const auto r = installer(answerfile);
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("No space left on device"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("INSTALL FAILED"), std::string::npos) << r.output;
     std::cout << r.output.substr(std::min(r.output.find("INSTALL FAILED"), r.output.size()), 400) << '\n';
-    forget_killed_run();
-    expect_boots_a_whole_control_domain("full");
-    expect_vm_data_untouched();
     sh("mount -o remount,size=3G " + quote(dev_.string()));
-    r = installer(answerfile);
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_EQ(tree(root_), baseline);
-    EXPECT_EQ(bootable(), std::vector<int>{1});
-    expect_vm_data_untouched();
+    expect_next_upgrade_finishes(answerfile, baseline, "full");
 }
 
 }  // namespace
