@@ -63,7 +63,7 @@ std::string type_name(char t)
     case 'f': return "file";
     case 'd': return "directory";
     case 'l': return "symlink";
-    default: return std::string("special file (") + t + ")";
+    default: return "special file (" + std::string(1, t) + ")";
     }
 }
 

@@ -48,7 +48,8 @@ TEST(BackupStore, KeepsTheNewestWholeFilesWithTheirDigests)
     std::vector<backup::StoredBackup> kept;
     for (int i = 0; i < 4; ++i) {
         const std::string bytes = "archive " + std::to_string(i);
-        const std::string sha = std::string(8, static_cast<char>('a' + i)) + std::string(56, '0');
+        std::string sha(64, '0');
+        sha.replace(0, 8, 8, static_cast<char>('a' + i));
         kept.push_back(store.store(mac, bytes, sha, at(1796292900 + i)));
         ASSERT_EQ(store.list(mac).front(), kept.back()) << "the one just kept is listed first";
         EXPECT_EQ(kept.back().size, bytes.size());
