@@ -51,7 +51,7 @@ BootSettings boot_settings(answerfile::BootloaderKind asked, bool legacy_layout,
         s.path = "boot/extlinux.conf";
         s.boot_code = table == "gpt" ? "gptmbr.bin" : "mbr.bin";
     } else {
-        s.path = uefi ? "EFI/xenserver/grub.cfg" : "boot/grub/grub.cfg";
+        s.path = "boot/grub/grub.cfg";
     }
     return s;
 }

@@ -26,8 +26,8 @@ std::string_view to_string(BootLoader loader);
 // Everything the plan decides about booting the new root.
 struct BootSettings {
     BootLoader loader = BootLoader::grub2;
-    bool uefi = false;       // grub.cfg on the ESP, read by the vendor's grubx64.efi
-    std::string path;        // below the new root, or below the ESP when uefi
+    bool uefi = false;       // the ESP's switch (boot_switch.hpp), read by the vendor's grubx64.efi, hands over to `path`
+    std::string path;        // below the new root
     std::string boot_code;   // extlinux: syslinux's MBR code to write, mbr.bin or gptmbr.bin
     std::string root_label;  // root=LABEL=...
     int dom0_mem_mib = 2048;

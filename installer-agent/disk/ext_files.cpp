@@ -1,5 +1,6 @@
 #include "installer-agent/disk/ext_files.hpp"
 
+#include "installer-agent/disk/scratch_file.hpp"
 #include "installer-agent/system/command.hpp"
 #include "libxcp/util/text.hpp"
 
@@ -131,14 +132,40 @@ void add_ext_file(const ExtLocation& where, const fs::path& local, const std::st
 {
     check_path(local.string(), where);
     check_path(name, where);
-    auto r = run_command({"debugfs", "-w", "-R", "rm /" + name, where.spec()});
+    const auto slash = name.rfind('/');
+    const auto dir = slash == std::string::npos ? std::string() : name.substr(0, slash);
+    const auto base = slash == std::string::npos ? name : name.substr(slash + 1);
+    // One debugfs session: its cwd carries from `cd` to `write`, which names
+    // the new file in the current directory only.
+    const auto script = local.string() + ".debugfs";
+    {
+        std::ofstream out(script, std::ios::trunc);
+        if (!dir.empty()) {
+            out << "mkdir /" << dir << "\ncd /" << dir << "\n";
+        }
+        out << "rm " << base << "\nwrite " << local.string() << " " << base << "\n";
+        if (!out) {
+            throw DiskError("cannot write " + script);
+        }
+    }
+    const auto r = run_command({"debugfs", "-w", "-f", script, where.spec()});
+    std::error_code ec;
+    fs::remove(script, ec);
     if (cannot_open(r)) {
         throw failure(where, "cannot open it for writing", r);
     }
-    r = run_command({"debugfs", "-w", "-R", "write " + local.string() + " /" + name, where.spec()});
-    if (cannot_open(r) || r.output.find("Allocated inode") == std::string::npos) {
+    if (r.output.find("Allocated inode") == std::string::npos) {
         throw failure(where, "cannot write /" + name, r);
     }
+}
+
+void write_ext_file(const ExtLocation& where, const std::string& name, const std::string& contents,
+                    const fs::path& scratch_dir)
+{
+    const auto local = write_scratch_file(scratch_dir, "ext-write", contents);
+    add_ext_file(where, local, name);
+    std::error_code ec;
+    fs::remove(local, ec);
 }
 
 }  // namespace xcp::installer

@@ -40,9 +40,15 @@ std::optional<std::vector<ExtDirEntry>> list_ext_dir(const ExtLocation& where, c
 // with modes, owners and times. Throws DiskError.
 void extract_ext(const ExtLocation& where, const std::filesystem::path& dest);
 
-// Writes `local` into the filesystem's root directory as `name`; an
-// existing file of that name is replaced. Throws DiskError.
+// Writes `local` into the filesystem as `name` ("file", or "dir/file" with
+// the directory made when absent); an existing file of that name is
+// replaced. Throws DiskError.
 void add_ext_file(const ExtLocation& where, const std::filesystem::path& local, const std::string& name);
+
+// `contents` written as add_ext_file writes a file, through `scratch_dir`.
+// Throws DiskError.
+void write_ext_file(const ExtLocation& where, const std::string& name, const std::string& contents,
+                    const std::filesystem::path& scratch_dir);
 
 // Where the first block of `path` is, in bytes from the start of the disk:
 // the journal rewrites its slots there in place. Throws DiskError when the

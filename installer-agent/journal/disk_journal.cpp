@@ -1,13 +1,8 @@
 #include "installer-agent/journal/disk_journal.hpp"
 
+#include "installer-agent/disk/in_place_write.hpp"
 #include "installer-agent/journal/journal.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 
 namespace xcp::installer {
 
@@ -19,19 +14,8 @@ DiskJournal DiskJournal::open_or_create(const ExtLocation& where, const fs::path
     for (int slot = 0; slot < 2; ++slot) {
         const std::string name = journal::slot_names[slot];
         if (!read_ext_file(where, "/" + name, scratch_dir)) {
-            std::error_code ec;
-            fs::create_directories(scratch_dir, ec);
-            const auto local = scratch_dir / name;
-            {
-                // Not zeros: debugfs stores a block of zeros as a hole.
-                std::ofstream out(local, std::ios::binary | std::ios::trunc);
-                out << std::string(journal::block_size, '\n');
-                if (!out) {
-                    throw DiskError("cannot write " + local.string());
-                }
-            }
-            add_ext_file(where, local, name);
-            fs::remove(local, ec);
+            // Not zeros: debugfs stores a block of zeros as a hole.
+            write_ext_file(where, name, std::string(journal::block_size, '\n'), scratch_dir);
         }
         offsets[static_cast<std::size_t>(slot)] = ext_file_offset(where, "/" + name);
     }
@@ -40,23 +24,7 @@ DiskJournal DiskJournal::open_or_create(const ExtLocation& where, const fs::path
 
 void DiskJournal::write(int slot, const std::string& block) const
 {
-    const int fd = ::open(disk_.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) {
-        throw DiskError("cannot open " + disk_.string() + " to write the journal: " + std::strerror(errno));
-    }
-    const auto offset = static_cast<off_t>(offsets_.at(static_cast<std::size_t>(slot & 1)));
-    const auto written = ::pwrite(fd, block.data(), block.size(), offset);
-    const int saved = errno;
-    const bool synced = written == static_cast<ssize_t>(block.size()) && ::fdatasync(fd) == 0;
-    const int sync_errno = errno;
-    ::close(fd);
-    if (written != static_cast<ssize_t>(block.size())) {
-        throw DiskError("cannot write the journal on " + disk_.string() + ": " +
-                        (written < 0 ? std::strerror(saved) : std::string("short write")));
-    }
-    if (!synced) {
-        throw DiskError("cannot sync the journal on " + disk_.string() + ": " + std::strerror(sync_errno));
-    }
+    write_in_place(disk_, offsets_.at(static_cast<std::size_t>(slot & 1)), block, "the journal");
 }
 
 std::vector<std::string> read_journal_slots(const ExtLocation& where, const fs::path& scratch_dir)

@@ -61,6 +61,7 @@ std::optional<Target> disk_written(const Operation& operation)
                           [](const op::AddLogToLogs& o) -> T { return Target{o.disk, o.logs.number}; },
                           [](const op::CreateJournal& o) -> T { return Target{o.disk, o.partition.number}; },
                           [](const op::BootFromBackup& o) -> T { return Target{o.disk, o.backup.number}; },
+                          [](const op::EspBootsRoot& o) -> T { return Target{o.disk, o.esp.number}; },
                           [](const auto&) -> T { return std::nullopt; },
                       },
                       operation);
@@ -96,6 +97,7 @@ std::string_view step_name(const Operation& operation)
                           [](const op::CreateJournal&) { return "journal"; },
                           [](const op::ReadBackupAsOldRoot&) { return "restore"; },
                           [](const op::BootFromBackup&) { return "bootloader"; },
+                          [](const op::EspBootsRoot&) { return "bootloader"; },
                       },
                       operation);
 }
@@ -146,9 +148,9 @@ std::string describe(const Operation& operation)
                        ", the product from the unpacked repositories";
             },
             [](const op::WriteBootConfig& o) {
-                return std::string(to_string(o.boot.loader)) + " configuration " +
-                       (o.boot.uefi ? "EFI/xenserver/grub.cfg on the ESP" : o.boot.path) + ", root=LABEL=" +
-                       o.boot.root_label + ", dom0_mem " + std::to_string(o.boot.dom0_mem_mib) + "M";
+                return std::string(to_string(o.boot.loader)) + " configuration " + o.boot.path +
+                       (o.boot.uefi ? " (the ESP's EFI/xenserver/grub.cfg and grubenv hand over to it)" : "") +
+                       ", root=LABEL=" + o.boot.root_label + ", dom0_mem " + std::to_string(o.boot.dom0_mem_mib) + "M";
             },
             [](const op::PartitionDisk& o) {
                 return o.disk + ": " + std::to_string(o.layout.partitions.size()) + " partitions, " + o.layout.table +
@@ -231,10 +233,23 @@ std::string describe(const Operation& operation)
                        "): from here on each operation's start and end is recorded there, fsynced";
             },
             [](const op::BootFromBackup& o) {
+                if (o.esp) {
+                    return "the verified backup on " + on_partition(o.disk, o.backup) +
+                           " made bootable on its own (its grub.cfg in /.xcp-backup-boot, found by its UUID, "
+                           "root=UUID= of the backup), then the grubenv of the ESP on " +
+                           on_partition(o.disk, *o.esp) +
+                           " rewritten in place to name it (an ESP without this switch gets it first): while the "
+                           "root is rewritten the disk starts the old control domain";
+                }
                 return "the verified backup on " + on_partition(o.disk, o.backup) +
                        " made bootable on its own (extlinux in /.xcp-backup-boot, root=UUID= of the backup), then " +
                        (o.layout.table == "gpt" ? "the legacy BIOS bootable attribute" : "the active flag (one MBR sector)") +
                        " moved onto it: while the root is rewritten the disk starts the old control domain";
+            },
+            [](const op::EspBootsRoot& o) {
+                return "the grubenv of the ESP on " + on_partition(o.disk, o.esp) +
+                       " rewritten in place (one sector) to name the root labelled " + o.root_label +
+                       ", last: the new root is written and checked";
             },
             [](const op::ReadBackupAsOldRoot& o) {
                 return "the old root read from its verified backup on " + on_partition(o.disk, o.backup) +

@@ -219,11 +219,26 @@ struct ReadBackupAsOldRoot {
 // the backup, then the boot flag moved onto it (on a DOS table, one write
 // of the MBR's sector). Until MarkBootable moves it back to the new,
 // checked root, the disk starts the old control domain.
+//
+// UEFI (`esp` set): the backup's own grub.cfg into /.xcp-backup-boot (the
+// root's, finding the backup by UUID), then the ESP's grubenv rewritten in
+// place to name it (configure/boot_switch.hpp); until EspBootsRoot names the
+// root again, the disk starts the old control domain.
 struct BootFromBackup {
     std::string disk;
     Layout layout;
     PlannedPartition backup;
     std::string syslinux_modules;  // where mboot.c32 comes from when the backup's /boot lacks it
+    std::optional<PlannedPartition> esp = std::nullopt;
+    std::string root_label = {};  // the ESP's switch boots the root by it
+};
+
+// UEFI: the ESP's grubenv rewritten in place (one sector) to name the root:
+// the switch back after the new root is written and checked.
+struct EspBootsRoot {
+    std::string disk;
+    PlannedPartition esp;
+    std::string root_label;
 };
 
 }  // namespace op
@@ -234,7 +249,7 @@ using Operation =
                  op::CheckFilesystem, op::CopyLogIntoRoot, op::PopulateEsp, op::InstallExtlinux, op::WriteBootCode,
                  op::MarkBootable, op::UploadBackup, op::BackupRoot, op::VerifyBackup, op::MarkBackup, op::CarryOver, op::ApplyBackup, op::StageBackup,
                  op::AddLogToLogs, op::CreateJournal, op::ReadBackupAsOldRoot,
-                 op::BootFromBackup>;
+                 op::BootFromBackup, op::EspBootsRoot>;
 
 struct PlannedOperation {
     int percent = 0;  // where progress stands when it starts

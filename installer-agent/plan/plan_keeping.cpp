@@ -191,11 +191,18 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         // A run stopped after it moved the boot flag onto the backup, before
         // it rewrote the root: the root is whole, so it boots again before
         // the backup is rewritten.
-        if (const auto* found = disk->partition(backup->number); found != nullptr && found->bootable) {
+        const auto* found = disk->partition(backup->number);
+        const auto* found_esp = esp != nullptr ? disk->partition(esp->number) : nullptr;
+        const bool esp_boots_backup = found_esp != nullptr && found_esp->esp_switch == "backup";
+        if ((found != nullptr && found->bootable) || esp_boots_backup) {
             plan.notes.emplace_back("the last run left " + plan.primary + " booting its backup (partition " +
                                     std::to_string(backup->number) + "); the root is whole and boots again before "
                                     "the backup is rewritten");
-            add(2, op::MarkBootable{plan.primary, e.layout, root->number});
+            if (esp_boots_backup) {
+                add(2, op::EspBootsRoot{plan.primary, *esp, e.root_label});
+            } else {
+                add(2, op::MarkBootable{plan.primary, e.layout, root->number});
+            }
         }
         add(2, op::BackupRoot{plan.primary, *root, *backup, installation});
         if (logs == nullptr) {
@@ -246,9 +253,10 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         add(69, op::CopyLogIntoRoot{});
     }
     // While the root is rewritten, the disk boots the verified backup.
-    const bool boots_backup = !plan.boot.uefi && plan.boot.loader == BootLoader::extlinux;
+    const bool boots_backup = plan.boot.uefi ? esp != nullptr : plan.boot.loader == BootLoader::extlinux;
     if (boots_backup) {
-        add(70, op::BootFromBackup{plan.primary, e.layout, *backup, o.syslinux_modules_dir});
+        add(70, op::BootFromBackup{plan.primary, e.layout, *backup, o.syslinux_modules_dir,
+                                   plan.boot.uefi ? std::optional(*esp) : std::nullopt, e.root_label});
     }
     // From here on the installation's own root is rewritten; the verified,
     // marked backup holds the old one.
@@ -270,8 +278,11 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         add(92, op::AddLogToLogs{plan.primary, *logs, "xcp-installer-" + plan.mode + ".log"});
     }
     if (plan.boot.uefi) {
-        add(93, op::MakeFilesystem{plan.primary, *esp, "vfat", e.esp_label, op::Contents::none});
-        add(95, op::PopulateEsp{plan.primary, *esp});
+        // The ESP keeps its loader; its switch names the new root again.
+        if (esp == nullptr) {
+            return untouched(e.describe() + " boots UEFI but its layout has no ESP");
+        }
+        add(95, op::EspBootsRoot{plan.primary, *esp, e.root_label});
     } else {
         if (plan.boot.loader == BootLoader::extlinux) {
             add(93, op::InstallExtlinux{plan.primary, *root});

@@ -2,7 +2,9 @@
 
 #include "installer-agent/journal/disk_journal.hpp"
 
+#include "installer-agent/configure/boot_switch.hpp"
 #include "installer-agent/disk/ext_files.hpp"
+#include "installer-agent/disk/vfat_files.hpp"
 #include "libxcp/answerfile/values.hpp"
 #include "libxcp/util/unique_fd.hpp"
 
@@ -282,7 +284,16 @@ Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::s
                             info.label = sb.label;
                             info.filesystem = sb.type;
                             const ExtLocation where{d.path, info.start};
-                            if (info.filesystem.starts_with("ext") && info.label.starts_with("root-")) {
+                            if (info.filesystem == "vfat") {
+                                try {
+                                    const auto env = read_vfat_file({d.path, info.start}, std::string(esp_env_path),
+                                                                    scratch_dir);
+                                    if (const auto target = env ? read_grub_env_block(*env) : std::nullopt) {
+                                        info.esp_switch = std::string(to_string(*target));
+                                    }
+                                } catch (const DiskError&) {
+                                }
+                            } else if (info.filesystem.starts_with("ext") && info.label.starts_with("root-")) {
                                 info.root_facts = read_root(where, scratch_dir);
                             } else if (info.filesystem.starts_with("ext")) {
                                 try {

@@ -31,6 +31,7 @@ struct PartitionInfo {
     std::optional<std::string> backup_inventory{};  // that backup's etc/xensource-inventory
     std::vector<std::string> journal_slots{};       // the install journal's slots, when it holds them
     bool bootable = false;  // the DOS active flag, or the GPT legacy BIOS bootable attribute
+    std::string esp_switch{};  // a FAT filesystem's boot switch: what its grubenv names (root, backup), or empty
 };
 
 struct DiskInfo {

@@ -1,5 +1,6 @@
 #include "installer-agent/run/system_adapters.hpp"
 
+#include "installer-agent/configure/boot_switch.hpp"
 #include "installer-agent/configure/bootloader.hpp"
 #include "installer-agent/configure/control_domain.hpp"
 #include "installer-agent/disk/ext_files.hpp"
@@ -171,8 +172,8 @@ std::string SystemAdapters::write_boot_config(const op::WriteBootConfig& o)
                       "root: the repository cannot boot a host");
     }
     const auto text = bootloader_config(o.boot, *files);
+    write_file(root(), {o.boot.path, text});
     if (!o.boot.uefi) {
-        write_file(root(), {o.boot.path, text});
         if (o.boot.loader == BootLoader::extlinux) {
             for (const auto& name : add_syslinux_modules(o.syslinux_modules, root() / "boot")) {
                 progress_.note("xcp-installer: neither the packages nor " + o.syslinux_modules + " hold " + name +
@@ -191,7 +192,8 @@ std::string SystemAdapters::write_boot_config(const op::WriteBootConfig& o)
         }
     }
     fs::create_directories(root() / "boot/efi", ec);
-    write_file(esp(), {o.boot.path, text});
+    write_file(esp(), {std::string(esp_switch_path), esp_switch_config(o.boot.root_label)});
+    write_file(esp(), {std::string(esp_env_path), grub_env_block(BootTarget::root)});
     if (!fs::exists(esp() / "EFI/xenserver/grubx64.efi")) {
         progress_.note("xcp-installer: the packages hold no boot/efi/EFI/xenserver/grubx64.efi: the ESP gets "
                        "grub.cfg only, and the firmware needs a loader to boot it");
@@ -381,9 +383,18 @@ std::string SystemAdapters::apply(const Operation& operation)
                 return std::string();
             },
             [&](const op::BootFromBackup& o) {
-                boot_from_backup(disk(o.disk).path, o.layout, o.backup, options_.work_dir / "mnt",
-                                 o.syslinux_modules);
+                if (o.esp) {
+                    boot_from_backup_by_esp(disk(o.disk).path, *o.esp, o.backup, o.root_label,
+                                            options_.work_dir / "esp-switch");
+                } else {
+                    boot_from_backup(disk(o.disk).path, o.layout, o.backup, options_.work_dir / "mnt",
+                                     o.syslinux_modules);
+                }
                 return std::string("a reboot now starts the old control domain from its backup");
+            },
+            [&](const op::EspBootsRoot& o) {
+                boot_from_root_by_esp(disk(o.disk).path, o.esp, options_.work_dir / "esp-switch");
+                return std::string();
             },
             [&](const op::ReadBackupAsOldRoot& o) {
                 const auto& d = disk(o.disk);

@@ -1,9 +1,12 @@
 #include "installer-agent/upgrade/backup_boot.hpp"
 
+#include "installer-agent/configure/boot_switch.hpp"
 #include "installer-agent/configure/bootloader.hpp"
 #include "installer-agent/disk/ext_files.hpp"
 #include "installer-agent/disk/extlinux.hpp"
+#include "installer-agent/disk/in_place_write.hpp"
 #include "installer-agent/disk/partition_table.hpp"
+#include "installer-agent/disk/vfat_files.hpp"
 
 #include <fstream>
 #include <stdexcept>
@@ -46,6 +49,64 @@ void boot_from_backup(const fs::path& disk, const Layout& layout, const PlannedP
         }
     });
     mark_bootable(disk, layout, backup.number);
+}
+
+namespace {
+
+// grubenv rewritten in place: its first sector, which holds every variable.
+void switch_esp(const fs::path& disk, const PlannedPartition& esp, const std::string& block)
+{
+    const VfatLocation where{disk, esp.start};
+    write_in_place(disk, vfat_file_offset(where, std::string(esp_env_path)), std::string_view(block).substr(0, 512),
+                   "the ESP's grubenv");
+}
+
+}  // namespace
+
+void boot_from_backup_by_esp(const fs::path& disk, const PlannedPartition& esp, const PlannedPartition& backup,
+                             const std::string& root_label, const fs::path& scratch_dir)
+{
+    const VfatLocation on_esp{disk, esp.start};
+    const ExtLocation on_backup{disk, backup.start};
+    const auto uuid = ext_uuid(on_backup);
+    const auto env = read_vfat_file(on_esp, std::string(esp_env_path), scratch_dir);
+    const auto target = env ? read_grub_env_block(*env) : std::nullopt;
+    const auto switch_config = esp_switch_config(root_label);
+    const auto esp_config = read_vfat_file(on_esp, std::string(esp_switch_path), scratch_dir);
+    const bool has_switch = target && esp_config == switch_config;
+
+    auto config = read_ext_file(on_backup, "/boot/grub/grub.cfg", scratch_dir);
+    if (!config && esp_config && !has_switch) {
+        config = esp_config;
+    }
+    if (!config) {
+        throw std::runtime_error("the backup has no /boot/grub/grub.cfg, and the ESP no whole grub.cfg, to boot from");
+    }
+    const auto backup_config = grub_config_booting_backup(*config, uuid);
+    const auto name = std::string(backup_boot_dir) + "/grub.cfg";
+    // Deterministic: a run that goes on finds it written and leaves it, so
+    // the file a booting backup reads is never rewritten under it.
+    if (read_ext_file(on_backup, "/" + name, scratch_dir) != backup_config) {
+        write_ext_file(on_backup, name, backup_config, scratch_dir);
+    }
+    const auto block = grub_env_block(BootTarget::backup, uuid);
+    if (has_switch) {
+        switch_esp(disk, esp, block);
+        return;
+    }
+    // Another installer's ESP: grubenv first (its grub.cfg does not read
+    // ours), then the switch's grub.cfg in place of the old one.
+    write_vfat_file(on_esp, std::string(esp_env_path), block, scratch_dir);
+    write_vfat_file(on_esp, std::string(esp_switch_path), switch_config, scratch_dir);
+}
+
+void boot_from_root_by_esp(const fs::path& disk, const PlannedPartition& esp, const fs::path& scratch_dir)
+{
+    const auto env = read_vfat_file({disk, esp.start}, std::string(esp_env_path), scratch_dir);
+    if (!env || !read_grub_env_block(*env)) {
+        throw std::runtime_error("the ESP holds no grubenv of this installer's switch to boot the root with");
+    }
+    switch_esp(disk, esp, grub_env_block(BootTarget::root));
 }
 
 }  // namespace xcp::installer

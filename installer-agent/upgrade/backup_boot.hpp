@@ -6,6 +6,7 @@
 #include "installer-agent/layout/layout.hpp"
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace xcp::installer {
@@ -20,5 +21,20 @@ inline constexpr std::string_view backup_boot_dir = ".xcp-backup-boot";
 // sentence.
 void boot_from_backup(const std::filesystem::path& disk, const Layout& layout, const PlannedPartition& backup,
                       const std::filesystem::path& mount_point, const std::filesystem::path& modules_dir);
+
+// UEFI: the verified backup booted through the ESP's switch
+// (configure/boot_switch.hpp). Its own grub.cfg goes into /.xcp-backup-boot
+// (the backup's /boot/grub/grub.cfg, or the ESP's when another installer
+// wrote a whole one there, made to find the backup by UUID); then grubenv
+// names the backup, rewritten in place. An ESP without the switch gets it:
+// grubenv naming the backup, then the switch's grub.cfg over the old one.
+// Throws with the sentence.
+void boot_from_backup_by_esp(const std::filesystem::path& disk, const PlannedPartition& esp,
+                             const PlannedPartition& backup, const std::string& root_label,
+                             const std::filesystem::path& scratch_dir);
+
+// grubenv rewritten in place to name the root again. Throws with the sentence.
+void boot_from_root_by_esp(const std::filesystem::path& disk, const PlannedPartition& esp,
+                           const std::filesystem::path& scratch_dir);
 
 }  // namespace xcp::installer

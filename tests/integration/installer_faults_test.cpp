@@ -63,7 +63,7 @@ protected:
         const auto r = installer(answerfile);
         ASSERT_EQ(r.exit_code, 0) << r.output;
         EXPECT_EQ(tree(root_), baseline);
-        EXPECT_EQ(bootable(), std::vector<int>{1});
+        EXPECT_EQ(boot_target(), "root");
         expect_vm_data_untouched();
     }
 
@@ -130,11 +130,49 @@ protected:
         return out;
     }
 
-    // The Xen that an extlinux.conf boots, by its append line.
+    // The Xen that an extlinux.conf (its append line) or a grub.cfg (its
+    // multiboot2 line) boots.
     static std::string xen_of(const std::string& config)
     {
-        const auto at = config.find("append /boot/");
-        return at == std::string::npos ? std::string() : config.substr(at + 13, config.find(' ', at + 13) - at - 13);
+        for (const std::string key : {"append /boot/", "multiboot2 /boot/"}) {
+            if (const auto at = config.find(key); at != std::string::npos) {
+                const auto from = at + key.size();
+                return config.substr(from, config.find_first_of(" \n", from) - from);
+            }
+        }
+        return {};
+    }
+
+    // A file of the ESP, by mtools; "<absent>" when it has none.
+    [[nodiscard]] std::string esp_file(const std::string& path) const
+    {
+        const auto r = run("MTOOLS_SKIP_CHECK=1 mtype -i " + quote(disk("sda") + "@@" + std::to_string(esp_)) +
+                           " ::/" + path + " 2>/dev/null");
+        return r.exit_code == 0 ? r.output : std::string("<absent>");
+    }
+
+    // What the disk boots: "root" or "backup", "none", or "several" (BIOS:
+    // the partition with the boot flag; UEFI: what the ESP's switch, its
+    // grub.cfg reading grubenv, names).
+    [[nodiscard]] std::string boot_target() const
+    {
+        if (boot_mode_ == "uefi") {
+            const auto config = esp_file("EFI/xenserver/grub.cfg");
+            const auto env = esp_file("EFI/xenserver/grubenv");
+            if (config.find("load_env -f /EFI/xenserver/grubenv") == std::string::npos || env.size() != 1024 ||
+                !env.starts_with("# GRUB Environment Block\n")) {
+                return "none";
+            }
+            return env.find("\nxcp_boot=backup\n") != std::string::npos ? "backup"
+                   : env.find("\nxcp_boot=root\n") != std::string::npos ? "root"
+                                                                         : "none";
+        }
+        const auto flagged = bootable();
+        return flagged.empty()                        ? "none"
+               : flagged.size() > 1                   ? "several"
+               : flagged.front() == 1                 ? "root"
+               : flagged.front() == 2                 ? "backup"
+                                                      : "partition " + std::to_string(flagged.front());
     }
 
     [[nodiscard]] std::string uuid_of(std::uint64_t offset) const
@@ -148,33 +186,48 @@ protected:
         return stats.substr(from, stats.find('\n', from) - from);
     }
 
-    // The one partition the disk boots holds a whole control domain: the
-    // root with its boot files, or the verified backup with its own.
+    // What the disk boots holds a whole control domain: the root with its
+    // boot files, or the verified backup with its own.
     void expect_boots_a_whole_control_domain(const std::string& after) const
     {
-        const auto flagged = bootable();
-        ASSERT_EQ(flagged.size(), 1U) << after << ": exactly one partition is bootable";
-        if (flagged.front() == 1) {
+        const bool uefi = boot_mode_ == "uefi";
+        const auto target = boot_target();
+        if (target == "root") {
             const auto fsck = run("e2fsck -fn " + quote(spec(root_)));
             EXPECT_EQ(fsck.exit_code, 0) << after << ": the root checks clean\n" << fsck.output;
             EXPECT_NE(cat(root_, "/etc/xensource-inventory"), "<absent>") << after;
-            const auto xen = xen_of(cat(root_, "/boot/extlinux.conf"));
-            EXPECT_FALSE(xen.empty()) << after << ": the root has its extlinux.conf";
+            const auto config = cat(root_, uefi ? "/boot/grub/grub.cfg" : "/boot/extlinux.conf");
+            const auto xen = xen_of(config);
+            EXPECT_FALSE(xen.empty()) << after << ": the root has its boot configuration";
             EXPECT_NE(cat(root_, "/boot/" + xen), "<absent>") << after << ": the Xen it boots is there";
-            EXPECT_NE(cat(root_, "/boot/ldlinux.sys"), "<absent>") << after;
+            if (uefi) {
+                const auto label = value_in(cat(root_, "/etc/xensource-inventory"), "ROOT_LABEL");
+                EXPECT_NE(esp_file("EFI/xenserver/grub.cfg").find("--label --set=root " + label + "\n"),
+                          std::string::npos)
+                    << after << ": the switch finds the root by its label";
+            } else {
+                EXPECT_NE(cat(root_, "/boot/ldlinux.sys"), "<absent>") << after;
+            }
             return;
         }
-        ASSERT_EQ(flagged.front(), 2) << after << ": the disk boots the root or the backup";
+        ASSERT_EQ(target, "backup") << after << ": the disk boots the root or the backup";
         const auto fsck = run("e2fsck -fn " + quote(spec(backup_)));
         EXPECT_EQ(fsck.exit_code, 0) << after << ": the backup checks clean\n" << fsck.output;
         EXPECT_NE(cat(backup_, "/.xen-backup-partition"), "<absent>") << after << ": a verified, marked backup";
-        const auto config = cat(backup_, "/.xcp-backup-boot/extlinux.conf");
-        EXPECT_NE(config.find("root=UUID=" + uuid_of(backup_)), std::string::npos) << after << ": " << config;
+        const auto uuid = uuid_of(backup_);
+        const auto config = cat(backup_, uefi ? "/.xcp-backup-boot/grub.cfg" : "/.xcp-backup-boot/extlinux.conf");
+        EXPECT_NE(config.find("root=UUID=" + uuid), std::string::npos) << after << ": " << config;
         EXPECT_EQ(config.find("root=LABEL="), std::string::npos) << after << ": " << config;
         const auto xen = xen_of(config);
         EXPECT_FALSE(xen.empty()) << after << ": " << config;
         EXPECT_NE(cat(backup_, "/boot/" + xen), "<absent>") << after << ": the Xen it boots is in the backup";
-        EXPECT_NE(cat(backup_, "/.xcp-backup-boot/ldlinux.sys"), "<absent>") << after;
+        if (uefi) {
+            EXPECT_NE(config.find("--fs-uuid --set=root " + uuid + "\n"), std::string::npos) << after << ": " << config;
+            EXPECT_NE(esp_file("EFI/xenserver/grubenv").find("\nxcp_backup=" + uuid + "\n"), std::string::npos)
+                << after << ": grubenv names this backup";
+        } else {
+            EXPECT_NE(cat(backup_, "/.xcp-backup-boot/ldlinux.sys"), "<absent>") << after;
+        }
     }
 
     // The root filesystem as a listing: every entry's path, type, mode,
@@ -268,6 +321,7 @@ protected:
         } else {
             expect_boots_a_whole_control_domain(what);
             expect_vm_data_untouched();
+            on_backup_ += boot_target() == "backup" ? 1 : 0;
         }
         // This run's own record, not the one a former install left.
         const std::string complete = mode == Mode::fresh     ? "sda: a fresh install of sda: complete after "
@@ -277,7 +331,7 @@ protected:
             // The run had ended, or was killed after the journal said
             // complete (while the work directory was cleared): the install
             // is done, as a next run would see.
-            EXPECT_EQ(bootable(), std::vector<int>{1}) << what;
+            EXPECT_EQ(boot_target(), "root") << what;
             EXPECT_EQ(tree(root_, mode == Mode::fresh ? identity_of_root() : std::map<std::string, std::string>{}),
                       baseline)
                 << what;
@@ -293,7 +347,7 @@ protected:
                 << what << ": " << r.output;
             ++resumed_;
         }
-        EXPECT_EQ(bootable(), std::vector<int>{1}) << what << ": the new root boots";
+        EXPECT_EQ(boot_target(), "root") << what << ": the new root boots";
         EXPECT_EQ(tree(root_, mode == Mode::fresh ? identity_of_root() : std::map<std::string, std::string>{}),
                   baseline)
             << what << ": the root equals an uninterrupted run's";
@@ -382,9 +436,11 @@ protected:
         }
         std::cout << "fault injection: " << kills_ + finished_ << " kills; " << kills_
                   << " followed by a run to the end, " << resumed_ << " of them an upgrade that went on from the "
-                  << "backup; " << finished_ << " after the journal said complete (or the run had ended)\n";
+                  << "backup; " << finished_ << " after the journal said complete (or the run had ended); "
+                  << on_backup_ << " found the disk booting the backup\n";
         if (mode == Mode::upgrade) {
-            EXPECT_GT(resumed_, 3) << "kills inside the root's rewrite were made";
+            EXPECT_GE(resumed_, 3) << "kills inside the root's rewrite were made";
+            EXPECT_GE(on_backup_, resumed_) << "the disk booted the backup after each of them";
         }
     }
 
@@ -392,6 +448,7 @@ protected:
     int kills_ = 0;
     int resumed_ = 0;
     int finished_ = 0;
+    int on_backup_ = 0;  // kills after which the disk booted the backup
     std::size_t total_ = 0;  // the plan's operations
 };
 
@@ -408,6 +465,23 @@ TEST_F(InstallerFaults, ARestoreKilledAnywhereBootsAWholeControlDomainAndFinishe
     ASSERT_EQ(installer(upgrade_answerfile(repo_b_)).exit_code, 0);
     save_images();
     kill_everywhere(Mode::restore, restore_answerfile());
+}
+
+// UEFI, XCP-ng 8 layout: the ESP's switch (grub.cfg reading grubenv)
+// moves the boot onto the backup and back, each time in one sector.
+TEST_F(InstallerFaults, AUefiUpgradeKilledAnywhereBootsAWholeControlDomainThroughTheEspAndFinishes)
+{
+    require_programs({"rpmbuild", "gzip", "sha256sum", "mtype"});
+    boot_mode_ = "uefi";
+    const auto [modern_a, modern_b] = build_modern_a_and_b();
+    ASSERT_NO_FATAL_FAILURE(fresh_install(modern_a));
+    ASSERT_NE(esp_, 0U);
+    EXPECT_EQ(boot_target(), "root") << esp_file("EFI/xenserver/grub.cfg") << esp_file("EFI/xenserver/grubenv");
+    complete_first_boot();
+    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
+    write_vm_data();
+    save_images();
+    kill_everywhere(Mode::upgrade, upgrade_answerfile(modern_b));
 }
 
 TEST_F(InstallerFaults, AFreshInstallKilledAnywhereIsNeverBootableHalfWayAndFinishes)

@@ -336,10 +336,20 @@ TEST_F(InstallerInstall, UefiGetsAnEspWithTheVendorLoaderAndGrubCfg)
     EXPECT_NE(blkid.find("TYPE=\"vfat\""), std::string::npos) << blkid;
     EXPECT_NE(blkid.find("LABEL=\"BOOT-"), std::string::npos) << blkid;
     const auto image = quote((dev_ / "sda").string() + "@@" + std::to_string(esp_at));
-    const auto grub = run("MTOOLS_SKIP_CHECK=1 mtype -i " + image + " ::/EFI/xenserver/grub.cfg").output;
-    EXPECT_NE(grub.find("multiboot2 /boot/xen-3.4.2.gz"), std::string::npos) << grub;
-    EXPECT_EQ(run("MTOOLS_SKIP_CHECK=1 mtype -i " + image + " ::/EFI/xenserver/grubx64.efi").output, "MZ not really grub");
+    // The ESP's switch: a grub.cfg that does not change with the version,
+    // reading grubenv (which names the root), hands over to the root's own.
     const auto root_at = by_name["root"]["start"].get<std::uint64_t>() * 512;
+    const auto label = probe(root_at).substr(probe(root_at).find("LABEL=\"") + 7, 11);
+    const auto grub = run("MTOOLS_SKIP_CHECK=1 mtype -i " + image + " ::/EFI/xenserver/grub.cfg").output;
+    EXPECT_NE(grub.find("load_env -f /EFI/xenserver/grubenv\n"), std::string::npos) << grub;
+    EXPECT_NE(grub.find("search --no-floppy --label --set=root " + label + "\nconfigfile /boot/grub/grub.cfg\n"),
+              std::string::npos)
+        << grub;
+    const auto env = run("MTOOLS_SKIP_CHECK=1 mtype -i " + image + " ::/EFI/xenserver/grubenv").output;
+    EXPECT_EQ(env.size(), 1024U);
+    EXPECT_TRUE(env.starts_with("# GRUB Environment Block\nxcp_boot=root\n#")) << env.substr(0, 80);
+    EXPECT_NE(cat(root_at, "/boot/grub/grub.cfg").find("multiboot2 /boot/xen-3.4.2.gz"), std::string::npos);
+    EXPECT_EQ(run("MTOOLS_SKIP_CHECK=1 mtype -i " + image + " ::/EFI/xenserver/grubx64.efi").output, "MZ not really grub");
     EXPECT_NE(cat(root_at, "/etc/fstab").find(" /boot/efi vfat "), std::string::npos);
 }
 

@@ -515,10 +515,7 @@ TEST_F(InstallerUpgrade, AnUnreadableJournalIsRefusedUntilTheOperatorSaysSo)
 TEST_F(InstallerUpgrade, UpgradeFromAModernRepositoryInTheXcpNg8Layout)
 {
     require_programs({"rpmbuild", "gzip", "sha256sum"});
-    const auto modern_a = dir_.path() / "modern-a";
-    const auto modern_b = dir_.path() / "modern-b";
-    build_modern_repository(modern_a, dir_.path() / "content-ma", "8.2.1", "xen-4.13.5.gz", "XCP-ng A\n", 21);
-    build_modern_repository(modern_b, dir_.path() / "content-mb", "8.3.0", "xen-4.17.4.gz", "XCP-ng B\n", 22);
+    const auto [modern_a, modern_b] = build_modern_a_and_b();
     ASSERT_NO_FATAL_FAILURE(fresh_install(modern_a));
     ASSERT_NE(logs_, 0U);
     EXPECT_EQ(inventory_value(root_, "PRODUCT_VERSION"), "8.2.1");

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 namespace xcp::test {
 namespace fs = std::filesystem;
@@ -110,7 +111,7 @@ protected:
         return quote(installer_binary().string()) + " --answerfile " + quote(file.string()) + " --dev-dir " +
                quote(dev_.string()) + " --work-dir " + quote((dir_.path() / "work").string()) +
                (extra.find("--events-url") == std::string::npos ? " --events-url none " : " ") +
-               (extra.find("--boot-mode") == std::string::npos ? "--boot-mode bios " : "") + extra;
+               (extra.find("--boot-mode") == std::string::npos ? "--boot-mode " + boot_mode_ + " " : "") + extra;
     }
 
     [[nodiscard]] CommandResult installer(const std::string& answerfile, const std::string& extra = {}) const
@@ -144,6 +145,17 @@ protected:
                "  <hostname>host-a</hostname>\n</installation>\n";
     }
 
+    // XCP-ng A (8.2.1) and B (8.3.0) as modern repositories; returns their
+    // folders.
+    std::pair<fs::path, fs::path> build_modern_a_and_b()
+    {
+        const auto a = dir_.path() / "modern-a";
+        const auto b = dir_.path() / "modern-b";
+        build_modern_repository(a, dir_.path() / "content-ma", "8.2.1", "xen-4.13.5.gz", "XCP-ng A\n", 21);
+        build_modern_repository(b, dir_.path() / "content-mb", "8.3.0", "xen-4.17.4.gz", "XCP-ng B\n", 22);
+        return {a, b};
+    }
+
     // Version A onto sda (2009 layout from a legacy repository, or the
     // XCP-ng 8 layout from a modern one) with sdb as a guest disk.
     void fresh_install(const fs::path& repo = {})
@@ -161,7 +173,12 @@ protected:
             const auto node = p["node"].get<std::string>();
             const auto number = std::stoi(node.substr(node.find_last_not_of("0123456789") + 1));
             const auto start = p["start"].get<std::uint64_t>() * 512;
-            (number == 1 ? root_ : number == 2 ? backup_ : number == 3 ? sr_ : number == 5 ? logs_ : unused_) = start;
+            (number == 1   ? root_
+             : number == 2 ? backup_
+             : number == 3 ? sr_
+             : number == 4 ? esp_
+             : number == 5 ? logs_
+                           : unused_) = start;
             if (number == 3) {
                 sr_size_ = p["size"].get<std::uint64_t>() * 512;
             }
@@ -357,7 +374,9 @@ protected:
     fs::path repo_a_ = dir_.path() / "repo-a";
     fs::path repo_b_ = dir_.path() / "repo-b";
     fs::path dev_ = dir_.path() / "dev";
-    std::uint64_t root_ = 0, backup_ = 0, sr_ = 0, sr_size_ = 0, logs_ = 0, unused_ = 0;
+    // Partition 4 of the XCP-ng 8 layout: the ESP when booted UEFI.
+    std::uint64_t root_ = 0, backup_ = 0, sr_ = 0, sr_size_ = 0, logs_ = 0, esp_ = 0, unused_ = 0;
+    std::string boot_mode_ = "bios";  // the installer's --boot-mode
     std::string sr_digest_, guest_digest_;
     std::map<std::string, std::string> before_;
 };

@@ -1,8 +1,10 @@
 // The installer's pure parts past the plan: the new root's files, the boot
 // loader configuration, the swap header, progress events.
+#include "installer-agent/configure/boot_switch.hpp"
 #include "installer-agent/configure/bootloader.hpp"
 #include "installer-agent/configure/control_domain.hpp"
 #include "installer-agent/disk/filesystems.hpp"
+#include "installer-agent/disk/vfat_files.hpp"
 #include "installer-agent/plan/plan.hpp"
 #include "installer-agent/report/progress.hpp"
 #include "libxcp/answerfile/parser.hpp"
@@ -10,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <map>
 
 namespace xcp::installer {
@@ -151,7 +154,86 @@ TEST(Bootloader, ExtlinuxFor2009AndGrubForModern)
     const auto uefi = boot_settings(BootloaderKind::extlinux, true, true, "gpt", "root-abc", 2048);
     EXPECT_EQ(uefi.loader, BootLoader::grub2) << "extlinux boots BIOS machines only";
     EXPECT_TRUE(uefi.uefi);
-    EXPECT_EQ(uefi.path, "EFI/xenserver/grub.cfg");
+    EXPECT_EQ(uefi.path, "boot/grub/grub.cfg") << "in the root; the ESP's switch hands over to it";
+}
+
+TEST(BootSwitch, TheEspConfigReadsGrubenvAndFindsTheRootByLabelOrTheBackupByUuid)
+{
+    const auto config = esp_switch_config("root-abc123");
+    EXPECT_NE(config.find("set xcp_boot=root\nload_env -f /EFI/xenserver/grubenv\n"), std::string::npos) << config;
+    EXPECT_NE(config.find("if [ \"$xcp_boot\" = backup ]; then\n"
+                          "  search --no-floppy --fs-uuid --set=root $xcp_backup\n"
+                          "  configfile /.xcp-backup-boot/grub.cfg\nfi\n"),
+              std::string::npos)
+        << config;
+    EXPECT_TRUE(config.ends_with("search --no-floppy --label --set=root root-abc123\nconfigfile /boot/grub/grub.cfg\n"))
+        << config;
+    EXPECT_EQ(config.find("multiboot2"), std::string::npos) << "nothing in it changes with the version: " << config;
+}
+
+TEST(BootSwitch, GrubenvIsAWholeBlockWhoseVariablesFitTheFirstSector)
+{
+    const std::string uuid = "0b9f7d8e-5c4a-4e21-9a53-6f3c2d1e0a77";
+    const auto root = grub_env_block(BootTarget::root);
+    const auto backup = grub_env_block(BootTarget::backup, uuid);
+    for (const auto& block : {root, backup}) {
+        ASSERT_EQ(block.size(), 1024U);
+        EXPECT_TRUE(block.starts_with("# GRUB Environment Block\n"));
+        EXPECT_EQ(block.find_first_not_of('#', 512), std::string::npos) << "the second sector never changes";
+    }
+    EXPECT_EQ(root.substr(25, 15), "xcp_boot=root\n#");
+    EXPECT_EQ(backup.substr(25, 16 + 11 + uuid.size() + 1), "xcp_boot=backup\nxcp_backup=" + uuid + "\n");
+    EXPECT_EQ(read_grub_env_block(root), BootTarget::root);
+    EXPECT_EQ(read_grub_env_block(backup), BootTarget::backup);
+    EXPECT_EQ(root.substr(512), backup.substr(512));
+    EXPECT_FALSE(read_grub_env_block(root.substr(0, 1023)));
+    EXPECT_FALSE(read_grub_env_block("# GRUB Environment Block\nsaved_entry=0\n" + std::string(986, '#')))
+        << "grub's own block, not this switch's";
+    EXPECT_FALSE(read_grub_env_block(grub_env_block(BootTarget::backup, "")));
+}
+
+TEST(BootSwitch, TheBackupsGrubConfigFindsItByUuid)
+{
+    const std::string root_config = "set default=0\nmenuentry 'XCP-ng' {\n  search --label --set root root-abc\n"
+                                    "  multiboot2 /boot/xen.gz dom0_mem=2048M\n"
+                                    "  module2 /boot/vmlinuz root=LABEL=root-abc ro console=hvc0\n}\n";
+    EXPECT_EQ(grub_config_booting_backup(root_config, "1234-abcd"),
+              "set default=0\nmenuentry 'XCP-ng' {\n  search --no-floppy --fs-uuid --set=root 1234-abcd\n"
+              "  multiboot2 /boot/xen.gz dom0_mem=2048M\n"
+              "  module2 /boot/vmlinuz root=UUID=1234-abcd ro console=hvc0\n}\n");
+}
+
+// A FAT32 boot sector as mkfs.fat -F 32 -s 8 writes it for a 300 MiB
+// partition: 32 reserved sectors, two FATs of 600 sectors, 4 KiB clusters.
+TEST(FatClusterOffset, FromTheBootSector)
+{
+    std::array<unsigned char, 512> b{};
+    b[11] = 0x00;
+    b[12] = 0x02;  // 512 bytes per sector
+    b[13] = 8;
+    b[14] = 32;
+    b[16] = 2;
+    b[36] = 0x58;
+    b[37] = 0x02;  // 600 sectors per FAT (FAT32: the 16-bit field is 0)
+    b[510] = 0x55;
+    b[511] = 0xaa;
+    EXPECT_EQ(fat_cluster_offset(b, 2), (32U + 2 * 600) * 512);
+    EXPECT_EQ(fat_cluster_offset(b, 6), (32U + 2 * 600 + 4 * 8) * 512);
+    EXPECT_FALSE(fat_cluster_offset(b, 1)) << "clusters start at 2";
+    auto no_signature = b;
+    no_signature[511] = 0;
+    EXPECT_FALSE(fat_cluster_offset(no_signature, 2));
+    auto odd_sector = b;
+    odd_sector[12] = 0x03;
+    EXPECT_FALSE(fat_cluster_offset(odd_sector, 2));
+    // FAT16: a root directory of 512 entries (32 sectors) before the data.
+    auto fat16 = b;
+    fat16[13] = 4;
+    fat16[14] = 4;
+    fat16[17] = 0x00;
+    fat16[18] = 0x02;
+    fat16[22] = 200;
+    EXPECT_EQ(fat_cluster_offset(fat16, 3), (4U + 2 * 200 + 32 + 4) * 512);
 }
 
 TEST(SwapHeader, AsMkswapWritesIt)

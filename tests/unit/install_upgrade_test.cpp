@@ -430,6 +430,44 @@ TEST(KeepingPlan, AnUpgradeBacksUpVerifiesAndMarksBeforeItTouchesTheRoot)
     EXPECT_FALSE(plan.failure_log) << "the logs partition keeps its old logs";
 }
 
+// UEFI: the ESP keeps its loader; its switch moves the boot onto the
+// backup before the root is rewritten and back once it is checked, and a
+// run that left it on the backup moves it back before the backup is remade.
+TEST(KeepingPlan, UefiBootsTheBackupThroughTheEspWhileTheRootIsRewritten)
+{
+    auto probe = probe_of(modern_disk(true));
+    probe.uefi = true;
+    const auto planned = keeping_plan(upgrade_xml, probe);
+    ASSERT_TRUE(std::holds_alternative<Plan>(planned)) << std::get<Refusal>(planned).sentence;
+    const auto& plan = std::get<Plan>(planned);
+    const auto to_backup = index_of<op::BootFromBackup>(plan);
+    const auto root = index_of<op::MakeFilesystem>(plan);
+    ASSERT_TRUE(to_backup && root) << to_text(plan);
+    EXPECT_EQ(*to_backup + 1, *root) << to_text(plan);
+    const auto& o = std::get<op::BootFromBackup>(plan.operations[*to_backup].operation);
+    ASSERT_TRUE(o.esp);
+    EXPECT_EQ(o.esp->number, 4);
+    EXPECT_EQ(o.root_label, "root-abcdef");
+    ASSERT_TRUE(std::holds_alternative<op::EspBootsRoot>(plan.operations.back().operation)) << to_text(plan);
+    EXPECT_FALSE(index_of<op::PopulateEsp>(plan)) << "the ESP is not rewritten";
+    for (const auto& planned_op : plan.operations) {
+        if (const auto* mkfs = std::get_if<op::MakeFilesystem>(&planned_op.operation)) {
+            EXPECT_NE(mkfs->partition.number, 4) << "the ESP is not remade";
+        }
+    }
+    ASSERT_TRUE(plan.replacement);
+    EXPECT_NE(plan.replacement->after.find("and the disk boots it"), std::string::npos) << plan.replacement->after;
+    EXPECT_NE(to_text(plan).find("grubenv of the ESP on sda partition 4 rewritten in place"), std::string::npos)
+        << to_text(plan);
+
+    probe.disks[0].partitions[3].esp_switch = "backup";
+    const auto again = std::get<Plan>(keeping_plan(upgrade_xml, probe));
+    const auto first_back = index_of<op::EspBootsRoot>(again);
+    const auto backup = index_of<op::BackupRoot>(again);
+    ASSERT_TRUE(first_back && backup) << to_text(again);
+    EXPECT_LT(*first_back, *backup) << "the root boots again before the backup is rewritten";
+}
+
 TEST(KeepingPlan, ARestoreFindsItsOneBackupAndRefusesTwoOrNone)
 {
     const auto restore_xml = std::string("<restore/>");

@@ -1,0 +1,19 @@
+// One write into bytes a filesystem already owns (a file's first block),
+// synced before it returns: the journal's records and the boot switch's
+// grubenv change this way, without touching any filesystem metadata.
+#pragma once
+
+#include "installer-agent/disk/disk_error.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+
+namespace xcp::installer {
+
+// `what` names the data in the error: "the journal", "the ESP's grubenv".
+// Throws DiskError.
+void write_in_place(const std::filesystem::path& disk, std::uint64_t offset, std::string_view bytes,
+                    const std::string& what);
+
+}  // namespace xcp::installer

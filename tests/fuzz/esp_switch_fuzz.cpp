@@ -1,0 +1,56 @@
+// What the probe reads from an ESP it did not write (a user's disk): the
+// FAT boot sector that locates grubenv, and grubenv itself. A block that
+// reads as this installer's must be exactly one it writes; a cluster's offset lies
+// past the boot sector. The backup's grub.cfg is made from the disk's own
+// grub.cfg, so that text goes through too.
+#include "installer-agent/configure/boot_switch.hpp"
+#include "installer-agent/disk/vfat_files.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+#include <string>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    namespace x = xcp::installer;
+    const std::string raw(reinterpret_cast<const char*>(data), size);
+
+    if (size >= 516) {
+        const auto cluster = static_cast<std::uint32_t>(data[512] | (data[513] << 8) | (data[514] << 16)) |
+                             (static_cast<std::uint32_t>(data[515]) << 24);
+        if (const auto at = x::fat_cluster_offset(std::span(data, 512), cluster); at && *at < 512) {
+            std::abort();  // the data area starts after the reserved sectors
+        }
+    }
+
+    std::string block = "# GRUB Environment Block\n" + raw;
+    block.resize(x::grub_env_size, '#');
+    for (const auto& b : {raw, block}) {
+        if (const auto target = x::read_grub_env_block(b)) {
+            const auto uuid = b.substr(b.find("xcp_backup=") == std::string::npos ? 0 : b.find("xcp_backup=") + 11);
+            const auto again = *target == x::BootTarget::root
+                                   ? x::grub_env_block(x::BootTarget::root)
+                                   : x::grub_env_block(x::BootTarget::backup, uuid.substr(0, uuid.find('\n')));
+            if (x::read_grub_env_block(again) != target || again != b) {
+                std::abort();
+            }
+        }
+    }
+    const auto config = x::grub_config_booting_backup(raw, "0b9f7d8e-5c4a-4e21-9a53-6f3c2d1e0a77");
+    if (config.find("--label") != std::string::npos && config.find("search") != std::string::npos &&
+        raw.find('\0') == std::string::npos) {
+        // Every search by label became one by UUID, unless "--label" sits on
+        // a line without "search".
+        for (std::size_t from = 0; from < config.size();) {
+            auto end = config.find('\n', from);
+            end = end == std::string::npos ? config.size() : end;
+            const auto line = config.substr(from, end - from);
+            if (line.find("search ") != std::string::npos && line.find("--label") != std::string::npos) {
+                std::abort();
+            }
+            from = end + 1;
+        }
+    }
+    return 0;
+}
