@@ -2,6 +2,8 @@
 
 #include "installer-agent/configure/bootloader.hpp"
 
+#include <algorithm>
+
 namespace xcp::installer {
 
 namespace {
@@ -80,9 +82,9 @@ std::string grub_config_booting_backup(const std::string& config, const std::str
         end = config.find('\n', from);
         end = end == std::string::npos ? config.size() : end + 1;
         const auto line = std::string_view(config).substr(from, end - from);
-        const auto search = line.find("search ");
-        if (search != std::string_view::npos && line.find("--label") != std::string_view::npos) {
-            out += std::string(line.substr(0, search)) + "search --no-floppy --fs-uuid --set=root " + uuid + "\n";
+        const auto indent = std::min(line.find_first_not_of(" \t"), line.size());
+        if (line.substr(indent).starts_with("search ") && line.find("--label", indent) != std::string_view::npos) {
+            out += std::string(line.substr(0, indent)) + "search --no-floppy --fs-uuid --set=root " + uuid + "\n";
         } else {
             out += line;
         }

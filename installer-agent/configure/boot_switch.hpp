@@ -32,8 +32,8 @@ std::string grub_env_block(BootTarget target, const std::string& backup_uuid = {
 std::optional<BootTarget> read_grub_env_block(std::string_view block);
 
 // A root's grub.cfg made to boot its backup, whose filesystem has `uuid`:
-// "search --label ... root-*" finds the backup by UUID instead, and every
-// root=LABEL=... becomes root=UUID=<uuid>.
+// each command line "search ... --label ..." becomes one that finds the
+// backup by UUID, and every root=LABEL=... becomes root=UUID=<uuid>.
 std::string grub_config_booting_backup(const std::string& config, const std::string& uuid);
 
 }  // namespace xcp::installer

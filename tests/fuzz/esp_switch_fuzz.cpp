@@ -2,10 +2,11 @@
 // FAT boot sector that locates grubenv, and grubenv itself. A block that
 // reads as this installer's must be exactly one it writes; a cluster's offset lies
 // past the boot sector. The backup's grub.cfg is made from the disk's own
-// grub.cfg, so that text goes through too.
+// grub.cfg, so that text goes through too: no search by label may be left.
 #include "installer-agent/configure/boot_switch.hpp"
 #include "installer-agent/disk/vfat_files.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
@@ -38,19 +39,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
     const auto config = x::grub_config_booting_backup(raw, "0b9f7d8e-5c4a-4e21-9a53-6f3c2d1e0a77");
-    if (config.find("--label") != std::string::npos && config.find("search") != std::string::npos &&
-        raw.find('\0') == std::string::npos) {
-        // Every search by label became one by UUID, unless "--label" sits on
-        // a line without "search".
-        for (std::size_t from = 0; from < config.size();) {
-            auto end = config.find('\n', from);
-            end = end == std::string::npos ? config.size() : end;
-            const auto line = config.substr(from, end - from);
-            if (line.find("search ") != std::string::npos && line.find("--label") != std::string::npos) {
-                std::abort();
-            }
-            from = end + 1;
+    // No search command by label is left: each became one by UUID.
+    for (std::size_t from = 0; from < config.size();) {
+        auto end = config.find('\n', from);
+        end = end == std::string::npos ? config.size() : end;
+        const auto line = config.substr(from, end - from);
+        const auto indent = std::min(line.find_first_not_of(" \t"), line.size());
+        if (line.compare(indent, 7, "search ") == 0 && line.find("--label", indent) != std::string::npos) {
+            std::abort();
         }
+        from = end + 1;
     }
     return 0;
 }
