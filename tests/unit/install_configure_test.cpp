@@ -201,6 +201,10 @@ TEST(BootSwitch, TheBackupsGrubConfigFindsItByUuid)
               "set default=0\nmenuentry 'XCP-ng' {\n  search --no-floppy --fs-uuid --set=root 1234-abcd\n"
               "  multiboot2 /boot/xen.gz dom0_mem=2048M\n"
               "  module2 /boot/vmlinuz root=UUID=1234-abcd ro console=hvc0\n}\n");
+    // Only a search command is rewritten (esp_switch_fuzz found "--label"
+    // before "search" on one line).
+    EXPECT_EQ(grub_config_booting_backup("echo --label search here\n\tsearch -n --label --set root root-abc", "u"),
+              "echo --label search here\n\tsearch --no-floppy --fs-uuid --set=root u\n");
 }
 
 // A FAT32 boot sector as mkfs.fat -F 32 -s 8 writes it for a 300 MiB
