@@ -132,6 +132,9 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
     const int dom0_mem = std::max(old_mem, o.dom0_mem_mib);
     plan.boot = boot_settings(a.bootloader ? a.bootloader->kind : af::BootloaderKind::unspecified,
                               e.era == LayoutEra::legacy, e.uefi, e.layout.table, e.root_label, dom0_mem);
+    if (plan.boot.uefi && esp == nullptr) {
+        return untouched(e.describe() + " boots UEFI but its layout has no ESP");
+    }
     if (const auto* sr = by_role(e.layout, PartitionRole::local_sr)) {
         plan.local_sr = "kept: " + partition_path(plan.primary, sr->number);
         plan.never_written.push_back({plan.primary, sr->number});
@@ -253,7 +256,7 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         add(69, op::CopyLogIntoRoot{});
     }
     // While the root is rewritten, the disk boots the verified backup.
-    const bool boots_backup = plan.boot.uefi ? esp != nullptr : plan.boot.loader == BootLoader::extlinux;
+    const bool boots_backup = plan.boot.uefi || plan.boot.loader == BootLoader::extlinux;
     if (boots_backup) {
         add(70, op::BootFromBackup{plan.primary, e.layout, *backup, o.syslinux_modules_dir,
                                    plan.boot.uefi ? std::optional(*esp) : std::nullopt, e.root_label});
@@ -279,9 +282,6 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
     }
     if (plan.boot.uefi) {
         // The ESP keeps its loader; its switch names the new root again.
-        if (esp == nullptr) {
-            return untouched(e.describe() + " boots UEFI but its layout has no ESP");
-        }
         add(95, op::EspBootsRoot{plan.primary, *esp, e.root_label});
     } else {
         if (plan.boot.loader == BootLoader::extlinux) {
