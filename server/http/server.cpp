@@ -1,5 +1,7 @@
 #include "server/http/server.hpp"
 
+#include "server/http/response_head.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -9,12 +11,15 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 #include <sys/sendfile.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <optional>
@@ -177,31 +182,57 @@ private:
         auto& c = server_->counters_;
         (code >= 500 ? c.responses_5xx : code >= 400 ? c.responses_4xx : code >= 300 ? c.responses_3xx : c.responses_2xx)++;
 
-        beast_http::response<beast_http::string_body> res{status_, version_};
-        res.base() = beast_http::response_header<>(std::move(reply.headers));
-        res.result(status_);
-        res.version(version_);
-        res.set(beast_http::field::server, "xcp-pxe");
-        res.keep_alive(keep_alive_);
         const bool no_body = code == 304 || code == 204;
         std::uint64_t length = reply.file ? reply.file->length : head_ ? reply.head_length : reply.body.size();
         if (head_ && !reply.file && reply.head_length == 0) {
             length = reply.body.size();
         }
-        if (!no_body) {
-            res.content_length(length);
-        }
+        body_.clear();
         if (!head_ && !no_body && !reply.file) {
-            res.body() = std::move(reply.body);
-            body_bytes_ = res.body().size();
+            body_ = std::move(reply.body);
         }
         file_ = std::move(reply.file);
+        if (file_ && !head_ && !no_body && file_->length <= inline_file_bytes) {
+            // A small file goes out with its header in one write (one
+            // segment, one system call) instead of a sendfile after it.
+            if (!read_inline_file()) {
+                keep_alive_ = false;
+                return respond(text_reply(beast_http::status::internal_server_error, "internal error; see the server log\n"));
+            }
+        }
+        body_bytes_ = body_.size();
+        write_response_head(response_head_, status_, version_, reply.headers,
+                            no_body ? std::nullopt : std::optional<std::uint64_t>(length), keep_alive_);
         stream_.expires_after(settings_.send_stall_timeout);
-        auto message = std::make_shared<beast_http::response<beast_http::string_body>>(std::move(res));
-        beast_http::async_write(stream_, *message,
-                                [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
-                                    self->guarded("sending a reply", [&] { self->on_header_written(ec); });
-                                });
+        const std::array<asio::const_buffer, 2> buffers{asio::buffer(response_head_), asio::buffer(body_)};
+        asio::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->guarded("sending a reply", [&] { self->on_header_written(ec); });
+        });
+    }
+
+    // The whole slice into body_; false (and logged) when the file is shorter
+    // than it was when opened, or unreadable.
+    bool read_inline_file()
+    {
+        body_.resize(static_cast<std::size_t>(file_->length));
+        std::size_t done = 0;
+        while (done < body_.size()) {
+            const auto n = ::pread(file_->fd.get(), body_.data() + done, body_.size() - done,
+                                   static_cast<off_t>(file_->offset + done));
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                spdlog::warn("http {} {} {}: {}", peer(), method_, target_,
+                             n == 0 ? "file ended early" : std::string("reading the file failed: ") + std::strerror(errno));
+                file_.reset();
+                body_.clear();
+                return false;
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        file_.reset();
+        return true;
     }
 
     void on_header_written(beast::error_code ec)
@@ -302,8 +333,10 @@ private:
         }
         server_->counters_.bytes += body_bytes_;
         const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
-        spdlog::info("http {} \"{} {}\" {} {} {:.1f}ms{}", peer(), method_, target_, static_cast<unsigned>(status_),
-                     body_bytes_, ms, complete ? "" : " incomplete");
+        if (spdlog::should_log(spdlog::level::info)) {  // peer() costs a formatting
+            spdlog::info("http {} \"{} {}\" {} {} {:.1f}ms{}", peer(), method_, target_, static_cast<unsigned>(status_),
+                         body_bytes_, ms, complete ? "" : " incomplete");
+        }
         try {
             server_->handler_.served({client_, verb_, std::move(raw_target_), status_, body_bytes_, ms, complete});
         } catch (const std::exception& e) {
@@ -373,6 +406,9 @@ private:
     std::string target_;
     std::string raw_target_;
     std::uint64_t body_bytes_ = 0;
+    std::string response_head_;  // reused by each response on this connection
+    std::string body_;
+    static constexpr std::uint64_t inline_file_bytes = 64 * 1024;
 };
 
 Server::Server(asio::io_context& io, ServerSettings settings, Handler& handler, asio::any_io_executor blocking)
@@ -435,10 +471,11 @@ tcp::endpoint Server::local_endpoint() const
 
 void Server::accept()
 {
-    // Each connection on a strand of its own.
-    auto strand = loops_.empty() ? asio::make_strand(acceptor_.get_executor())
-                                 : asio::make_strand(loops_[next_loop_++ % loops_.size()]);
-    acceptor_.async_accept(std::move(strand), [this](beast::error_code ec, tcp::socket socket) {
+    // Each connection on a strand of its own, or on a loop that one thread
+    // runs, which orders its handlers already.
+    auto executor = loops_.empty() ? asio::any_io_executor(asio::make_strand(acceptor_.get_executor()))
+                                   : loops_[next_loop_++ % loops_.size()];
+    acceptor_.async_accept(std::move(executor), [this](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
             return;
         }

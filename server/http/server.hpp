@@ -67,7 +67,8 @@ public:
     // Connections go to these executors in turn, instead of the
     // io_context's: given one io_context per thread, a connection's reads
     // and writes are then handled where they complete, without waking another
-    // thread for each. Before start().
+    // thread for each. Each must be run by one thread only: a connection on
+    // one needs no strand. Before start().
     void run_connections_on(std::vector<boost::asio::any_io_executor> loops) { loops_ = std::move(loops); }
 
     // Binds; throws std::system_error naming the address.

@@ -1,9 +1,10 @@
 // Pure HTTP pieces: byte ranges, the per-client rate limit, the request
-// reader's body limits.
+// reader's body limits, the response head.
 #include "server/http/range.hpp"
 #include "server/http/rate_limiter.hpp"
 
 #include "server/http/request_reader.hpp"
+#include "server/http/response_head.hpp"
 
 #include <gtest/gtest.h>
 
@@ -149,6 +150,26 @@ TEST(HttpRequestReader, ARouteMayTakeALargerBodyAndNoOtherDoes)
     outcome = read_all(chunked, chunks);
     ASSERT_TRUE(std::holds_alternative<RequestReader::Refused>(outcome));
     EXPECT_EQ(std::get<RequestReader::Refused>(outcome).status, beast_http::status::payload_too_large);
+}
+
+TEST(HttpResponseHead, StatusLineFieldsLengthAndConnectionAsEachVersionNeedsThem)
+{
+    beast_http::fields fields;
+    fields.set(beast_http::field::content_type, "text/xml");
+    fields.set(beast_http::field::server, "not ours");   // the server's to say
+    fields.set(beast_http::field::content_length, "7");  // likewise
+    fields.set(beast_http::field::connection, "upgrade");
+    fields.set("X-Custom", "a b");
+    std::string head = "left over from the last response";
+    write_response_head(head, beast_http::status::ok, 11, fields, 1024, true);
+    EXPECT_EQ(head, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nX-Custom: a b\r\nServer: xcp-pxe\r\n"
+                    "Content-Length: 1024\r\n\r\n");
+    write_response_head(head, beast_http::status::not_found, 11, {}, 10, false);
+    EXPECT_EQ(head, "HTTP/1.1 404 Not Found\r\nServer: xcp-pxe\r\nContent-Length: 10\r\nConnection: close\r\n\r\n");
+    write_response_head(head, beast_http::status::ok, 10, {}, 0, true);
+    EXPECT_EQ(head, "HTTP/1.0 200 OK\r\nServer: xcp-pxe\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n");
+    write_response_head(head, beast_http::status::not_modified, 10, {}, std::nullopt, false);
+    EXPECT_EQ(head, "HTTP/1.0 304 Not Modified\r\nServer: xcp-pxe\r\n\r\n");
 }
 
 }  // namespace
