@@ -236,8 +236,9 @@ void Server::start_transfer(const Request& request, const std::string& relative,
             }
         });
     };
-    auto strand = loops_.empty() ? asio::make_strand(asio::any_io_executor(io_.get_executor()))
-                                 : asio::make_strand(loops_[id % loops_.size()]);
+    // A loop that one thread runs orders a transfer's handlers already.
+    auto strand = loops_.empty() ? asio::any_io_executor(asio::make_strand(asio::any_io_executor(io_.get_executor())))
+                                 : loops_[id % loops_.size()];
     auto transfer = std::make_shared<Transfer>(strand, settings_.listen.address(), client, relative,
                                                std::move(resolved.content), negotiated, settings_.transfer,
                                                std::move(done));
@@ -250,8 +251,8 @@ void Server::start_transfer(const Request& request, const std::string& relative,
         options += " " + o.name + "=" + o.value;
     }
     spdlog::info("tftp: {} get {} ({}{})", endpoint_text(client), printable(relative), request.mode, options);
-    // On its own strand: its first completions may run on another thread
-    // before start() has returned.
+    // On its own strand or loop: its first completions may run on another
+    // thread before start() has returned.
     asio::post(strand, [transfer = std::move(transfer)] {
         try {
             transfer->start();

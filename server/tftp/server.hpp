@@ -63,7 +63,8 @@ public:
     // Transfers go to these executors in turn, instead of the io_context's.
     // Given one io_context per thread, a transfer's packets are then handled
     // where they arrive, without waking another thread for each (a futex
-    // call or two per block on a shared io_context). Before start().
+    // call or two per block on a shared io_context). Each must be run by one
+    // thread only: a transfer on one needs no strand. Before start().
     void run_transfers_on(std::vector<boost::asio::any_io_executor> loops) { loops_ = std::move(loops); }
 
     // Binds the port; throws std::system_error naming the address on failure.
