@@ -485,6 +485,24 @@ TEST_F(InstallerFaults, AUefiUpgradeKilledAnywhereBootsAWholeControlDomainThroug
     kill_everywhere(Mode::upgrade, upgrade_answerfile(modern_b));
 }
 
+// The restore of that upgrade: the same switch, onto the backup while the
+// root is rewritten from it, and back.
+TEST_F(InstallerFaults, AUefiRestoreKilledAnywhereBootsAWholeControlDomainThroughTheEspAndFinishes)
+{
+    require_programs({"rpmbuild", "gzip", "sha256sum", "mtype"});
+    boot_mode_ = "uefi";
+    const auto [modern_a, modern_b] = build_modern_a_and_b();
+    ASSERT_NO_FATAL_FAILURE(fresh_install(modern_a));
+    ASSERT_NE(esp_, 0U);
+    complete_first_boot();
+    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
+    write_vm_data();
+    ASSERT_EQ(installer(upgrade_answerfile(modern_b)).exit_code, 0);
+    EXPECT_EQ(boot_target(), "root") << esp_file("EFI/xenserver/grub.cfg") << esp_file("EFI/xenserver/grubenv");
+    save_images();
+    kill_everywhere(Mode::restore, restore_answerfile());
+}
+
 TEST_F(InstallerFaults, AFreshInstallKilledAnywhereIsNeverBootableHalfWayAndFinishes)
 {
     require_programs({"rpmbuild", "gzip", "sha256sum"});
