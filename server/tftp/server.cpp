@@ -237,9 +237,9 @@ void Server::start_transfer(const Request& request, const std::string& relative,
         });
     };
     // A loop that one thread runs orders a transfer's handlers already.
-    auto strand = loops_.empty() ? asio::any_io_executor(asio::make_strand(asio::any_io_executor(io_.get_executor())))
-                                 : loops_[id % loops_.size()];
-    auto transfer = std::make_shared<Transfer>(strand, settings_.listen.address(), client, relative,
+    auto executor = loops_.empty() ? asio::any_io_executor(asio::make_strand(asio::any_io_executor(io_.get_executor())))
+                                   : loops_[id % loops_.size()];
+    auto transfer = std::make_shared<Transfer>(executor, settings_.listen.address(), client, relative,
                                                std::move(resolved.content), negotiated, settings_.transfer,
                                                std::move(done));
     transfers_.emplace(id, transfer);
@@ -253,7 +253,7 @@ void Server::start_transfer(const Request& request, const std::string& relative,
     spdlog::info("tftp: {} get {} ({}{})", endpoint_text(client), printable(relative), request.mode, options);
     // On its own strand or loop: its first completions may run on another
     // thread before start() has returned.
-    asio::post(strand, [transfer = std::move(transfer)] {
+    asio::post(executor, [transfer = std::move(transfer)] {
         try {
             transfer->start();
         } catch (const std::exception& e) {

@@ -445,7 +445,25 @@ protected:
         }
     }
 
+    // UEFI, XCP-ng 8 layout: version A installed and first-booted, its
+    // settings changed, VM data in the SR and on the guest disk; version B
+    // built beside it.
+    void install_modern_a_uefi_in_use()
+    {
+        require_programs({"rpmbuild", "gzip", "sha256sum", "mtype"});
+        boot_mode_ = "uefi";
+        const auto [modern_a, modern_b] = build_modern_a_and_b();
+        modern_b_ = modern_b;
+        ASSERT_NO_FATAL_FAILURE(fresh_install(modern_a));
+        ASSERT_NE(esp_, 0U);
+        EXPECT_EQ(boot_target(), "root") << esp_file("EFI/xenserver/grub.cfg") << esp_file("EFI/xenserver/grubenv");
+        complete_first_boot();
+        ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
+        write_vm_data();
+    }
+
     fs::path saved_ = dir_.path() / "saved";
+    fs::path modern_b_;
     int kills_ = 0;
     int resumed_ = 0;
     int finished_ = 0;
@@ -472,32 +490,17 @@ TEST_F(InstallerFaults, ARestoreKilledAnywhereBootsAWholeControlDomainAndFinishe
 // moves the boot onto the backup and back, each time in one sector.
 TEST_F(InstallerFaults, AUefiUpgradeKilledAnywhereBootsAWholeControlDomainThroughTheEspAndFinishes)
 {
-    require_programs({"rpmbuild", "gzip", "sha256sum", "mtype"});
-    boot_mode_ = "uefi";
-    const auto [modern_a, modern_b] = build_modern_a_and_b();
-    ASSERT_NO_FATAL_FAILURE(fresh_install(modern_a));
-    ASSERT_NE(esp_, 0U);
-    EXPECT_EQ(boot_target(), "root") << esp_file("EFI/xenserver/grub.cfg") << esp_file("EFI/xenserver/grubenv");
-    complete_first_boot();
-    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
-    write_vm_data();
+    ASSERT_NO_FATAL_FAILURE(install_modern_a_uefi_in_use());
     save_images();
-    kill_everywhere(Mode::upgrade, upgrade_answerfile(modern_b));
+    kill_everywhere(Mode::upgrade, upgrade_answerfile(modern_b_));
 }
 
 // The restore of that upgrade: the same switch, onto the backup while the
 // root is rewritten from it, and back.
 TEST_F(InstallerFaults, AUefiRestoreKilledAnywhereBootsAWholeControlDomainThroughTheEspAndFinishes)
 {
-    require_programs({"rpmbuild", "gzip", "sha256sum", "mtype"});
-    boot_mode_ = "uefi";
-    const auto [modern_a, modern_b] = build_modern_a_and_b();
-    ASSERT_NO_FATAL_FAILURE(fresh_install(modern_a));
-    ASSERT_NE(esp_, 0U);
-    complete_first_boot();
-    ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
-    write_vm_data();
-    ASSERT_EQ(installer(upgrade_answerfile(modern_b)).exit_code, 0);
+    ASSERT_NO_FATAL_FAILURE(install_modern_a_uefi_in_use());
+    ASSERT_EQ(installer(upgrade_answerfile(modern_b_)).exit_code, 0);
     EXPECT_EQ(boot_target(), "root") << esp_file("EFI/xenserver/grub.cfg") << esp_file("EFI/xenserver/grubenv");
     save_images();
     kill_everywhere(Mode::restore, restore_answerfile());
