@@ -509,15 +509,24 @@ int serve(ServeArgs args, bool state_dir_given, bool listen_given)
         service_settings.unknown_hosts = *unknown;
         service_settings.host_events_per_second = args.host_events_rate;
         service_settings.bind_tokens_to_address = args.bind_tokens;
-        service_settings.shared_inventory =
-            inventory::parse_location(args.paths.inventory, args.paths.state_dir).backend ==
-            inventory::Location::Backend::postgresql;
+        const auto location = inventory::parse_location(args.paths.inventory, args.paths.state_dir);
+        service_settings.shared_inventory = location.backend == inventory::Location::Backend::postgresql;
         inventory::make_state_dir(args.paths.state_dir);  // the API token's, whichever the inventory
         service_settings.api_token = load_api_token(
             args.api_token_file.empty() ? (std::filesystem::path(args.paths.state_dir) / "api-token").string()
                                         : args.api_token_file);
         service_settings.max_backup_bytes = args.backup_max_mib << 20;
         service::ProvisioningService service(service_settings, inventory, profiles, templates, http_root, tftp_root);
+        // SQLite's writers, any process's, write its files; a shared
+        // PostgreSQL's other servers write where no watch here sees.
+        std::optional<files::ChangeWatch> changes;
+        if (!service_settings.shared_inventory) {
+            changes.emplace(std::vector<std::filesystem::path>{
+                std::filesystem::absolute(location.file).parent_path(), args.paths.profiles_dir});
+            if (changes->able()) {
+                service.watch_changes(&*changes);
+            }
+        }
         backup::BackupStore backups(std::filesystem::path(args.paths.state_dir) / "backups", args.backups_keep);
         service.keep_backups(&backups);
         std::optional<files::ConfinedRoot> ui_root;

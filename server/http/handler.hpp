@@ -64,6 +64,13 @@ public:
     // that static files and other connections go on meanwhile. Such calls
     // come from one thread at a time.
     [[nodiscard]] virtual bool waits(const Request& /*request*/) const { return false; }
+    // A request that waits() may still be answered at once, on the I/O
+    // thread, from what the handler knows without waiting; nullopt: it is
+    // handled off the I/O thread as waits() says. Called from any I/O thread.
+    [[nodiscard]] virtual std::optional<Reply> answer_now(const Request& /*request*/, const Client& /*client*/)
+    {
+        return std::nullopt;
+    }
     // The request target as it may appear in a log (secrets in it replaced).
     [[nodiscard]] virtual std::string loggable_target(std::string_view target) const { return std::string(target); }
     // The largest body this request may have, asked once its header is in;

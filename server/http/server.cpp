@@ -148,6 +148,9 @@ private:
         }
         auto& handler = server_->handler_;
         if (server_->blocking_ && handler.waits(request)) {
+            if (auto now = answer_now(handler, request)) {
+                return respond(std::move(*now));
+            }
             asio::post(server_->blocking_, [self = shared_from_this(), &handler, request = std::move(request)]() mutable {
                 auto reply = self->handle(handler, request);
                 const auto executor = self->stream_.get_executor();
@@ -161,6 +164,16 @@ private:
             return;
         }
         respond(handle(handler, request));
+    }
+
+    std::optional<Reply> answer_now(Handler& handler, const Request& request) const
+    {
+        try {
+            return handler.answer_now(request, client_);
+        } catch (const std::exception& e) {
+            spdlog::error("http {} {} {}: {}; handled the slow way", peer(), method_, target_, e.what());
+            return std::nullopt;
+        }
     }
 
     // Runs on the I/O thread or, for requests that wait, on the blocking

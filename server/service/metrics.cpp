@@ -38,6 +38,8 @@ std::string render_metrics(const tftp::ServerCounters* tftp, const http::ServerC
         counter("xcp_http_timeouts_total", "HTTP connections closed by a timeout", h.timeouts);
     }
     counter("xcp_answerfiles_served_total", "Answerfiles served", answerfiles.served);
+    counter("xcp_answerfiles_served_at_once_total",
+            "Answerfiles served again on an I/O thread, nothing having been written since", answerfiles.at_once);
     counter("xcp_answerfile_errors_total", "Answerfiles not served because the result was invalid",
             answerfiles.failed);
     if (boot_events) {

@@ -17,6 +17,7 @@ namespace xcp::service {
 struct AnswerfileCounters {
     std::uint64_t served = 0;
     std::uint64_t failed = 0;  // not served: the result was invalid
+    std::uint64_t at_once = 0;  // of `served`: kept ones, answered on an I/O thread
 };
 
 struct BootEventCounters {

@@ -329,8 +329,27 @@ http::Reply ProvisioningService::boot_file(const std::string& path, const http::
     return reply;
 }
 
+std::optional<http::Reply> ProvisioningService::answer_now(const http::Request& request, const http::Client& client)
+{
+    constexpr std::string_view prefix = "/answerfile/";
+    const std::string_view target = request.target();
+    if (changes_ == nullptr || request.method() != verb::get || !target.starts_with(prefix) ||
+        !looks_like_token(target.substr(prefix.size()))) {
+        return std::nullopt;  // anything else, an encoded path included, goes the slow way
+    }
+    auto reply =
+        ready_answerfiles_.reply(target.substr(prefix.size()), changes_->generation(), client.address.to_string());
+    if (reply) {
+        ++answerfiles_served_;
+        ++answerfiles_at_once_;
+    }
+    return reply;
+}
+
 http::Reply ProvisioningService::answerfile(std::string_view token, const http::Client& client)
 {
+    // Read before the inventory: a write after it makes what is kept stale.
+    const auto generation = changes_ != nullptr ? changes_->generation() : 0;
     const auto address = client.address.to_string();
     auto host = inventory_.find_by_token(token);
     const auto leased =
@@ -360,11 +379,15 @@ http::Reply ProvisioningService::answerfile(std::string_view token, const http::
             }
         }
         ++answerfiles_served_;
+        const auto& xml = answerfile_cache_.at(*host->token).xml;
         if (const auto started = answerfile_served(*host, address)) {
             apply_change(inventory_, *started);
             spdlog::info("host {}: answerfile for its {} served to {}", host->mac, to_string(host->next_mode), address);
+        } else if (changes_ != nullptr && !std::filesystem::is_symlink(profiles_.file(host->profile))) {
+            // (A symlinked profile's target may change where no watch sees it.)
+            ready_answerfiles_.keep(*host->token, {generation, *host, leased, xml});
         }
-        return text_reply(status::ok, answerfile_cache_.at(*host->token).xml, "text/xml");
+        return text_reply(status::ok, xml, "text/xml");
     } catch (const inventory::InventoryUnavailable& e) {
         spdlog::error("host {}: answerfile not served: {}", host->mac, e.what());
         return text_reply(status::service_unavailable, "the inventory cannot be reached; try again shortly\n");
@@ -578,8 +601,9 @@ http::Reply ProvisioningService::metrics()
         hosts = HostCounts{inventory_.count_by_state(), inventory_.count_stalled()};
     } catch (const inventory::InventoryUnavailable&) {  // NOLINT(bugprone-empty-catch): shown as xcp_inventory_up 0
     }
+    const AnswerfileCounters answerfiles{answerfiles_served_.load(), answerfile_failures_, answerfiles_at_once_.load()};
     return text_reply(status::ok,
-                      render_metrics(tftp_counters_, http_counters_, {answerfiles_served_, answerfile_failures_}, hosts,
+                      render_metrics(tftp_counters_, http_counters_, answerfiles, hosts,
                                      recorder_ ? std::optional(BootEventCounters{recorder_->recorded(), recorder_->dropped()})
                                                : std::nullopt,
                                      inventory_.health()),

@@ -5,6 +5,7 @@
 #include "server/boot/boot_config.hpp"
 #include "server/boot/profiles.hpp"
 #include "server/boot/site.hpp"
+#include "server/files/change_watch.hpp"
 #include "server/files/confined_root.hpp"
 #include "server/http/handler.hpp"
 #include "server/http/rate_limiter.hpp"
@@ -12,12 +13,14 @@
 #include "server/http/server.hpp"
 #include "server/service/admin_api.hpp"
 #include "server/service/boot_event_recorder.hpp"
+#include "server/service/ready_answerfiles.hpp"
 #include "server/inventory/inventory.hpp"
 #include "server/tftp/server.hpp"
 
 #include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +72,9 @@ public:
     [[nodiscard]] std::string loggable_target(std::string_view target) const override;
     // Everything but plain files reads the inventory.
     [[nodiscard]] bool waits(const http::Request& request) const override;
+    // An answerfile fetched again with nothing written since.
+    [[nodiscard]] std::optional<http::Reply> answer_now(const http::Request& request,
+                                                        const http::Client& client) override;
 
     // SIGHUP: boot configs from now on come from `templates` (loaded and
     // checked by the caller). Call it where the service's other calls run.
@@ -83,6 +89,10 @@ public:
         tftp_counters_ = tftp;
         http_counters_ = http;
     }
+    // Writes to the inventory's file and to the profiles: with it, answerfiles
+    // fetched again are answered on the I/O threads until either changes
+    // (a SQLite inventory on this machine; a shared one has no such watch).
+    void watch_changes(files::ChangeWatch* changes) { changes_ = changes; }
     // Where hosts' boot fetches are recorded; none: not recorded.
     void record_boots(BootEventRecorder* recorder) { recorder_ = recorder; }
     // The operator's page (/ui/): its files.
@@ -137,7 +147,10 @@ private:
     std::unordered_map<std::string, CachedAnswerfile> answerfile_cache_;
     http::KeyedRateLimiter host_limiter_;
     std::uint64_t rate_limited_ = 0;
-    std::uint64_t answerfiles_served_ = 0;
+    files::ChangeWatch* changes_ = nullptr;
+    ReadyAnswerfiles ready_answerfiles_;
+    std::atomic<std::uint64_t> answerfiles_served_ = 0;
+    std::atomic<std::uint64_t> answerfiles_at_once_ = 0;
     std::uint64_t answerfile_failures_ = 0;
 };
 

@@ -205,6 +205,35 @@ TEST_F(Serve, TheCliChangesWhatTheRunningDaemonServes)
     EXPECT_NE(metrics.find("xcp_tftp_requests_total"), std::string::npos);
 }
 
+TEST_F(Serve, AnAnswerfileFetchedAgainFollowsEveryCliChangeAtOnce)
+{
+    const auto url = field(pxelinux_config(), "answerfile=", " ");
+    ASSERT_TRUE(url.starts_with("http://127.0.0.1:")) << url;
+    ASSERT_EQ(run("curl -sS --fail --max-time 20 -o /dev/null " + url).exit_code, 0);  // installing from here
+    for (int i = 0; i < 5; ++i) {
+        const auto name = "name" + std::to_string(i);
+        ASSERT_EQ(cli("host set " + mac + " hostname=" + name).exit_code, 0);
+        // Three fetches on one connection: the first reads the change, the
+        // others are answered from what it kept.
+        const auto fetched = run("curl -sS --fail --max-time 20 " + url + " " + url + " " + url);
+        ASSERT_EQ(fetched.exit_code, 0) << fetched.output;
+        std::size_t count = 0;
+        for (auto at = fetched.output.find("<hostname>" + name + "</hostname>"); at != std::string::npos;
+             at = fetched.output.find("<hostname>" + name + "</hostname>", at + 1)) {
+            ++count;
+        }
+        EXPECT_EQ(count, 3U) << fetched.output;
+    }
+    const auto metrics = run("curl -sS " + http("/metrics")).output;
+    EXPECT_NE(metrics.find("xcp_answerfiles_served_total 16\n"), std::string::npos) << metrics;
+    // Ten could be; a boot event the daemon wrote meanwhile costs one.
+    const auto at_once = std::stoi("0" + field(metrics, "\nxcp_answerfiles_served_at_once_total ", "\n"));
+    EXPECT_GE(at_once, 5) << metrics;
+    EXPECT_LE(at_once, 10) << metrics;
+    ASSERT_EQ(cli("host set " + mac + " netboot=no").exit_code, 0);
+    EXPECT_EQ(run("curl -sS --fail --max-time 20 -o /dev/null " + url).exit_code, 22) << "a host sent to its disk";
+}
+
 TEST_F(Serve, AdminApiWithItsBearerToken)
 {
     std::ifstream in(state_ / "api-token");

@@ -2,6 +2,7 @@
 // in, the reply or the change out. No sockets, no inventory.
 #include "server/inventory/host_state.hpp"
 #include "server/service/host_requests.hpp"
+#include "server/service/ready_answerfiles.hpp"
 #include "libxcp/util/text.hpp"
 
 #include <gtest/gtest.h>
@@ -116,6 +117,36 @@ TEST(HostRequests, AnAnswerfileGoesToABootingHostAndWithBoundTokensOnlyToItsLeas
     auto installing = booting();
     installing.state = inventory::HostState::installing;
     EXPECT_FALSE(answerfile_served(installing, "10.0.0.5")) << "a fetch again writes nothing";
+}
+
+TEST(HostRequests, AKeptAnswerfileIsAnsweredAtOnceOnlyWhereTheSlowWayWouldServeItAndWriteNothing)
+{
+    auto installing = booting();
+    installing.state = inventory::HostState::installing;
+    const ReadyAnswerfile ready{7, installing, std::nullopt, "<installation/>"};
+    const auto now = reply_from_ready(ready, "10.0.0.5");
+    ASSERT_TRUE(now);
+    EXPECT_EQ(now->status, bh::status::ok);
+    EXPECT_EQ(now->body, "<installation/>");
+    EXPECT_EQ(now->headers[bh::field::content_type], "text/xml");
+
+    EXPECT_FALSE(reply_from_ready({7, booting(), std::nullopt, "x"}, "10.0.0.5")) << "the first fetch writes";
+    EXPECT_FALSE(reply_from_ready({7, installing, std::string("10.0.0.9"), "x"}, "10.0.0.5")) << "not its lease";
+    EXPECT_TRUE(reply_from_ready({7, installing, std::string("10.0.0.5"), "x"}, "10.0.0.5"));
+    auto installed = installing;
+    installed.state = inventory::HostState::installed;
+    EXPECT_FALSE(reply_from_ready({7, installed, std::nullopt, "x"}, "10.0.0.5")) << "a used-up token";
+
+    ReadyAnswerfiles kept(2);
+    const std::string a(32, 'a');
+    kept.keep(a, ready);
+    EXPECT_TRUE(kept.reply(a, 7, "10.0.0.5"));
+    EXPECT_FALSE(kept.reply(a, 8, "10.0.0.5")) << "written since";
+    EXPECT_FALSE(kept.reply(std::string(32, 'b'), 7, "10.0.0.5"));
+    kept.keep(std::string(32, 'b'), ready);
+    kept.keep(std::string(32, 'c'), ready);
+    EXPECT_FALSE(kept.reply(a, 7, "10.0.0.5")) << "bounded: emptied when full";
+    EXPECT_TRUE(kept.reply(std::string(32, 'c'), 7, "10.0.0.5"));
 }
 
 }  // namespace

@@ -137,6 +137,62 @@ TEST_F(ServiceTest, AChangedHostOrProfileIsServedAtOnce)
     EXPECT_NE(call(bh::verb::get, url).body.find("<keymap>de</keymap>"), std::string::npos);
 }
 
+TEST_F(ServiceTest, AnAnswerfileFetchedAgainIsAnsweredAtOnceUntilAnythingIsWritten)
+{
+    files::ChangeWatch changes({dir_.path() / "state", dir_.path() / "profiles"});
+    ASSERT_TRUE(changes.able());
+    service_->watch_changes(&changes);
+    const auto url = "/answerfile/" + token_;
+    const http::Request get{bh::verb::get, url, 11};
+    EXPECT_FALSE(service_->answer_now(get, client_)) << "never fetched";
+    ASSERT_EQ(call(bh::verb::get, url).status, bh::status::ok);
+    EXPECT_FALSE(service_->answer_now(get, client_)) << "the first fetch moved the host to installing";
+    const auto slow = call(bh::verb::get, url);
+    auto now = service_->answer_now(get, client_);
+    ASSERT_TRUE(now);
+    EXPECT_EQ(now->status, bh::status::ok);
+    EXPECT_EQ(now->body, slow.body);
+    EXPECT_EQ(now->headers[bh::field::content_type], "text/xml");
+    EXPECT_TRUE(service_->answer_now(get, client_));
+
+    // Another process's write to the inventory (as the CLI's), then the very
+    // next request: the slow way, which reads it.
+    {
+        inventory::Inventory cli(dir_.path() / "state");
+        cli.update("52:54:00:12:34:56", [](inventory::Host& h) {
+            h.hostname = "renamed";
+            return std::optional<inventory::Event>();
+        });
+    }
+    EXPECT_FALSE(service_->answer_now(get, client_));
+    EXPECT_NE(call(bh::verb::get, url).body.find("<hostname>renamed</hostname>"), std::string::npos);
+    now = service_->answer_now(get, client_);
+    ASSERT_TRUE(now);
+    EXPECT_NE(now->body.find("<hostname>renamed</hostname>"), std::string::npos);
+
+    // The profile edited in place.
+    {
+        std::ifstream in(dir_.path() / "profiles/default.xml");
+        std::string text(std::istreambuf_iterator<char>(in), {});
+        text.replace(text.find("<keymap>{{keymap}}</keymap>"), 27, "<keymap>de</keymap>     ");
+        std::ofstream(dir_.path() / "profiles/default.xml", std::ios::trunc) << text;
+    }
+    EXPECT_FALSE(service_->answer_now(get, client_));
+    EXPECT_NE(call(bh::verb::get, url).body.find("<keymap>de</keymap>"), std::string::npos);
+    EXPECT_NE(service_->answer_now(get, client_)->body.find("<keymap>de</keymap>"), std::string::npos);
+
+    // Only a plain GET of /answerfile/<token> is answered at once.
+    EXPECT_FALSE(service_->answer_now(http::Request{bh::verb::head, url, 11}, client_));
+    EXPECT_FALSE(service_->answer_now(http::Request{bh::verb::get, "/%61nswerfile/" + token_, 11}, client_));
+    EXPECT_FALSE(service_->answer_now(http::Request{bh::verb::get, url + "?x=1", 11}, client_));
+
+    // The report uses the token up: refused, the slow way.
+    ASSERT_EQ(call(bh::verb::get, "/api/v1/report/" + token_ + "?status=0").status, bh::status::ok);
+    EXPECT_FALSE(service_->answer_now(get, client_));
+    EXPECT_EQ(call(bh::verb::get, url).status, bh::status::not_found);
+    EXPECT_FALSE(service_->answer_now(get, client_));
+}
+
 TEST_F(ServiceTest, ReportScriptCallsTheReportUrl)
 {
     const auto r = call(bh::verb::get, "/api/v1/report-script/" + token_);
@@ -445,12 +501,13 @@ TEST(Metrics, AreAFunctionOfTheCountersGiven)
     tftp::ServerCounters tftp;
     tftp.requests = 7;
     tftp.bytes = 4096;
-    const auto text = render_metrics(&tftp, nullptr, {3, 1}, HostCounts{{{inventory::HostState::installing, 2}}, 0});
+    const auto text = render_metrics(&tftp, nullptr, {3, 1, 2}, HostCounts{{{inventory::HostState::installing, 2}}, 0});
     EXPECT_NE(text.find("xcp_tftp_requests_total 7\n"), std::string::npos) << text;
     EXPECT_NE(text.find("xcp_tftp_bytes_total 4096\n"), std::string::npos);
     EXPECT_EQ(text.find("xcp_http_"), std::string::npos) << "no HTTP server, no HTTP lines";
     EXPECT_NE(text.find("xcp_answerfiles_served_total 3\n"), std::string::npos);
     EXPECT_NE(text.find("xcp_answerfile_errors_total 1\n"), std::string::npos);
+    EXPECT_NE(text.find("xcp_answerfiles_served_at_once_total 2\n"), std::string::npos);
     EXPECT_NE(text.find("xcp_hosts{state=\"installing\"} 2\n"), std::string::npos);
     EXPECT_NE(text.find("xcp_hosts{state=\"failed\"} 0\n"), std::string::npos) << "every state, zero or not";
     EXPECT_EQ(text.find("# HELP xcp_tftp_transfers_total"), text.rfind("# HELP xcp_tftp_transfers_total"))
