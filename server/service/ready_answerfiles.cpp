@@ -14,7 +14,7 @@ std::optional<http::Reply> reply_from_ready(const ReadyAnswerfile& ready, const 
 
 void ReadyAnswerfiles::keep(const std::string& token, ReadyAnswerfile ready)
 {
-    const std::lock_guard lock(mutex_);
+    const std::unique_lock lock(mutex_);
     if (by_token_.size() >= most_ && !by_token_.contains(token)) {
         by_token_.clear();  // tokens of hosts long installed
     }
@@ -24,7 +24,7 @@ void ReadyAnswerfiles::keep(const std::string& token, ReadyAnswerfile ready)
 std::optional<http::Reply> ReadyAnswerfiles::reply(std::string_view token, std::uint64_t generation,
                                                    const std::string& client) const
 {
-    const std::lock_guard lock(mutex_);
+    const std::shared_lock lock(mutex_);
     const auto found = by_token_.find(token);
     if (found == by_token_.end() || found->second.generation != generation) {
         return std::nullopt;
