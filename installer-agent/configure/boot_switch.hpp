@@ -15,6 +15,10 @@ namespace xcp::installer {
 
 inline constexpr std::string_view esp_switch_path = "EFI/xenserver/grub.cfg";
 inline constexpr std::string_view esp_env_path = "EFI/xenserver/grubenv";
+// Where the switch's grub.cfg is written before it is exchanged with
+// another installer's, which it then holds until it is removed. 8.3, in the
+// same directory.
+inline constexpr std::string_view esp_replaced_path = "EFI/xenserver/XCPSWTCH.CFG";
 inline constexpr std::size_t grub_env_size = 1024;
 
 // The ESP's grub.cfg for the root labelled `root_label`.

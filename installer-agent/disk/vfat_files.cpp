@@ -1,7 +1,10 @@
 #include "installer-agent/disk/vfat_files.hpp"
 
+#include "installer-agent/disk/fat_directory.hpp"
+#include "installer-agent/disk/in_place_write.hpp"
 #include "installer-agent/disk/scratch_file.hpp"
 #include "installer-agent/system/command.hpp"
+#include "libxcp/util/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -41,6 +44,35 @@ unsigned little(std::span<const unsigned char> b, std::size_t at, std::size_t n)
     return v;
 }
 
+std::vector<unsigned char> read_bytes(const VfatLocation& where, std::uint64_t offset, std::size_t n)
+{
+    std::vector<unsigned char> bytes(n);
+    const UniqueFd fd(::open(where.disk.c_str(), O_RDONLY | O_CLOEXEC));
+    std::size_t done = 0;
+    while (fd.valid() && done < n) {
+        const auto got = ::pread(fd.get(), bytes.data() + done, n - done, static_cast<off_t>(offset + done));
+        if (got <= 0) {
+            break;
+        }
+        done += static_cast<std::size_t>(got);
+    }
+    if (done != n) {
+        throw DiskError(describe(where) + ": cannot read " + std::to_string(n) + " bytes at byte " +
+                        std::to_string(offset));
+    }
+    return bytes;
+}
+
+std::vector<std::uint32_t> clusters_of(const VfatLocation& where, const std::string& path)
+{
+    const auto r = run_command({"mshowfat", "-i", image(where), "::/" + path}, mtools_environment);
+    auto chain = r.ok() ? parse_cluster_chain(r.output) : std::nullopt;
+    if (!chain) {
+        throw DiskError(describe(where) + ": cannot find /" + path + ": " + r.failure("mshowfat"));
+    }
+    return std::move(*chain);
+}
+
 }  // namespace
 
 std::optional<std::string> read_vfat_file(const VfatLocation& where, const std::string& path,
@@ -74,6 +106,56 @@ void write_vfat_file(const VfatLocation& where, const std::string& path, const s
     if (!r.ok()) {
         throw DiskError(describe(where) + ": cannot write /" + path + ": " + r.failure("mcopy"));
     }
+}
+
+void remove_vfat_file(const VfatLocation& where, const std::string& path)
+{
+    const auto r = run_command({"mdel", "-i", image(where), "::/" + path}, mtools_environment);
+    if (!r.ok() && !not_found(r)) {
+        throw DiskError(describe(where) + ": cannot remove /" + path + ": " + r.failure("mdel"));
+    }
+}
+
+bool exchange_vfat_files(const VfatLocation& where, const std::string& dir, const std::string& name,
+                         const std::string& other)
+{
+    const auto boot = read_bytes(where, where.offset, 512);
+    const auto bytes_per_sector = little(boot, 11, 2);
+    const std::size_t cluster_bytes = std::size_t{bytes_per_sector} * boot[13];
+    const auto chain = clusters_of(where, dir);
+    std::vector<unsigned char> directory;
+    std::vector<std::uint64_t> starts;  // each cluster's byte on the disk
+    for (const auto cluster : chain) {
+        const auto at = fat_cluster_offset(boot, cluster);
+        if (!at || cluster_bytes == 0 || cluster_bytes > (1U << 20) || directory.size() > (64U << 20)) {
+            throw DiskError(describe(where) + ": its boot sector cannot be read as FAT's, so /" + dir +
+                            " cannot be read");
+        }
+        starts.push_back(where.offset + *at);
+        const auto bytes = read_bytes(where, starts.back(), cluster_bytes);
+        directory.insert(directory.end(), bytes.begin(), bytes.end());
+    }
+    const auto a = find_short_entry(directory, name);
+    const auto b = find_short_entry(directory, other);
+    if (!a || !b) {
+        throw DiskError(describe(where) + ": /" + dir + " holds no " + (a ? other : name));
+    }
+    const auto byte_of = [&](std::size_t entry) {
+        const auto at = entry * fat_entry_size;
+        return starts[at / cluster_bytes] + at % cluster_bytes;
+    };
+    const auto block = byte_of(*a) / 512;
+    if (byte_of(*b) / 512 != block) {
+        return false;
+    }
+    auto sector = read_bytes(where, block * 512, 512);
+    const auto first = (byte_of(*a) % 512) / fat_entry_size;
+    const auto second = (byte_of(*b) % 512) / fat_entry_size;
+    exchange_entry_contents(sector, first, second);
+    write_in_place(where.disk, block * 512,
+                   std::string_view(reinterpret_cast<const char*>(sector.data()), sector.size()),
+                   "the directory entries of /" + dir + "/" + name + " and " + other);
+    return true;
 }
 
 std::uint64_t vfat_file_offset(const VfatLocation& where, const std::string& path)

@@ -28,6 +28,18 @@ std::optional<std::string> read_vfat_file(const VfatLocation& where, const std::
 void write_vfat_file(const VfatLocation& where, const std::string& path, const std::string& contents,
                      const std::filesystem::path& scratch_dir);
 
+// Removes the file; one that is not there is no error. Throws DiskError.
+void remove_vfat_file(const VfatLocation& where, const std::string& path);
+
+// Gives dir/`name` the contents of dir/`other` and the other way round, by
+// exchanging their directory entries' first cluster and size in one synced
+// write of the 512 bytes that hold both: a reader finds one or the other,
+// never a mix. Both names are 8.3 ("grub.cfg"). False, with nothing
+// written, when the two entries are not within one 512-byte block. Throws
+// DiskError when the directory or either file cannot be found.
+bool exchange_vfat_files(const VfatLocation& where, const std::string& dir, const std::string& name,
+                         const std::string& other);
+
 // Where the file's first cluster is, in bytes from the start of the disk.
 // Throws DiskError when the file is absent or empty.
 std::uint64_t vfat_file_offset(const VfatLocation& where, const std::string& path);

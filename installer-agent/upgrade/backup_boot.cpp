@@ -92,12 +92,24 @@ void boot_from_backup_by_esp(const fs::path& disk, const PlannedPartition& esp, 
     const auto block = grub_env_block(BootTarget::backup, uuid);
     if (has_switch) {
         switch_esp(disk, esp, block);
+        remove_vfat_file(on_esp, std::string(esp_replaced_path));  // left by a run stopped after the exchange
         return;
     }
     // Another installer's ESP: grubenv first (its grub.cfg does not read
-    // ours), then the switch's grub.cfg in place of the old one.
+    // ours), then the switch's grub.cfg beside the old one, then the two
+    // exchanged in one sector. Until that write the old grub.cfg boots the
+    // old root, which is still whole; after it, the switch boots the backup.
     write_vfat_file(on_esp, std::string(esp_env_path), block, scratch_dir);
-    write_vfat_file(on_esp, std::string(esp_switch_path), switch_config, scratch_dir);
+    write_vfat_file(on_esp, std::string(esp_replaced_path), switch_config, scratch_dir);
+    const auto slash = esp_switch_path.rfind('/');
+    if (!exchange_vfat_files(on_esp, std::string(esp_switch_path.substr(0, slash)),
+                             std::string(esp_switch_path.substr(slash + 1)),
+                             std::string(esp_replaced_path.substr(slash + 1)))) {
+        // Their entries lie in two sectors (a crowded directory): replaced
+        // whole instead, which a power cut in the middle could leave torn.
+        write_vfat_file(on_esp, std::string(esp_switch_path), switch_config, scratch_dir);
+    }
+    remove_vfat_file(on_esp, std::string(esp_replaced_path));
 }
 
 void boot_from_root_by_esp(const fs::path& disk, const PlannedPartition& esp, const fs::path& scratch_dir)

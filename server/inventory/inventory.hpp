@@ -18,7 +18,9 @@ namespace xcp::inventory {
 // The hosts and their events, in `<state-dir>/inventory.sqlite` or in a
 // PostgreSQL database several servers share. Every call is its own
 // transaction and reads what is stored, so the daemon, the CLI and other
-// servers see each other's changes at once; nothing is cached.
+// servers see each other's changes at once; nothing is cached here. (The
+// service keeps answerfiles only while a watch of the SQLite file's
+// directory says nothing was written: ready_answerfiles.hpp.)
 class Inventory {
 public:
     static constexpr std::size_t default_events_keep = 500;

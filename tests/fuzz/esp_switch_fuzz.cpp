@@ -3,7 +3,11 @@
 // reads as this installer's must be exactly one it writes; a cluster's offset lies
 // past the boot sector. The backup's grub.cfg is made from the disk's own
 // grub.cfg, so that text goes through too: no search by label may be left.
+// The first switch on another installer's ESP reads a directory's entries
+// and mshowfat's cluster chain: an entry found lies inside the bytes read,
+// and an exchange done twice is no change.
 #include "installer-agent/configure/boot_switch.hpp"
+#include "installer-agent/disk/fat_directory.hpp"
 #include "installer-agent/disk/vfat_files.hpp"
 
 #include <algorithm>
@@ -11,6 +15,7 @@
 #include <cstdlib>
 #include <span>
 #include <string>
+#include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
@@ -36,6 +41,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (x::read_grub_env_block(again) != target || again != b) {
                 std::abort();
             }
+        }
+    }
+    if (const auto chain = x::parse_cluster_chain(raw)) {
+        if (chain->empty() || std::any_of(chain->begin(), chain->end(), [](auto c) { return c < 2; })) {
+            std::abort();
+        }
+    }
+    const std::span directory(data, size);
+    const auto a = x::find_short_entry(directory, "grub.cfg");
+    const auto b = x::find_short_entry(directory, "XCPSWTCH.CFG");
+    if ((a && (*a + 1) * x::fat_entry_size > size) || (b && (*b + 1) * x::fat_entry_size > size)) {
+        std::abort();
+    }
+    if (a && b) {
+        std::vector<unsigned char> bytes(data, data + size);
+        x::exchange_entry_contents(std::span(bytes.data(), bytes.size()), *a, *b);
+        x::exchange_entry_contents(std::span(bytes.data(), bytes.size()), *a, *b);
+        if (!std::equal(bytes.begin(), bytes.end(), data)) {
+            std::abort();
         }
     }
     const auto config = x::grub_config_booting_backup(raw, "0b9f7d8e-5c4a-4e21-9a53-6f3c2d1e0a77");

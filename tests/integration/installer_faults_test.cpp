@@ -158,6 +158,9 @@ protected:
     {
         if (boot_mode_ == "uefi") {
             const auto config = esp_file("EFI/xenserver/grub.cfg");
+            if (!foreign_esp_config_.empty() && config == foreign_esp_config_) {
+                return "root";  // another installer's, which finds the root by its label
+            }
             const auto env = esp_file("EFI/xenserver/grubenv");
             if (config.find("load_env -f /EFI/xenserver/grubenv") == std::string::npos || env.size() != 1024 ||
                 !env.starts_with("# GRUB Environment Block\n")) {
@@ -202,9 +205,11 @@ protected:
             EXPECT_NE(cat(root_, "/boot/" + xen), "<absent>") << after << ": the Xen it boots is there";
             if (uefi) {
                 const auto label = value_in(cat(root_, "/etc/xensource-inventory"), "ROOT_LABEL");
-                EXPECT_NE(esp_file("EFI/xenserver/grub.cfg").find("--label --set=root " + label + "\n"),
+                const auto esp_config = esp_file("EFI/xenserver/grub.cfg");
+                const bool foreign = !foreign_esp_config_.empty() && esp_config == foreign_esp_config_;
+                EXPECT_NE(esp_config.find((foreign ? "--label --set root " : "--label --set=root ") + label + "\n"),
                           std::string::npos)
-                    << after << ": the switch finds the root by its label";
+                    << after << ": the ESP's grub.cfg finds the root by its label";
             } else {
                 EXPECT_NE(cat(root_, "/boot/ldlinux.sys"), "<absent>") << after;
             }
@@ -323,6 +328,10 @@ protected:
             expect_boots_a_whole_control_domain(what);
             expect_vm_data_untouched();
             on_backup_ += boot_target() == "backup" ? 1 : 0;
+            on_foreign_esp_ += !foreign_esp_config_.empty() &&
+                                       esp_file("EFI/xenserver/grub.cfg") == foreign_esp_config_
+                                   ? 1
+                                   : 0;
         }
         // This run's own record, not the one a former install left.
         const std::string complete = mode == Mode::fresh     ? "sda: a fresh install of sda: complete after "
@@ -349,6 +358,9 @@ protected:
             ++resumed_;
         }
         EXPECT_EQ(boot_target(), "root") << what << ": the new root boots";
+        if (boot_mode_ == "uefi") {
+            EXPECT_EQ(esp_file(esp_exchanged), "<absent>") << what << ": the exchanged grub.cfg is removed";
+        }
         EXPECT_EQ(tree(root_, mode == Mode::fresh ? identity_of_root() : std::map<std::string, std::string>{}),
                   baseline)
             << what << ": the root equals an uninterrupted run's";
@@ -438,7 +450,11 @@ protected:
         std::cout << "fault injection: " << kills_ + finished_ << " kills; " << kills_
                   << " followed by a run to the end, " << resumed_ << " of them an upgrade that went on from the "
                   << "backup; " << finished_ << " after the journal said complete (or the run had ended); "
-                  << on_backup_ << " found the disk booting the backup\n";
+                  << on_backup_ << " found the disk booting the backup";
+        if (!foreign_esp_config_.empty()) {
+            std::cout << ", " << on_foreign_esp_ << " the old root through the other installer's grub.cfg";
+        }
+        std::cout << '\n';
         if (mode == Mode::upgrade) {
             EXPECT_GE(resumed_, 3) << "kills inside the root's rewrite were made";
             EXPECT_GE(on_backup_, resumed_) << "the disk booted the backup after each of them";
@@ -450,7 +466,7 @@ protected:
     // built beside it.
     void install_modern_a_uefi_in_use()
     {
-        require_programs({"rpmbuild", "gzip", "sha256sum", "mtype"});
+        require_programs({"rpmbuild", "gzip", "sha256sum", "mtype", "mcopy", "mdel", "fsck.fat", "sfdisk"});
         boot_mode_ = "uefi";
         const auto [modern_a, modern_b] = build_modern_a_and_b();
         modern_b_ = modern_b;
@@ -462,6 +478,42 @@ protected:
         write_vm_data();
     }
 
+    // An ESP as XCP-ng's own installer leaves it: its grub.cfg is the
+    // root's full menu, finding the root by its label; no grubenv of ours.
+    void give_the_esp_another_installers_grub_cfg()
+    {
+        foreign_esp_config_ = "# XCP-ng's installer wrote this ESP.\n" + cat(root_, "/boot/grub/grub.cfg");
+        const auto local = dir_.path() / "foreign-grub.cfg";
+        std::ofstream(local) << foreign_esp_config_;
+        const auto image = quote(disk("sda") + "@@" + std::to_string(esp_));
+        sh("MTOOLS_SKIP_CHECK=1 mcopy -o -i " + image + " " + quote(local.string()) +
+           " ::/EFI/xenserver/grub.cfg && MTOOLS_SKIP_CHECK=1 mdel -i " + image + " ::/EFI/xenserver/grubenv");
+        ASSERT_EQ(esp_file("EFI/xenserver/grub.cfg"), foreign_esp_config_);
+        ASSERT_EQ(esp_file("EFI/xenserver/grubenv"), "<absent>");
+        ASSERT_EQ(boot_target(), "root");
+    }
+
+    // fsck.fat reads a whole device: the ESP copied out of the image.
+    void expect_the_esp_checks_clean()
+    {
+        const auto table = nlohmann::json::parse(run("sfdisk --json " + quote(disk("sda"))).output, nullptr, false);
+        std::uint64_t sectors = 0;
+        for (const auto& p : table.at("partitiontable").at("partitions")) {
+            if (p.at("start").get<std::uint64_t>() * 512 == esp_) {
+                sectors = p.at("size").get<std::uint64_t>();
+            }
+        }
+        ASSERT_NE(sectors, 0U) << table.dump();
+        const auto esp = dir_.path() / "esp.img";
+        sh("dd if=" + quote(disk("sda")) + " of=" + quote(esp.string()) + " bs=512 skip=" + std::to_string(esp_ / 512) +
+           " count=" + std::to_string(sectors) + " conv=sparse status=none");
+        const auto fsck = run("fsck.fat -n " + quote(esp.string()));
+        EXPECT_EQ(fsck.exit_code, 0) << "the ESP checks clean after the exchange\n" << fsck.output;
+    }
+
+    static constexpr const char* esp_exchanged = "EFI/xenserver/XCPSWTCH.CFG";
+    std::string foreign_esp_config_;
+    int on_foreign_esp_ = 0;
     fs::path saved_ = dir_.path() / "saved";
     fs::path modern_b_;
     int kills_ = 0;
@@ -491,8 +543,13 @@ TEST_F(InstallerFaults, ARestoreKilledAnywhereBootsAWholeControlDomainAndFinishe
 TEST_F(InstallerFaults, AUefiUpgradeKilledAnywhereBootsAWholeControlDomainThroughTheEspAndFinishes)
 {
     ASSERT_NO_FATAL_FAILURE(install_modern_a_uefi_in_use());
+    // Upgraded from another installer's ESP: the first switch exchanges
+    // its grub.cfg for ours in one sector.
+    ASSERT_NO_FATAL_FAILURE(give_the_esp_another_installers_grub_cfg());
     save_images();
     kill_everywhere(Mode::upgrade, upgrade_answerfile(modern_b_));
+    EXPECT_GT(on_foreign_esp_, 0) << "kills before the exchange were made";
+    expect_the_esp_checks_clean();
 }
 
 // The restore of that upgrade: the same switch, onto the backup while the

@@ -4,6 +4,7 @@
 #include "installer-agent/configure/bootloader.hpp"
 #include "installer-agent/configure/control_domain.hpp"
 #include "installer-agent/disk/filesystems.hpp"
+#include "installer-agent/disk/fat_directory.hpp"
 #include "installer-agent/disk/vfat_files.hpp"
 #include "installer-agent/plan/plan.hpp"
 #include "installer-agent/report/progress.hpp"
@@ -238,6 +239,80 @@ TEST(FatClusterOffset, FromTheBootSector)
     fat16[18] = 0x02;
     fat16[22] = 200;
     EXPECT_EQ(fat_cluster_offset(fat16, 3), (4U + 2 * 200 + 32 + 4) * 512);
+}
+
+namespace {
+
+// A directory entry: 8.3 name as stored, attributes, first cluster, size.
+std::array<unsigned char, 32> fat_entry(std::string_view stored, unsigned char attributes, std::uint32_t cluster,
+                                        std::uint32_t size)
+{
+    std::array<unsigned char, 32> e{};
+    std::copy(stored.begin(), stored.end(), e.begin());
+    e[11] = attributes;
+    e[20] = static_cast<unsigned char>(cluster >> 16);
+    e[21] = static_cast<unsigned char>(cluster >> 24);
+    e[26] = static_cast<unsigned char>(cluster);
+    e[27] = static_cast<unsigned char>(cluster >> 8);
+    for (int i = 0; i < 4; ++i) {
+        e[28 + i] = static_cast<unsigned char>(size >> (8 * i));
+    }
+    return e;
+}
+
+}  // namespace
+
+TEST(FatDirectory, EntriesFoundBy83NameWithoutCaseAndExchangedInPlace)
+{
+    std::vector<unsigned char> dir;
+    const auto add = [&](const std::array<unsigned char, 32>& e) { dir.insert(dir.end(), e.begin(), e.end()); };
+    add(fat_entry(".          ", 0x10, 4, 0));
+    add(fat_entry("..         ", 0x10, 0, 0));
+    auto gone = fat_entry("GRUB    CFG", 0x20, 9, 10);
+    gone[0] = 0xe5;  // deleted: skipped
+    add(gone);
+    auto long_part = fat_entry("AgXXXXXXXXX", 0x0f, 0, 0);  // a long name's part: skipped
+    add(long_part);
+    add(fat_entry("grub    cfg", 0x20, 0x12345, 4321));  // as some tools store it
+    add(fat_entry("XCPSWTCHCFG", 0x20, 0x70007, 999));
+    add(fat_entry("GRUBX64 EFI", 0x20, 30, 100000));
+    const auto used = dir.size();
+    dir.resize(dir.size() + 64, 0);  // the end marker, then whatever
+    add(fat_entry("LATER   CFG", 0x20, 50, 1));
+
+    EXPECT_EQ(find_short_entry(dir, "grub.cfg"), 4U);
+    EXPECT_EQ(find_short_entry(dir, "GRUB.CFG"), 4U);
+    EXPECT_EQ(find_short_entry(dir, "XCPSWTCH.CFG"), 5U);
+    EXPECT_EQ(find_short_entry(dir, "grubx64.efi"), 6U);
+    EXPECT_FALSE(find_short_entry(dir, "later.cfg")) << "after the end marker";
+    EXPECT_FALSE(find_short_entry(dir, "grubenv"));
+    EXPECT_FALSE(find_short_entry(dir, "toolongname.cfg")) << "not 8.3";
+    EXPECT_FALSE(find_short_entry(dir, "a.b.c"));
+    EXPECT_FALSE(find_short_entry(std::span(dir).first(31), "grub.cfg")) << "no part of an entry is read";
+
+    const auto before = dir;
+    exchange_entry_contents(dir, 4, 5);
+    const auto swapped_grub = fat_entry("grub    cfg", 0x20, 0x70007, 999);
+    const auto swapped_other = fat_entry("XCPSWTCHCFG", 0x20, 0x12345, 4321);
+    EXPECT_TRUE(std::equal(swapped_grub.begin(), swapped_grub.end(), dir.begin() + 4 * 32));
+    EXPECT_TRUE(std::equal(swapped_other.begin(), swapped_other.end(), dir.begin() + 5 * 32));
+    EXPECT_TRUE(std::equal(dir.begin(), dir.begin() + 4 * 32, before.begin())) << "nothing else changes";
+    EXPECT_TRUE(std::equal(dir.begin() + 6 * 32, dir.begin() + static_cast<std::ptrdiff_t>(used),
+                           before.begin() + 6 * 32));
+    exchange_entry_contents(dir, 4, 5);
+    EXPECT_EQ(dir, before);
+}
+
+TEST(FatDirectory, ClusterChainsAsMshowfatPrintsThem)
+{
+    using Chain = std::vector<std::uint32_t>;
+    EXPECT_EQ(parse_cluster_chain("::/EFI/xenserver <4>\n"), Chain({4}));
+    EXPECT_EQ(parse_cluster_chain("::/EFI/xenserver <4-6 9 12-13>\n"), Chain({4, 5, 6, 9, 12, 13}));
+    EXPECT_EQ(parse_cluster_chain("::/EFI/xenserver <4> <20-21>\n"), Chain({4, 20, 21})) << "fragments";
+    for (const auto* bad : {"", "::/x", "::/x <>", "::/x <1>", "::/x <6-4>", "::/x <4x>", "::/x <-4>",
+                            "::/x <4-99999999>", "::/x <4>garbage <", "::/x <4", "::/x <4-5-6>"}) {
+        EXPECT_FALSE(parse_cluster_chain(bad)) << bad;
+    }
 }
 
 TEST(SwapHeader, AsMkswapWritesIt)
