@@ -544,6 +544,54 @@ TEST_F(EndToEndQemu, UefiGrubFromTheIpxeEfiRomBootsXenAndTheInstallerMakesTheEsp
         EXPECT_EQ(local->log().find("answerfile="), std::string::npos) << "an install was booted again";
     }
     EXPECT_EQ(host()["state"], "installed");
+
+    // The switch's other branch, booted: a verified backup (`xcp-installer
+    // backup`), then a restore from it stopped right after the ESP's
+    // grubenv was pointed at the backup, before the root is rewritten. The
+    // firmware's grub reads the same grub.cfg, which now hands over to the
+    // backup's own, found by its UUID.
+    const auto dev = dir_.path() / "dev";
+    fs::create_directories(dev);
+    fs::create_symlink(dir_.path() / "disk.img", dev / "vda");
+    const auto installer = quote(installer_binary().string()) + " --dev-dir " + quote(dev.string()) +
+                           " --work-dir " + quote((dir_.path() / "work").string());
+    const auto backed_up = run(quote(installer_binary().string()) + " backup vda --dev-dir " + quote(dev.string()) +
+                                   " --work-dir " + quote((dir_.path() / "work").string()),
+                               std::chrono::seconds(300));
+    ASSERT_EQ(backed_up.exit_code, 0) << backed_up.output;
+    ASSERT_NE(ext_file(2, "/.xen-backup-partition"), "") << "partition 2 holds the backup";
+    const auto answerfile = dir_.path() / "restore.xml";
+    std::ofstream(answerfile) << "<?xml version=\"1.0\"?>\n<restore><backup-disk>vda</backup-disk></restore>\n";
+    const auto restore = installer + " --answerfile " + quote(answerfile.string()) +
+                         " --events-url none --boot-mode uefi";
+    const auto planned = run(restore + " --dry-run --json");
+    const auto plan = nlohmann::json::parse(planned.output.substr(std::min(planned.output.find('{'), planned.output.size())),
+                                            nullptr, false);
+    ASSERT_TRUE(plan.is_object() && plan.contains("operations")) << planned.output;
+    std::size_t after_switch = 0;
+    for (std::size_t i = 0; i < plan["operations"].size(); ++i) {
+        if (plan["operations"][i].dump().find("made bootable on its own") != std::string::npos) {
+            after_switch = i + 2;  // XCP_INSTALLER_KILL_AT counts from 1 and stops before that operation
+        }
+    }
+    ASSERT_NE(after_switch, 0U) << planned.output;
+    const auto stopped = run("XCP_INSTALLER_KILL_AT=" + std::to_string(after_switch) + " " + restore,
+                             std::chrono::seconds(300));
+    ASSERT_NE(stopped.output.find(": killed"), std::string::npos) << stopped.output;
+    const auto stats = run("debugfs -R stats " + ext_device(2) + " 2>/dev/null").output;
+    const auto at = stats.find("Filesystem UUID:");
+    ASSERT_NE(at, std::string::npos) << stats;
+    const auto from = stats.find_first_not_of(' ', at + 16);
+    const auto backup_uuid = stats.substr(from, stats.find('\n', from) - from);
+    {
+        const auto on_backup = power_on("uefi-backup", "virtio-net-pci", true);
+        expect_console(*on_backup, "(XEN) Xen version 4.17", std::chrono::seconds(300));
+        expect_console(*on_backup, "Kernel command line: root=UUID=" + backup_uuid, std::chrono::seconds(180));
+        phases.mark("the ESP's switch onto the backup: grub, the backup's grub.cfg, its Xen and dom0");
+    }
+    const auto finished = run(restore, std::chrono::seconds(300));
+    ASSERT_EQ(finished.exit_code, 0) << finished.output;
+    EXPECT_EQ(ext_file(1, "/etc/motd"), ext_file(2, "/etc/motd")) << "the root restored from the backup";
 }
 
 }  // namespace
