@@ -160,22 +160,8 @@ bool exchange_vfat_files(const VfatLocation& where, const std::string& dir, cons
 
 std::uint64_t vfat_file_offset(const VfatLocation& where, const std::string& path)
 {
-    // "::/EFI/xenserver/grubenv <6>" or "<6-7>": the clusters, first first.
-    const auto r = run_command({"mshowfat", "-i", image(where), "::/" + path}, mtools_environment);
-    const auto open = r.output.find('<');
-    if (!r.ok() || open == std::string::npos) {
-        throw DiskError(describe(where) + ": cannot find /" + path + ": " + r.failure("mshowfat"));
-    }
-    const auto cluster = std::strtoul(r.output.c_str() + open + 1, nullptr, 10);
-    std::array<unsigned char, 512> boot{};
-    const int fd = ::open(where.disk.c_str(), O_RDONLY | O_CLOEXEC);
-    const auto n = fd < 0 ? -1 : ::pread(fd, boot.data(), boot.size(), static_cast<off_t>(where.offset));
-    if (fd >= 0) {
-        ::close(fd);
-    }
-    const auto at = n == static_cast<ssize_t>(boot.size())
-                        ? fat_cluster_offset(boot, static_cast<std::uint32_t>(cluster))
-                        : std::nullopt;
+    const auto first = clusters_of(where, path).front();
+    const auto at = fat_cluster_offset(read_bytes(where, where.offset, 512), first);
     if (!at) {
         throw DiskError(describe(where) + ": its boot sector cannot be read as FAT's, so /" + path +
                         " cannot be located");
