@@ -55,7 +55,7 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "pxelinux, syslinux-common")
 # `image build` carries these into the install image.
-set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "xcp-installer, busybox, e2fsprogs, dosfstools, mtools, extlinux, lbzip2, iproute2, udhcpc, binutils, kmod")
+set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "xcp-installer, busybox, e2fsprogs, dosfstools, mtools, extlinux, grub-common, grub-pc-bin, lbzip2, iproute2, udhcpc, binutils, kmod")
 set(CPACK_DEBIAN_SERVER_DESCRIPTION "network installs of Xen / XCP-ng hosts
 xcp-pxe serves a whole PXE boot from one daemon: a DHCP helper (proxyDHCP by
 default, full DHCP where asked), TFTP, and HTTP (install repositories, a
@@ -67,7 +67,7 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
 
 set(CPACK_DEBIAN_INSTALLER_PACKAGE_NAME xcp-installer)
 set(CPACK_DEBIAN_INSTALLER_PACKAGE_SECTION admin)
-set(CPACK_DEBIAN_INSTALLER_PACKAGE_RECOMMENDS "e2fsprogs, dosfstools, mtools, extlinux, syslinux-common, udhcpc, lbzip2")
+set(CPACK_DEBIAN_INSTALLER_PACKAGE_RECOMMENDS "e2fsprogs, dosfstools, mtools, extlinux, syslinux-common, grub-common, grub-pc-bin, udhcpc, lbzip2")
 set(CPACK_DEBIAN_INSTALLER_DESCRIPTION "on-host installer of Xen / XCP-ng, for install images
 xcp-installer runs inside an install environment on the target host: it reads
 the answerfile, probes the disks, plans (--dry-run prints the plan) and

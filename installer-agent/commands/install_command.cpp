@@ -237,6 +237,10 @@ void add_install_options(CLI::App& app, InstallArgs& a)
     app.add_option("--syslinux-modules-dir", a.syslinux_modules_dir,
                    "Where syslinux's BIOS modules are (mboot.c32, for extlinux, when the packages lack it)")
         ->capture_default_str();
+    app.add_option("--grub-modules-dir", a.grub_modules_dir,
+                   "Where GRUB's i386-pc modules and boot.img are (BIOS with GRUB: grub-mkimage makes the core "
+                   "images from them)")
+        ->capture_default_str();
     app.add_option("--local-source", a.local_source, "The directory <source type=\"local\"> means");
     app.add_option("--bzip2", a.bzip2, "bzip2 decoder: auto (lbzip2 on every core when on PATH) or builtin")
         ->capture_default_str()
@@ -321,6 +325,7 @@ int run_install(const InstallArgs& args)
     options.identities = {new_uuid(), new_uuid(), random_label_suffix(6)};
     options.local_source = args.local_source;
     options.syslinux_modules_dir = args.syslinux_modules_dir;
+    options.grub_modules_dir = args.grub_modules_dir;
     // Known before planning, so that --dry-run shows the upload too.
     std::string events;
     if (args.events_url == "auto") {

@@ -17,6 +17,7 @@ struct InstallArgs {
     std::string work_dir = "/tmp/xcp-installer";
     std::string boot_code_dir = "/usr/lib/syslinux/mbr";
     std::string syslinux_modules_dir = "/usr/lib/syslinux/modules/bios";
+    std::string grub_modules_dir = "/usr/lib/grub/i386-pc";
     std::string local_source;
     std::string events_url = "auto";  // auto: from an xcp-pxe answerfile URL; none: off
     bool keep_work_dir = false;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace xcp::installer {
@@ -15,5 +16,10 @@ namespace xcp::installer {
 // Throws DiskError.
 void write_in_place(const std::filesystem::path& disk, std::uint64_t offset, std::string_view bytes,
                     const std::string& what);
+
+// `n` bytes of the disk at `offset`, as they are. Throws DiskError naming
+// `what`, also when the disk ends before them.
+std::string read_in_place(const std::filesystem::path& disk, std::uint64_t offset, std::size_t n,
+                          const std::string& what);
 
 }  // namespace xcp::installer

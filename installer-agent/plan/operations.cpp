@@ -62,6 +62,7 @@ std::optional<Target> disk_written(const Operation& operation)
                           [](const op::CreateJournal& o) -> T { return Target{o.disk, o.partition.number}; },
                           [](const op::BootFromBackup& o) -> T { return Target{o.disk, o.backup.number}; },
                           [](const op::EspBootsRoot& o) -> T { return Target{o.disk, o.esp.number}; },
+                          [](const op::GrubBootsRoot& o) -> T { return Target{o.disk, o.boot.number}; },
                           [](const auto&) -> T { return std::nullopt; },
                       },
                       operation);
@@ -98,6 +99,7 @@ std::string_view step_name(const Operation& operation)
                           [](const op::ReadBackupAsOldRoot&) { return "restore"; },
                           [](const op::BootFromBackup&) { return "bootloader"; },
                           [](const op::EspBootsRoot&) { return "bootloader"; },
+                          [](const op::GrubBootsRoot&) { return "bootloader"; },
                       },
                       operation);
 }
@@ -241,6 +243,14 @@ std::string describe(const Operation& operation)
                            " rewritten in place to name it (an ESP without this switch gets it first): while the "
                            "root is rewritten the disk starts the old control domain";
                 }
+                if (o.grub_boot) {
+                    return "the verified backup on " + on_partition(o.disk, o.backup) +
+                           " made bootable on its own (its grub.cfg in /.xcp-backup-boot, found by its UUID, "
+                           "root=UUID= of the backup), then a GRUB core image that reads it (grub-mkimage, " +
+                           o.grub_modules + ") into the free slot of " + on_partition(o.disk, *o.grub_boot) +
+                           ", read back, and the MBR pointed at it in one sector: while the root is rewritten the "
+                           "disk starts the old control domain";
+                }
                 return "the verified backup on " + on_partition(o.disk, o.backup) +
                        " made bootable on its own (extlinux in /.xcp-backup-boot, root=UUID= of the backup), then " +
                        (o.layout.table == "gpt" ? "the legacy BIOS bootable attribute" : "the active flag (one MBR sector)") +
@@ -250,6 +260,13 @@ std::string describe(const Operation& operation)
                 return "the grubenv of the ESP on " + on_partition(o.disk, o.esp) +
                        " rewritten in place (one sector) to name the root labelled " + o.root_label +
                        ", last: the new root is written and checked";
+            },
+            [](const op::GrubBootsRoot& o) {
+                return "a GRUB core image that boots " + on_partition(o.disk, o.root) +
+                       " by its /boot/grub (grub-mkimage, " + o.modules + ") into the free slot of " +
+                       on_partition(o.disk, o.boot) +
+                       " (BIOS boot), read back, then the MBR pointed at it in one sector (GRUB's boot.img), once "
+                       "the root is written and checked";
             },
             [](const op::ReadBackupAsOldRoot& o) {
                 return "the old root read from its verified backup on " + on_partition(o.disk, o.backup) +

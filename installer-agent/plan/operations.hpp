@@ -231,6 +231,22 @@ struct BootFromBackup {
     std::string syslinux_modules;  // where mboot.c32 comes from when the backup's /boot lacks it
     std::optional<PlannedPartition> esp = std::nullopt;
     std::string root_label = {};  // the ESP's switch boots the root by it
+    // BIOS with GRUB: the BIOS boot partition, where a core image that
+    // boots the backup is put before the MBR is pointed at it.
+    std::optional<PlannedPartition> grub_boot = std::nullopt;
+    std::string grub_modules = {};  // grub-mkimage's i386-pc modules and boot.img
+};
+
+// BIOS with GRUB (the XCP-ng 8 layout): a core image whose prefix is the
+// root's /boot/grub (as the vendor's own) put into the BIOS boot partition's
+// free slot and read back, then the MBR's sector pointed at it in one write
+// (disk/grub_bios.hpp). Last in a fresh install, and the switch back after
+// an upgrade or restore.
+struct GrubBootsRoot {
+    std::string disk;
+    PlannedPartition boot;  // the BIOS boot partition
+    PlannedPartition root;
+    std::string modules;  // grub-mkimage's i386-pc modules and boot.img
 };
 
 // UEFI: the ESP's grubenv rewritten in place (one sector) to name the root:
@@ -249,7 +265,7 @@ using Operation =
                  op::CheckFilesystem, op::CopyLogIntoRoot, op::PopulateEsp, op::InstallExtlinux, op::WriteBootCode,
                  op::MarkBootable, op::UploadBackup, op::BackupRoot, op::VerifyBackup, op::MarkBackup, op::CarryOver, op::ApplyBackup, op::StageBackup,
                  op::AddLogToLogs, op::CreateJournal, op::ReadBackupAsOldRoot,
-                 op::BootFromBackup, op::EspBootsRoot>;
+                 op::BootFromBackup, op::EspBootsRoot, op::GrubBootsRoot>;
 
 struct PlannedOperation {
     int percent = 0;  // where progress stands when it starts

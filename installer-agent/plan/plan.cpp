@@ -345,6 +345,8 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
             add(93, op::InstallExtlinux{plan.primary, root});
             add(94, op::CheckFilesystem{plan.primary, root});
             add(94, op::WriteBootCode{plan.primary, plan.boot.boot_code});
+        } else if (const auto* boot = on(PartitionRole::boot); boot != nullptr && layout->table == "gpt") {
+            add(94, op::GrubBootsRoot{plan.primary, *boot, root, o.grub_modules_dir});
         }
         add(95, op::MarkBootable{plan.primary, *layout, root.number});
     }

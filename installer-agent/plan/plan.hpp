@@ -32,6 +32,7 @@ struct PlanOptions {
     Identities identities;
     std::string local_source;  // what <source type="local"> means; "" when not given
     std::string syslinux_modules_dir = "/usr/lib/syslinux/modules/bios";
+    std::string grub_modules_dir = "/usr/lib/grub/i386-pc";  // BIOS with GRUB: grub-mkimage's modules, boot.img
     int dom0_mem_mib = 2048;
     // The main repository's version, read before anything is touched; ""
     // when it could not be. An upgrade or reinstall needs it (no downgrade).

@@ -51,6 +51,14 @@ std::variant<std::pair<const DiskInfo*, const PartitionInfo*>, Refusal> find_bac
 }
 
 // http://host:port of a URL: the token after it is not for the console.
+// BIOS with GRUB, and a BIOS boot partition for its core images: the XCP-ng
+// 8 layout's default outside UEFI.
+bool grub_boot(const Plan& plan, const PlannedPartition* bios_boot)
+{
+    return !plan.boot.uefi && plan.boot.loader == BootLoader::grub2 && bios_boot != nullptr &&
+           plan.layout.table == "gpt";
+}
+
 std::string server_of(const std::string& url)
 {
     const auto scheme = url.find("://");
@@ -123,6 +131,7 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
     }
     const auto* logs = by_role(e.layout, PartitionRole::logs);
     const auto* esp = by_role(e.layout, PartitionRole::esp);
+    const auto* bios_boot = by_role(e.layout, PartitionRole::boot);
 
     plan.primary = disk->name;
     plan.era = e.era;
@@ -197,12 +206,16 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         const auto* found = disk->partition(backup->number);
         const auto* found_esp = esp != nullptr ? disk->partition(esp->number) : nullptr;
         const bool esp_boots_backup = found_esp != nullptr && found_esp->esp_switch == "backup";
-        if ((found != nullptr && found->bootable) || esp_boots_backup) {
+        const bool grub_boots_backup = grub_boot(plan, bios_boot) && disk->grub_core_boots == "backup";
+        if ((found != nullptr && found->bootable && !grub_boot(plan, bios_boot)) || esp_boots_backup ||
+            grub_boots_backup) {
             plan.notes.emplace_back("the last run left " + plan.primary + " booting its backup (partition " +
                                     std::to_string(backup->number) + "); the root is whole and boots again before "
                                     "the backup is rewritten");
             if (esp_boots_backup) {
                 add(2, op::EspBootsRoot{plan.primary, *esp, e.root_label});
+            } else if (grub_boots_backup) {
+                add(2, op::GrubBootsRoot{plan.primary, *bios_boot, *root, o.grub_modules_dir});
             } else {
                 add(2, op::MarkBootable{plan.primary, e.layout, root->number});
             }
@@ -256,10 +269,13 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
         add(69, op::CopyLogIntoRoot{});
     }
     // While the root is rewritten, the disk boots the verified backup.
-    const bool boots_backup = plan.boot.uefi || plan.boot.loader == BootLoader::extlinux;
+    const bool by_grub = grub_boot(plan, bios_boot);
+    const bool boots_backup = plan.boot.uefi || plan.boot.loader == BootLoader::extlinux || by_grub;
     if (boots_backup) {
         add(70, op::BootFromBackup{plan.primary, e.layout, *backup, o.syslinux_modules_dir,
-                                   plan.boot.uefi ? std::optional(*esp) : std::nullopt, e.root_label});
+                                   plan.boot.uefi ? std::optional(*esp) : std::nullopt, e.root_label,
+                                   by_grub ? std::optional(*bios_boot) : std::nullopt,
+                                   by_grub ? o.grub_modules_dir : std::string()});
     }
     // From here on the installation's own root is rewritten; the verified,
     // marked backup holds the old one.
@@ -288,6 +304,8 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
             add(93, op::InstallExtlinux{plan.primary, *root});
             add(94, op::CheckFilesystem{plan.primary, *root});
             add(94, op::WriteBootCode{plan.primary, plan.boot.boot_code});
+        } else if (by_grub) {
+            add(94, op::GrubBootsRoot{plan.primary, *bios_boot, *root, o.grub_modules_dir});
         }
         add(95, op::MarkBootable{plan.primary, e.layout, root->number});
     }

@@ -4,6 +4,9 @@
 
 #include "installer-agent/configure/boot_switch.hpp"
 #include "installer-agent/disk/ext_files.hpp"
+#include "installer-agent/disk/grub_bios.hpp"
+#include "installer-agent/disk/grub_bios_install.hpp"
+#include "installer-agent/disk/in_place_write.hpp"
 #include "installer-agent/disk/vfat_files.hpp"
 #include "libxcp/answerfile/values.hpp"
 #include "libxcp/util/unique_fd.hpp"
@@ -209,6 +212,34 @@ std::vector<std::string> list_disks(const std::filesystem::path& dev_dir)
     return names;
 }
 
+namespace {
+
+// DiskInfo::grub_core_boots.
+std::string grub_core_boots(const DiskInfo& d, const std::filesystem::path& scratch_dir)
+{
+    try {
+        const auto lba = grub_core_sector(read_in_place(d.path, 0, 512, "the MBR"));
+        if (!lba) {
+            return "";
+        }
+        const auto loaded = loaded_grub_core(d.path);
+        for (const auto& p : d.partitions) {
+            if (!p.backup_marker) {
+                continue;
+            }
+            const auto saved = read_ext_file({d.path, p.start}, "/" + std::string(grub_backup_core_path), scratch_dir);
+            if (saved && placed_grub_core(*saved, *lba) == loaded) {
+                return "backup";
+            }
+        }
+        return "other";
+    } catch (const std::exception&) {
+        return "";  // no MBR to read, or a saved core that is none: nothing this installer switched
+    }
+}
+
+}  // namespace
+
 Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::string>& names,
                   const std::filesystem::path& scratch_dir)
 {
@@ -314,6 +345,9 @@ Probe probe_disks(const std::filesystem::path& dev_dir, const std::vector<std::s
                     }
                 }
             }
+        }
+        if (d.present) {
+            d.grub_core_boots = grub_core_boots(d, scratch_dir);
         }
         out.disks.push_back(std::move(d));
     }

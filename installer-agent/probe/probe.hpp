@@ -48,6 +48,10 @@ struct DiskInfo {
     bool block_device = false;
     std::uint64_t device = 0, inode = 0;
     std::string model{};  // from sysfs, block devices only
+    // BIOS with GRUB: "backup" when the MBR loads the core image a verified
+    // backup keeps in /.xcp-backup-boot (the switch onto it), "other" for
+    // any other GRUB core, empty when the MBR is not GRUB's.
+    std::string grub_core_boots{};
     bool removable = false;
 
     // An XCP installation: a partition whose filesystem is labelled root-*.

@@ -6,6 +6,8 @@
 #include "installer-agent/disk/ext_files.hpp"
 #include "installer-agent/disk/extlinux.hpp"
 #include "installer-agent/disk/filesystems.hpp"
+#include "installer-agent/disk/grub_bios.hpp"
+#include "installer-agent/disk/grub_bios_install.hpp"
 #include "installer-agent/disk/partition_table.hpp"
 #include "installer-agent/run/stage_scripts.hpp"
 #include "installer-agent/source/open.hpp"
@@ -383,6 +385,11 @@ std::string SystemAdapters::apply(const Operation& operation)
                 return std::string();
             },
             [&](const op::BootFromBackup& o) {
+                if (o.grub_boot) {
+                    return boot_from_backup_by_grub_core(disk(o.disk).path, *o.grub_boot, o.backup, o.grub_modules,
+                                                         options_.work_dir / "grub-switch") +
+                           ": a reboot now starts the old control domain from its backup";
+                }
                 if (o.esp) {
                     boot_from_backup_by_esp(disk(o.disk).path, *o.esp, o.backup, o.root_label,
                                             options_.work_dir / "esp-switch");
@@ -391,6 +398,20 @@ std::string SystemAdapters::apply(const Operation& operation)
                                      o.syslinux_modules);
                 }
                 return std::string("a reboot now starts the old control domain from its backup");
+            },
+            [&](const op::GrubBootsRoot& o) {
+                const auto& path = disk(o.disk).path;
+                if (const auto why = grub_bios_unavailable(o.modules); !why.empty()) {
+                    if (!loaded_grub_core(path).empty()) {
+                        throw Failure("GRUB's core image for the root cannot be made: " + why);
+                    }
+                    progress_.note("xcp-installer: GRUB's boot code is not installed (" + why +
+                                   "): the host cannot boot from this disk until it is");
+                    return "not installed (" + why + ")";
+                }
+                const auto core = make_grub_core(o.modules, grub_core_prefix(o.root.number), "",
+                                                 options_.work_dir / "grub-core");
+                return boot_grub_core(path, o.boot, core, o.modules);
             },
             [&](const op::EspBootsRoot& o) {
                 boot_from_root_by_esp(disk(o.disk).path, o.esp, options_.work_dir / "esp-switch");

@@ -4,6 +4,8 @@
 #include "installer-agent/configure/bootloader.hpp"
 #include "installer-agent/disk/ext_files.hpp"
 #include "installer-agent/disk/extlinux.hpp"
+#include "installer-agent/disk/grub_bios.hpp"
+#include "installer-agent/disk/grub_bios_install.hpp"
 #include "installer-agent/disk/in_place_write.hpp"
 #include "installer-agent/disk/partition_table.hpp"
 #include "installer-agent/disk/vfat_files.hpp"
@@ -53,6 +55,34 @@ void boot_from_backup(const fs::path& disk, const Layout& layout, const PlannedP
 
 namespace {
 
+// Deterministic files: a run that goes on finds them written and leaves
+// them, so what a booting backup reads is never rewritten under it.
+void write_if_changed(const ExtLocation& where, const std::string& name, const std::string& bytes,
+                      const fs::path& scratch_dir)
+{
+    if (read_ext_file(where, "/" + name, scratch_dir) != bytes) {
+        write_ext_file(where, name, bytes, scratch_dir);
+    }
+}
+
+// The backup's own grub.cfg into /.xcp-backup-boot: its /boot/grub/grub.cfg
+// (else `fallback`, a whole one another installer left on the ESP) made to
+// find the backup by `uuid`.
+void write_backup_grub_config(const ExtLocation& on_backup, const std::string& uuid,
+                              const std::optional<std::string>& fallback, const fs::path& scratch_dir)
+{
+    auto config = read_ext_file(on_backup, "/boot/grub/grub.cfg", scratch_dir);
+    if (!config) {
+        config = fallback;
+    }
+    if (!config) {
+        throw std::runtime_error(std::string("the backup has no /boot/grub/grub.cfg") +
+                                 (fallback ? "" : ", and the ESP no whole grub.cfg,") + " to boot from");
+    }
+    write_if_changed(on_backup, std::string(backup_boot_dir) + "/grub.cfg", grub_config_booting_backup(*config, uuid),
+                     scratch_dir);
+}
+
 // grubenv rewritten in place: its first sector, which holds every variable.
 void switch_esp(const fs::path& disk, const PlannedPartition& esp, const std::string& block)
 {
@@ -75,20 +105,7 @@ void boot_from_backup_by_esp(const fs::path& disk, const PlannedPartition& esp, 
     const auto esp_config = read_vfat_file(on_esp, std::string(esp_switch_path), scratch_dir);
     const bool has_switch = target && esp_config == switch_config;
 
-    auto config = read_ext_file(on_backup, "/boot/grub/grub.cfg", scratch_dir);
-    if (!config && esp_config && !has_switch) {
-        config = esp_config;
-    }
-    if (!config) {
-        throw std::runtime_error("the backup has no /boot/grub/grub.cfg, and the ESP no whole grub.cfg, to boot from");
-    }
-    const auto backup_config = grub_config_booting_backup(*config, uuid);
-    const auto name = std::string(backup_boot_dir) + "/grub.cfg";
-    // Deterministic: a run that goes on finds it written and leaves it, so
-    // the file a booting backup reads is never rewritten under it.
-    if (read_ext_file(on_backup, "/" + name, scratch_dir) != backup_config) {
-        write_ext_file(on_backup, name, backup_config, scratch_dir);
-    }
+    write_backup_grub_config(on_backup, uuid, esp_config && !has_switch ? esp_config : std::nullopt, scratch_dir);
     const auto block = grub_env_block(BootTarget::backup, uuid);
     if (has_switch) {
         switch_esp(disk, esp, block);
@@ -119,6 +136,24 @@ void boot_from_root_by_esp(const fs::path& disk, const PlannedPartition& esp, co
         throw std::runtime_error("the ESP holds no grubenv of this installer's switch to boot the root with");
     }
     switch_esp(disk, esp, grub_env_block(BootTarget::root));
+}
+
+std::string boot_from_backup_by_grub_core(const fs::path& disk, const PlannedPartition& bios_boot,
+                                          const PlannedPartition& backup, const fs::path& modules_dir,
+                                          const fs::path& scratch_dir)
+{
+    if (const auto why = grub_bios_unavailable(modules_dir); !why.empty()) {
+        throw std::runtime_error("GRUB's core image for the backup cannot be made: " + why);
+    }
+    const ExtLocation on_backup{disk, backup.start};
+    write_backup_grub_config(on_backup, ext_uuid(on_backup), std::nullopt, scratch_dir);
+    // Its prefix is the backup's /boot/grub (modules of the old root's own
+    // GRUB, when insmod asks for one not built in); its embedded config
+    // reads the backup's grub.cfg.
+    const auto core = make_grub_core(modules_dir, grub_core_prefix(backup.number),
+                                     grub_backup_core_config(backup_boot_dir), scratch_dir / "grub-core");
+    write_if_changed(on_backup, std::string(grub_backup_core_path), core, scratch_dir);
+    return boot_grub_core(disk, bios_boot, core, modules_dir);
 }
 
 }  // namespace xcp::installer

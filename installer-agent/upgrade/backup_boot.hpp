@@ -33,6 +33,16 @@ void boot_from_backup_by_esp(const std::filesystem::path& disk, const PlannedPar
                              const PlannedPartition& backup, const std::string& root_label,
                              const std::filesystem::path& scratch_dir);
 
+// BIOS with GRUB: the backup's own grub.cfg into /.xcp-backup-boot (as
+// for UEFI), a core image reading it made with grub-mkimage from
+// `modules_dir` and kept beside it (grub_backup_core_path), then put into
+// the BIOS boot partition's free slot and the MBR pointed at it in one
+// sector (disk/grub_bios_install.hpp). Returns what was done. Throws with
+// the sentence.
+std::string boot_from_backup_by_grub_core(const std::filesystem::path& disk, const PlannedPartition& bios_boot,
+                                          const PlannedPartition& backup, const std::filesystem::path& modules_dir,
+                                          const std::filesystem::path& scratch_dir);
+
 // grubenv rewritten in place to name the root again. Throws with the sentence.
 void boot_from_root_by_esp(const std::filesystem::path& disk, const PlannedPartition& esp,
                            const std::filesystem::path& scratch_dir);

@@ -8,6 +8,7 @@ namespace xcp::installer {
 namespace {
 
 constexpr std::string_view esp_type = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b";
+constexpr std::string_view bios_boot_type = "21686148-6449-6e6f-744e-656564454649";
 constexpr std::string_view lvm_type = "e6d6d379-f507-44c2-a23c-238f2a3df928";
 
 std::string lower(std::string_view s)
@@ -42,7 +43,7 @@ std::optional<PartitionRole> role_of(const PartitionInfo& p, bool gpt)
         if (name == "esp" || lower(p.type) == esp_type) {
             return p.label.find("UTILITY") != std::string::npos ? PartitionRole::utility : PartitionRole::esp;
         }
-        if (name == "boot") {
+        if (name == "boot" || lower(p.type) == bios_boot_type) {
             return PartitionRole::boot;
         }
         return std::nullopt;

@@ -211,7 +211,7 @@ const std::vector<ImageProgram>& image_programs()
     static const std::vector<ImageProgram> programs{
         {"busybox", "busybox"},     {"mke2fs", "e2fsprogs"},   {"e2fsck", "e2fsprogs"}, {"debugfs", "e2fsprogs"},
         {"mkfs.fat", "dosfstools"}, {"mcopy", "mtools"},       {"extlinux", "extlinux"}, {"lbzip2", "lbzip2"},
-        {"ip", "iproute2"},         {"mount", "mount"},        {"umount", "mount"},
+        {"ip", "iproute2"},         {"mount", "mount"},        {"umount", "mount"},       {"grub-mkimage", "grub-common"},
     };
     return programs;
 }
@@ -272,6 +272,18 @@ ImageSummary build_image(const ImageRequest& request, std::ostream& log)
             add_host_path(file, mode, entries);
         } else if (file.filename() != "ca-certificates.crt") {
             throw ImageError("the image needs " + file.string() + ", which is not on this machine");
+        }
+    }
+    // GRUB's i386-pc modules and boot.img: the installer makes the core
+    // images of a BIOS host's GRUB boot from them (grub-mkimage).
+    const fs::path grub_modules = "/usr/lib/grub/i386-pc";
+    if (!fs::is_regular_file(grub_modules / "boot.img", ec)) {
+        throw ImageError("the image needs GRUB's i386-pc modules (Debian package grub-pc-bin), which are not in " +
+                         grub_modules.string());
+    }
+    for (const auto& e : fs::directory_iterator(grub_modules, ec)) {
+        if (e.is_regular_file(ec) && e.file_size(ec) > 0) {  // fdt.lst is empty on i386-pc
+            add_host_path(e.path(), 0644, entries);
         }
     }
     // mtools converts file names through iconv: without glibc's gconv

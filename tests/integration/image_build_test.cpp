@@ -112,7 +112,8 @@ TEST_F(ImageBuild, TheImageCarriesTheInstallerItsToolsLibrariesAndModules)
                              "usr/sbin/debugfs", "usr/sbin/mkfs.fat", "usr/bin/mcopy", "usr/bin/extlinux",
                              "usr/bin/lbzip2", "usr/sbin/ip", "usr/sbin/udhcpc", "etc/udhcpc/default.script",
                              "usr/lib/syslinux/mbr/gptmbr.bin", "usr/lib/syslinux/modules/bios/mboot.c32",
-                             "lib64/ld-linux-x86-64.so.2"}) {
+                             "usr/bin/grub-mkimage", "usr/lib/grub/i386-pc/boot.img",
+                             "usr/lib/grub/i386-pc/multiboot2.mod", "lib64/ld-linux-x86-64.so.2"}) {
         EXPECT_TRUE(fs::exists(tree / file)) << file;
     }
     // Modules: dependencies first, compressed ones stored plain, the unused
@@ -161,6 +162,17 @@ TEST_F(ImageBuild, TheImageCarriesTheInstallerItsToolsLibrariesAndModules)
         EXPECT_EQ(esp.exit_code, 0) << esp.output;
         EXPECT_EQ(run("mtype -i " + quote((tree / "tmp/esp.img").string()) + " ::/EFI/xenserver/grub.cfg").output,
                   "cfg\n");
+    }
+
+    // grub-mkimage inside the image makes a BIOS host's GRUB core from the
+    // image's own modules.
+    {
+        const auto core = run("chroot " + quote(tree.string()) +
+                              " grub-mkimage -O i386-pc -d /usr/lib/grub/i386-pc -p '(,gpt1)/boot/grub' -o "
+                              "/tmp/core.img biosdisk part_gpt ext2 normal multiboot2 gzio");
+        EXPECT_EQ(core.exit_code, 0) << core.output;
+        std::error_code ec;
+        EXPECT_GT(fs::file_size(tree / "tmp/core.img", ec), 20000U) << core.output;
     }
 
     // A dry run against sparse image files, inside the image.

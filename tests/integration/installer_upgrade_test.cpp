@@ -4,6 +4,7 @@
 // carry-over entry), then an upgrade to version B and a restore of A. Read
 // back with tools we did not write: debugfs, e2fsck, sfdisk.
 #include "tests/integration/upgrade_fixture.hpp"
+#include "tests/support/debian_packages.hpp"
 #include "tests/support/golden.hpp"
 
 #include <unistd.h>
@@ -548,6 +549,88 @@ TEST_F(InstallerUpgrade, UpgradeFromAModernRepositoryInTheXcpNg8Layout)
     EXPECT_EQ(run("e2fsck -fn " + quote(spec(logs_))).exit_code, 0);
     EXPECT_EQ(sparse_digest(disk("sda"), 41473ULL << 20, 1ULL << 30), swap) << "swap untouched";
     expect_vm_data_untouched();
+}
+
+// BIOS with GRUB in the XCP-ng 8 layout, booted by SeaBIOS with Debian's
+// Xen and kernel (fetched, never installed): GRUB's boot.img in the MBR
+// loads the core image the installer put into the BIOS boot partition,
+// which reads the root's grub.cfg. A restore stopped once the MBR loads the
+// backup's core boots the backup's Xen and dom0 (root=UUID= of the backup);
+// the finished restore boots the root again, from the other slot. Run once,
+// not under the sanitizers (the name holds "Qemu").
+TEST_F(InstallerUpgrade, BiosGrubBootsTheRootThenTheBackupThenTheRootAgainInQemu)
+{
+    require_programs({"qemu-system-x86_64", "rpmbuild", "gzip", "sha256sum", "dpkg-deb", "grub-mkimage"});
+    const auto debs = dir_.path() / "debs";
+    sh("dpkg-deb -x " + quote(debian_package("xen-hypervisor-4.17-amd64").string()) + " " + quote(debs.string()));
+    sh("dpkg-deb -x " + quote(debian_package("linux-image-amd64").string()) + " " + quote(debs.string()));
+    fs::path kernel;
+    for (const auto& e : fs::directory_iterator(debs / "boot")) {
+        if (e.path().filename().string().starts_with("vmlinuz-")) {
+            kernel = e.path();
+        }
+    }
+    ASSERT_FALSE(kernel.empty());
+    const auto repo = dir_.path() / "modern-xen";
+    build_modern_repository(repo, dir_.path() / "content-xen", "8.2.1", "xen-4.17-amd64.gz", "XCP-ng A\n", 23,
+                            {{"boot/xen-4.17-amd64.gz", debs / "boot/xen-4.17-amd64.gz"},
+                             {"boot/" + kernel.filename().string(), kernel}});
+    ASSERT_NO_FATAL_FAILURE(fresh_install(repo));
+    complete_first_boot();
+    // The LBA of the core image GRUB's boot.img loads (at 0x5c).
+    const auto core_lba = [&] {
+        std::ifstream in(disk("sda"), std::ios::binary);
+        std::array<unsigned char, 512> mbr{};
+        in.read(reinterpret_cast<char*>(mbr.data()), mbr.size());
+        std::uint64_t lba = 0;
+        for (int i = 7; i >= 0; --i) {
+            lba = (lba << 8) | mbr[0x5c + static_cast<std::size_t>(i)];
+        }
+        return lba;
+    };
+    const auto boots = [&](const std::string& command_line, const std::string& name) {
+        Daemon qemu({"/usr/bin/qemu-system-x86_64", "-accel", "tcg", "-m", "2048", "-display", "none", "-nic", "none",
+                     "-no-reboot", "-monitor", "none", "-serial", "stdio", "-drive",
+                     "file=" + disk("sda") + ",format=raw,if=virtio"},
+                    dir_.path() / (name + "-serial.log"));
+        EXPECT_TRUE(qemu.wait_for_log("Kernel command line: " + command_line, std::chrono::seconds(300)))
+            << name << ":\n" << qemu.log().substr(qemu.log().size() > 4000 ? qemu.log().size() - 4000 : 0);
+        EXPECT_NE(qemu.log().find("(XEN) Xen version 4.17"), std::string::npos) << name;
+    };
+    const auto boot_partition = esp_ / 512;  // partition 4: BIOS boot
+    EXPECT_EQ(core_lba(), boot_partition) << "the first slot";
+    boots("root=LABEL=root-", "installed");
+
+    const auto work = quote((dir_.path() / "work").string());
+    const auto backed_up = run(quote(installer_binary().string()) + " backup sda --dev-dir " + quote(dev_.string()) +
+                                   " --work-dir " + work,
+                               std::chrono::seconds(300));
+    ASSERT_EQ(backed_up.exit_code, 0) << backed_up.output;
+    const auto planned = run(installer_command(restore_answerfile(), "--dry-run --json"));
+    const auto plan = nlohmann::json::parse(planned.output.substr(std::min(planned.output.find('{'), planned.output.size())),
+                                            nullptr, false);
+    ASSERT_TRUE(plan.is_object() && plan.contains("operations")) << planned.output;
+    std::size_t after_switch = 0;
+    for (std::size_t i = 0; i < plan["operations"].size(); ++i) {
+        if (plan["operations"][i].dump().find("made bootable on its own") != std::string::npos) {
+            after_switch = i + 2;  // XCP_INSTALLER_KILL_AT counts from 1 and stops before that operation
+        }
+    }
+    ASSERT_NE(after_switch, 0U) << planned.output;
+    const auto stopped = run("XCP_INSTALLER_KILL_AT=" + std::to_string(after_switch) + " " +
+                             installer_command(restore_answerfile()), std::chrono::seconds(300));
+    ASSERT_NE(stopped.output.find(": killed"), std::string::npos) << stopped.output;
+    EXPECT_EQ(core_lba(), boot_partition + 2048) << "the second slot";
+    const auto stats = run("debugfs -R stats " + quote(spec(backup_)) + " 2>/dev/null").output;
+    const auto at = stats.find("Filesystem UUID:");
+    ASSERT_NE(at, std::string::npos) << stats;
+    const auto from = stats.find_first_not_of(' ', at + 16);
+    boots("root=UUID=" + stats.substr(from, stats.find('\n', from) - from), "backup");
+
+    const auto finished = installer(restore_answerfile());
+    ASSERT_EQ(finished.exit_code, 0) << finished.output;
+    EXPECT_EQ(core_lba(), boot_partition) << "back in the first slot";
+    boots("root=LABEL=root-", "restored");
 }
 
 // The plans an operator reads before anything is touched: the operations

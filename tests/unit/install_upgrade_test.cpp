@@ -468,6 +468,48 @@ TEST(KeepingPlan, UefiBootsTheBackupThroughTheEspWhileTheRootIsRewritten)
     EXPECT_LT(*first_back, *backup) << "the root boots again before the backup is rewritten";
 }
 
+// BIOS with GRUB (XCP-ng 8 layout): a core image that reads the backup's
+// grub.cfg goes into the BIOS boot partition and the MBR is pointed at it
+// before the root is rewritten; one that boots the root, last. A run that
+// left the MBR loading the backup's core moves it back first.
+TEST(KeepingPlan, BiosGrubBootsTheBackupThroughACoreImageWhileTheRootIsRewritten)
+{
+    auto probe = probe_of(modern_disk(false));
+    const auto planned = keeping_plan(upgrade_xml, probe);
+    ASSERT_TRUE(std::holds_alternative<Plan>(planned)) << std::get<Refusal>(planned).sentence;
+    const auto& plan = std::get<Plan>(planned);
+    const auto to_backup = index_of<op::BootFromBackup>(plan);
+    const auto root = index_of<op::MakeFilesystem>(plan);
+    const auto back = index_of<op::GrubBootsRoot>(plan);
+    ASSERT_TRUE(to_backup && root && back) << to_text(plan);
+    EXPECT_EQ(*to_backup + 1, *root) << to_text(plan);
+    EXPECT_GT(*back, *index_of<op::CheckFilesystem>(plan)) << "the root is checked before it boots";
+    const auto& o = std::get<op::BootFromBackup>(plan.operations[*to_backup].operation);
+    ASSERT_TRUE(o.grub_boot);
+    EXPECT_EQ(o.grub_boot->number, 4);
+    EXPECT_FALSE(o.esp);
+    EXPECT_EQ(o.grub_modules, "/usr/lib/grub/i386-pc");
+    const auto& r = std::get<op::GrubBootsRoot>(plan.operations[*back].operation);
+    EXPECT_EQ(r.boot.number, 4);
+    EXPECT_EQ(r.root.number, 1);
+    EXPECT_FALSE(index_of<op::InstallExtlinux>(plan));
+    for (const auto& planned_op : plan.operations) {
+        if (const auto t = disk_written(planned_op.operation)) {
+            EXPECT_NE(t->partition, 3) << describe(planned_op.operation);
+        }
+    }
+    ASSERT_TRUE(plan.replacement);
+    EXPECT_NE(plan.replacement->after.find("and the disk boots it"), std::string::npos) << plan.replacement->after;
+    EXPECT_NE(to_text(plan).find("the MBR pointed at it in one sector"), std::string::npos) << to_text(plan);
+
+    probe.disks[0].grub_core_boots = "backup";
+    const auto again = std::get<Plan>(keeping_plan(upgrade_xml, probe));
+    const auto first_back = index_of<op::GrubBootsRoot>(again);
+    const auto backup = index_of<op::BackupRoot>(again);
+    ASSERT_TRUE(first_back && backup) << to_text(again);
+    EXPECT_LT(*first_back, *backup) << "the root boots again before the backup is rewritten";
+}
+
 TEST(KeepingPlan, ARestoreFindsItsOneBackupAndRefusesTwoOrNone)
 {
     const auto restore_xml = std::string("<restore/>");
