@@ -345,10 +345,15 @@ std::variant<Plan, Refusal> make_plan(const af::Answerfile& a, const Probe& prob
             add(93, op::InstallExtlinux{plan.primary, root});
             add(94, op::CheckFilesystem{plan.primary, root});
             add(94, op::WriteBootCode{plan.primary, plan.boot.boot_code});
-        } else if (const auto* boot = on(PartitionRole::boot); boot != nullptr && layout->table == "gpt") {
-            add(94, op::GrubBootsRoot{plan.primary, *boot, root, o.grub_modules_dir});
         }
-        add(95, op::MarkBootable{plan.primary, *layout, root.number});
+        if (const auto* boot = on(PartitionRole::boot);
+            plan.boot.loader == BootLoader::grub2 && boot != nullptr && layout->table == "gpt") {
+            // GRUB's boot.img reads no boot flag: the MBR's one sector is
+            // what makes the disk bootable, last.
+            add(95, op::GrubBootsRoot{plan.primary, *boot, root, o.grub_modules_dir});
+        } else {
+            add(95, op::MarkBootable{plan.primary, *layout, root.number});
+        }
     }
     plan.new_version = o.new_version;
     place_journal(plan, o.journal_sequence);

@@ -304,10 +304,12 @@ std::variant<Plan, Refusal> plan_keeping(const af::Answerfile& a, const Probe& p
             add(93, op::InstallExtlinux{plan.primary, *root});
             add(94, op::CheckFilesystem{plan.primary, *root});
             add(94, op::WriteBootCode{plan.primary, plan.boot.boot_code});
-        } else if (by_grub) {
-            add(94, op::GrubBootsRoot{plan.primary, *bios_boot, *root, o.grub_modules_dir});
         }
-        add(95, op::MarkBootable{plan.primary, e.layout, root->number});
+        if (by_grub) {
+            add(95, op::GrubBootsRoot{plan.primary, *bios_boot, *root, o.grub_modules_dir});
+        } else {
+            add(95, op::MarkBootable{plan.primary, e.layout, root->number});
+        }
     }
     plan.old_version = restore ? "" : e.value("PRODUCT_VERSION");
     plan.new_version = restore ? e.value("PRODUCT_VERSION") : o.new_version;

@@ -6,14 +6,21 @@
 // The first switch on another installer's ESP reads a directory's entries
 // and mshowfat's cluster chain: an entry found lies inside the bytes read,
 // and an exchange done twice is no change.
+// BIOS with GRUB: the MBR and the core image it loads (a user's disk, and
+// what a vendor's grub-install left): a core found is one the sector names,
+// a core placed keeps its length and says where it lies, and the MBR's
+// table and signature survive a switch.
 #include "installer-agent/configure/boot_switch.hpp"
 #include "installer-agent/disk/fat_directory.hpp"
+#include "installer-agent/disk/grub_bios.hpp"
 #include "installer-agent/disk/vfat_files.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -61,6 +68,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!std::equal(bytes.begin(), bytes.end(), data)) {
             std::abort();
         }
+    }
+    if (size >= 512) {
+        const auto sector = raw.substr(0, 512);
+        const auto lba = x::grub_core_sector(sector);
+        const auto switched = x::grub_boot_sector(sector, sector, 0x12345678);
+        if (switched.substr(0x1b8) != sector.substr(0x1b8) ||
+            (lba && x::grub_core_sector(switched) != std::optional<std::uint64_t>(0x12345678))) {
+            std::abort();
+        }
+        if (const auto sectors = x::grub_core_sectors(sector); sectors && *sectors < 2) {
+            std::abort();
+        }
+        try {
+            const auto placed = x::placed_grub_core(raw, 4096);
+            if (placed.size() % 512 != 0 || placed.size() < raw.size() || x::grub_core_sectors(placed) != placed.size() / 512 ||
+                x::placed_grub_core(placed, 4096) != placed) {
+                std::abort();
+            }
+        } catch (const std::invalid_argument&) {
+        }
+        (void)x::free_grub_slot(data[0], static_cast<std::uint64_t>(data[1]) << 12, lba, data[2]);
     }
     const auto config = x::grub_config_booting_backup(raw, "0b9f7d8e-5c4a-4e21-9a53-6f3c2d1e0a77");
     // No search command by label is left: each became one by UUID.

@@ -151,11 +151,65 @@ protected:
         return r.exit_code == 0 ? r.output : std::string("<absent>");
     }
 
+    // A GRUB core image without where it was put (its blocklist's start),
+    // padded to whole sectors.
+    static std::string unplaced(std::string core)
+    {
+        core.resize((core.size() + 511) / 512 * 512, '\0');
+        if (core.size() >= 512) {
+            std::fill(core.begin() + 0x1f4, core.begin() + 0x1fc, '\0');
+        }
+        return core;
+    }
+
+    // The core image the MBR's GRUB boot.img loads, unplaced; "" when the
+    // MBR holds no GRUB code. Read as GRUB 2.06's boot.h lays it out.
+    [[nodiscard]] std::string loaded_core() const
+    {
+        std::ifstream in(disk("sda"), std::ios::binary);
+        std::string mbr(512, '\0');
+        in.read(mbr.data(), 512);
+        if (mbr.substr(510) != "\x55\xaa" || mbr.substr(0, 0x1b8).find("GRUB ") == std::string::npos) {
+            return "";
+        }
+        const auto le = [](const std::string& b, std::size_t at, int width) {
+            std::uint64_t v = 0;
+            for (int i = width - 1; i >= 0; --i) {
+                v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<std::size_t>(i)]);
+            }
+            return v;
+        };
+        const auto lba = le(mbr, 0x5c, 8);
+        std::string first(512, '\0');
+        in.seekg(static_cast<std::streamoff>(lba * 512));
+        in.read(first.data(), 512);
+        const auto sectors = le(first, 0x1fc, 2) + 1;
+        if (sectors > 2048) {
+            return "<a core of " + std::to_string(sectors) + " sectors>";
+        }
+        std::string core(sectors * 512, '\0');
+        in.seekg(static_cast<std::streamoff>(lba * 512));
+        in.read(core.data(), static_cast<std::streamsize>(core.size()));
+        return unplaced(core);
+    }
+
     // What the disk boots: "root" or "backup", "none", or "several" (BIOS:
-    // the partition with the boot flag; UEFI: what the ESP's switch, its
-    // grub.cfg reading grubenv, names).
+    // the partition with the boot flag, or with GRUB the core image its MBR
+    // loads; UEFI: what the ESP's switch, its grub.cfg reading grubenv,
+    // names).
     [[nodiscard]] std::string boot_target() const
     {
+        if (grub_bios_) {
+            const auto core = loaded_core();
+            if (core.empty()) {
+                return "none";
+            }
+            if (core == root_core_) {
+                return "root";
+            }
+            const auto saved = cat(backup_, "/.xcp-backup-boot/grub-core.img");
+            return saved != "<absent>" && unplaced(saved) == core ? "backup" : "another GRUB core";
+        }
         if (boot_mode_ == "uefi") {
             const auto config = esp_file("EFI/xenserver/grub.cfg");
             if (!foreign_esp_config_.empty() && config == foreign_esp_config_) {
@@ -194,16 +248,21 @@ protected:
     void expect_boots_a_whole_control_domain(const std::string& after) const
     {
         const bool uefi = boot_mode_ == "uefi";
+        const bool grub = uefi || grub_bios_;
         const auto target = boot_target();
         if (target == "root") {
             const auto fsck = run("e2fsck -fn " + quote(spec(root_)));
             EXPECT_EQ(fsck.exit_code, 0) << after << ": the root checks clean\n" << fsck.output;
             EXPECT_NE(cat(root_, "/etc/xensource-inventory"), "<absent>") << after;
-            const auto config = cat(root_, uefi ? "/boot/grub/grub.cfg" : "/boot/extlinux.conf");
+            const auto config = cat(root_, grub ? "/boot/grub/grub.cfg" : "/boot/extlinux.conf");
             const auto xen = xen_of(config);
             EXPECT_FALSE(xen.empty()) << after << ": the root has its boot configuration";
             EXPECT_NE(cat(root_, "/boot/" + xen), "<absent>") << after << ": the Xen it boots is there";
-            if (uefi) {
+            if (grub_bios_) {
+                const auto label = value_in(cat(root_, "/etc/xensource-inventory"), "ROOT_LABEL");
+                EXPECT_NE(config.find("--label --set root " + label + "\n"), std::string::npos)
+                    << after << ": the root's grub.cfg finds it by its label";
+            } else if (uefi) {
                 const auto label = value_in(cat(root_, "/etc/xensource-inventory"), "ROOT_LABEL");
                 const auto esp_config = esp_file("EFI/xenserver/grub.cfg");
                 const bool foreign = !foreign_esp_config_.empty() && esp_config == foreign_esp_config_;
@@ -220,17 +279,19 @@ protected:
         EXPECT_EQ(fsck.exit_code, 0) << after << ": the backup checks clean\n" << fsck.output;
         EXPECT_NE(cat(backup_, "/.xen-backup-partition"), "<absent>") << after << ": a verified, marked backup";
         const auto uuid = uuid_of(backup_);
-        const auto config = cat(backup_, uefi ? "/.xcp-backup-boot/grub.cfg" : "/.xcp-backup-boot/extlinux.conf");
+        const auto config = cat(backup_, grub ? "/.xcp-backup-boot/grub.cfg" : "/.xcp-backup-boot/extlinux.conf");
         EXPECT_NE(config.find("root=UUID=" + uuid), std::string::npos) << after << ": " << config;
         EXPECT_EQ(config.find("root=LABEL="), std::string::npos) << after << ": " << config;
         const auto xen = xen_of(config);
         EXPECT_FALSE(xen.empty()) << after << ": " << config;
         EXPECT_NE(cat(backup_, "/boot/" + xen), "<absent>") << after << ": the Xen it boots is in the backup";
-        if (uefi) {
+        if (grub) {
             EXPECT_NE(config.find("--fs-uuid --set=root " + uuid + "\n"), std::string::npos) << after << ": " << config;
+        }
+        if (uefi) {
             EXPECT_NE(esp_file("EFI/xenserver/grubenv").find("\nxcp_backup=" + uuid + "\n"), std::string::npos)
                 << after << ": grubenv names this backup";
-        } else {
+        } else if (!grub_bios_) {
             EXPECT_NE(cat(backup_, "/.xcp-backup-boot/ldlinux.sys"), "<absent>") << after;
         }
     }
@@ -323,6 +384,7 @@ protected:
                                           std::string::npos;
             if (!reached_the_end && !last_started) {
                 EXPECT_TRUE(bootable().empty()) << what << ": nothing may be bootable yet\n" << status.output;
+                EXPECT_EQ(loaded_core(), "") << what << ": the MBR loads no GRUB core yet\n" << status.output;
             }
         } else {
             expect_boots_a_whole_control_domain(what);
@@ -395,6 +457,10 @@ protected:
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
             }
             ASSERT_EQ(uninterrupted.stop(), 0) << uninterrupted.log();
+        }
+        if (grub_bios_) {
+            root_core_ = loaded_core();  // the core that boots the root, as the uninterrupted run left it
+            ASSERT_FALSE(root_core_.empty()) << "the uninterrupted run leaves GRUB in the MBR";
         }
         CommandResult r;
         const auto baseline = tree(root_, mode == Mode::fresh ? identity_of_root() : std::map<std::string, std::string>{});
@@ -511,7 +577,28 @@ protected:
         EXPECT_EQ(fsck.exit_code, 0) << "the ESP checks clean after the exchange\n" << fsck.output;
     }
 
+    // BIOS, XCP-ng 8 layout, as installed: GRUB's boot.img and a core image
+    // in the BIOS boot partition, which the root's /boot/grub/grub.cfg
+    // follows; version A first-booted and in use, version B built beside.
+    void install_modern_a_bios_grub_in_use()
+    {
+        require_programs({"rpmbuild", "gzip", "sha256sum", "sfdisk", "grub-mkimage"});
+        grub_bios_ = true;
+        const auto [modern_a, modern_b] = build_modern_a_and_b();
+        modern_b_ = modern_b;
+        ASSERT_NO_FATAL_FAILURE(fresh_install(modern_a));
+        root_core_ = loaded_core();
+        ASSERT_FALSE(root_core_.empty()) << "the install leaves GRUB in the MBR";
+        EXPECT_EQ(boot_target(), "root");
+        EXPECT_TRUE(bootable().empty()) << "GRUB's boot.img reads no flag, and none is set";
+        complete_first_boot();
+        ASSERT_NO_FATAL_FAILURE(change_settings_cleanly());
+        write_vm_data();
+    }
+
     static constexpr const char* esp_exchanged = "EFI/xenserver/XCPSWTCH.CFG";
+    bool grub_bios_ = false;  // BIOS with GRUB: boot_target() reads the MBR
+    std::string root_core_;   // the core image that boots the root, unplaced
     std::string foreign_esp_config_;
     int on_foreign_esp_ = 0;
     fs::path saved_ = dir_.path() / "saved";
@@ -563,6 +650,17 @@ TEST_F(InstallerFaults, AUefiRestoreKilledAnywhereBootsAWholeControlDomainThroug
     kill_everywhere(Mode::restore, restore_answerfile());
 }
 
+// BIOS with GRUB, XCP-ng 8 layout: the MBR's one sector moves the boot
+// onto a core image that reads the backup's grub.cfg, and back onto one
+// that reads the root's, each core written into the slot the MBR does not
+// load and read back first.
+TEST_F(InstallerFaults, ABiosGrubUpgradeKilledAnywhereBootsAWholeControlDomainThroughTheMbrAndFinishes)
+{
+    ASSERT_NO_FATAL_FAILURE(install_modern_a_bios_grub_in_use());
+    save_images();
+    kill_everywhere(Mode::upgrade, upgrade_answerfile(modern_b_));
+}
+
 TEST_F(InstallerFaults, AFreshInstallKilledAnywhereIsNeverBootableHalfWayAndFinishes)
 {
     require_programs({"rpmbuild", "gzip", "sha256sum"});
@@ -571,6 +669,7 @@ TEST_F(InstallerFaults, AFreshInstallKilledAnywhereIsNeverBootableHalfWayAndFini
     sh("truncate -s 64G " + quote(disk("sda")));
     save_images();
     ASSERT_NO_FATAL_FAILURE(fresh_install(modern));
+    grub_bios_ = true;  // BIOS, XCP-ng 8 layout: the MBR's GRUB code is what makes the disk bootable, last
     kill_everywhere(Mode::fresh, fresh_answerfile(modern));
 }
 

@@ -294,7 +294,22 @@ TEST_F(InstallerInstall, ModernLayoutWithSwapLogsAndGptNames)
     EXPECT_EQ(by_name["swap"]["type"], "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F");
     EXPECT_EQ(by_name["localsr"]["type"], "E6D6D379-F507-44C2-A23C-238F2A3DF928");
     EXPECT_EQ(by_name["boot"]["type"], "21686148-6449-6E6F-744E-656564454649");
-    EXPECT_EQ(by_name["root"].value("attrs", ""), "LegacyBIOSBootable");
+    // BIOS: GRUB's boot.img in the MBR loads a core image from the start of
+    // the BIOS boot partition; it reads no flag, and none is set.
+    EXPECT_EQ(by_name["root"].value("attrs", ""), "");
+    {
+        std::ifstream in(dev_ / "sda", std::ios::binary);
+        std::string mbr(512, '\0');
+        in.read(mbr.data(), 512);
+        EXPECT_NE(mbr.substr(0, 0x1b8).find("GRUB "), std::string::npos) << "GRUB's boot.img";
+        std::uint64_t lba = 0;
+        for (int i = 7; i >= 0; --i) {
+            lba = (lba << 8) | static_cast<unsigned char>(mbr[0x5c + static_cast<std::size_t>(i)]);
+        }
+        EXPECT_EQ(lba, by_name["boot"]["start"].get<std::uint64_t>());
+        EXPECT_EQ(mbr.substr(510), "\x55\xaa");
+        EXPECT_EQ(static_cast<unsigned char>(mbr[0x1be + 4]), 0xeeU) << "the protective MBR's entry kept";
+    }
     const auto swap = probe(by_name["swap"]["start"].get<std::uint64_t>() * 512);
     EXPECT_NE(swap.find("TYPE=\"swap\""), std::string::npos) << swap;
     EXPECT_NE(swap.find("LABEL=\"swap-"), std::string::npos) << swap;
