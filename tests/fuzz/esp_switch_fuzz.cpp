@@ -73,8 +73,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto sector = raw.substr(0, 512);
         const auto lba = x::grub_core_sector(sector);
         const auto switched = x::grub_boot_sector(sector, sector, 0x12345678);
-        if (switched.substr(0x1b8) != sector.substr(0x1b8) ||
-            (lba && x::grub_core_sector(switched) != std::optional<std::uint64_t>(0x12345678))) {
+        // A sector read as GRUB's names the LBA written in (its "GRUB " may
+        // lie where the LBA goes, and be overwritten: then it is none).
+        const auto named = x::grub_core_sector(switched);
+        if (switched.substr(0x1b8) != sector.substr(0x1b8) || (named && *named != 0x12345678)) {
             std::abort();
         }
         if (const auto sectors = x::grub_core_sectors(sector); sectors && *sectors < 2) {
