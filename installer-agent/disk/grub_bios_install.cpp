@@ -4,8 +4,9 @@
 #include "installer-agent/disk/in_place_write.hpp"
 #include "installer-agent/system/command.hpp"
 
+#include "libxcp/util/whole_file.hpp"
+
 #include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 namespace xcp::installer {
@@ -23,12 +24,6 @@ const std::vector<std::string> core_modules{
     "search_label", "search_fs_uuid", "search_fs_file", "test", "echo", "multiboot2", "multiboot", "linux",
     "gzio",     "xzio",     "loadenv",    "serial", "terminal", "terminfo", "sleep",         "cat",
     "halt",     "reboot",   "boot",       "ls",     "regexp"};
-
-std::string read_whole(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 }  // namespace
 
@@ -61,38 +56,39 @@ std::string make_grub_core(const fs::path& modules_dir, const std::string& prefi
     if (const auto r = run_command(argv); !r.ok()) {
         throw DiskError("cannot make GRUB's core image: " + r.failure("grub-mkimage"));
     }
-    auto core = read_whole(out);
-    if (core.empty()) {
+    auto core = util::read_whole_file(out);
+    if (!core || core->empty()) {
         throw DiskError("grub-mkimage wrote no core image to " + out.string());
     }
-    return core;
+    return *core;
 }
 
-std::string loaded_grub_core(const fs::path& disk)
+std::optional<LoadedGrubCore> loaded_grub_core(const fs::path& disk)
 {
     const auto lba = grub_core_sector(read_in_place(disk, 0, sector, "the MBR"));
     if (!lba) {
-        return "";
+        return std::nullopt;
     }
-    const auto first = read_in_place(disk, *lba * sector, sector, "GRUB's core image");
+    auto first = read_in_place(disk, *lba * sector, sector, "GRUB's core image");
     const auto sectors = grub_core_sectors(first);
     if (!sectors || *sectors * sector > grub_slot_bytes) {
-        return first;
+        return LoadedGrubCore{*lba, std::move(first)};
     }
-    return read_in_place(disk, *lba * sector, *sectors * sector, "GRUB's core image");
+    return LoadedGrubCore{*lba, read_in_place(disk, *lba * sector, *sectors * sector, "GRUB's core image")};
 }
 
 std::string boot_grub_core(const fs::path& disk, const PlannedPartition& boot_partition, const std::string& core,
                            const fs::path& modules_dir)
 {
     const auto mbr = read_in_place(disk, 0, sector, "the MBR");
-    const auto current = grub_core_sector(mbr);
+    const auto loaded = loaded_grub_core(disk);
+    std::optional<std::uint64_t> current;
     std::uint64_t current_sectors = 0;
-    if (current) {
-        const auto first = read_in_place(disk, *current * sector, sector, "the core image the MBR loads");
+    if (loaded) {
+        current = loaded->lba;
         // A core whose length cannot be read is taken to fill a slot.
-        current_sectors = grub_core_sectors(first).value_or(grub_slot_bytes / sector);
-        if (placed_grub_core(core, *current) == loaded_grub_core(disk)) {
+        current_sectors = grub_core_sectors(loaded->bytes).value_or(grub_slot_bytes / sector);
+        if (placed_grub_core(core, *current) == loaded->bytes) {
             return "the MBR already loads this core image, at sector " + std::to_string(*current);
         }
     }
@@ -109,8 +105,11 @@ std::string boot_grub_core(const fs::path& disk, const PlannedPartition& boot_pa
     if (read_in_place(disk, *slot * sector, placed.size(), what) != placed) {
         throw DiskError(what + " reads back other than it was written on " + disk.string());
     }
-    const auto boot_img = read_whole(modules_dir / "boot.img");
-    write_in_place(disk, 0, grub_boot_sector(mbr, boot_img, *slot), "the MBR's boot code");
+    const auto boot_img = util::read_whole_file(modules_dir / "boot.img");
+    if (!boot_img) {
+        throw DiskError("cannot read " + (modules_dir / "boot.img").string());
+    }
+    write_in_place(disk, 0, grub_boot_sector(mbr, *boot_img, *slot), "the MBR's boot code");
     return "the MBR loads GRUB's core image at sector " + std::to_string(*slot) +
            (current ? " (it loaded the one at sector " + std::to_string(*current) + ")" : "");
 }

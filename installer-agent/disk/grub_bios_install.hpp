@@ -7,7 +7,9 @@
 #include "installer-agent/disk/disk_error.hpp"
 #include "installer-agent/layout/layout.hpp"
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace xcp::installer {
@@ -33,8 +35,14 @@ std::string make_grub_core(const std::filesystem::path& modules_dir, const std::
 std::string boot_grub_core(const std::filesystem::path& disk, const PlannedPartition& boot_partition,
                            const std::string& core, const std::filesystem::path& modules_dir);
 
-// The bytes of the core the MBR loads now ("" when the MBR is not GRUB's),
-// padded to its sectors: what tests and `status` compare.
-std::string loaded_grub_core(const std::filesystem::path& disk);
+// The core the MBR loads now: its first sector and its bytes, padded to its
+// sectors (a core whose length cannot be read: its first sector only). What
+// tests and the probe compare.
+struct LoadedGrubCore {
+    std::uint64_t lba = 0;
+    std::string bytes;
+};
+// nullopt when the MBR is not GRUB's. Throws DiskError when the disk cannot be read.
+std::optional<LoadedGrubCore> loaded_grub_core(const std::filesystem::path& disk);
 
 }  // namespace xcp::installer

@@ -218,17 +218,16 @@ namespace {
 std::string grub_core_boots(const DiskInfo& d, const std::filesystem::path& scratch_dir)
 {
     try {
-        const auto lba = grub_core_sector(read_in_place(d.path, 0, 512, "the MBR"));
-        if (!lba) {
+        const auto loaded = loaded_grub_core(d.path);
+        if (!loaded) {
             return "";
         }
-        const auto loaded = loaded_grub_core(d.path);
         for (const auto& p : d.partitions) {
             if (!p.backup_marker) {
                 continue;
             }
             const auto saved = read_ext_file({d.path, p.start}, "/" + std::string(grub_backup_core_path), scratch_dir);
-            if (saved && placed_grub_core(*saved, *lba) == loaded) {
+            if (saved && placed_grub_core(*saved, loaded->lba) == loaded->bytes) {
                 return "backup";
             }
         }

@@ -19,6 +19,7 @@
 #include "installer-agent/upgrade/carry_over_copy.hpp"
 #include "libxcp/checksum/password_hash.hpp"
 #include "libxcp/util/overloaded.hpp"
+#include "libxcp/util/whole_file.hpp"
 
 #include <fstream>
 
@@ -54,12 +55,6 @@ void write_file(const fs::path& root, const RootFile& f)
         }
     }
     fs::permissions(path, static_cast<fs::perms>(f.mode), ec);
-}
-
-std::string read_file(const fs::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
 }
 
 void check_filesystem(const fs::path& disk, const PlannedPartition& p)
@@ -286,7 +281,13 @@ std::string SystemAdapters::apply(const Operation& operation)
                 } catch (const std::runtime_error& e) {
                     throw Failure(e.what());
                 }
-                write_file(root(), {"etc/shadow", with_root_hash(read_file(root() / "etc/shadow"), hash), 0600});
+                // No shadow yet gets one with root's line; one that cannot be read is not rewritten.
+                const auto shadow_path = root() / "etc/shadow";
+                const auto shadow = util::read_whole_file(shadow_path);
+                if (!shadow && fs::exists(shadow_path)) {
+                    throw Failure("cannot read etc/shadow in the new root");
+                }
+                write_file(root(), {"etc/shadow", with_root_hash(shadow.value_or(""), hash), 0600});
                 return std::string();
             },
             [&](const op::WriteInventory& o) {
@@ -402,7 +403,7 @@ std::string SystemAdapters::apply(const Operation& operation)
             [&](const op::GrubBootsRoot& o) {
                 const auto& path = disk(o.disk).path;
                 if (const auto why = grub_bios_unavailable(o.modules); !why.empty()) {
-                    if (!loaded_grub_core(path).empty()) {
+                    if (loaded_grub_core(path)) {
                         throw Failure("GRUB's core image for the root cannot be made: " + why);
                     }
                     progress_.note("xcp-installer: GRUB's boot code is not installed (" + why +

@@ -4,6 +4,8 @@
 #include "installer-agent/upgrade/carry_over.hpp"
 #include "installer-agent/upgrade/tree_scan.hpp"
 
+#include "libxcp/util/whole_file.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,10 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A file that cannot be read is taken as empty: no ids to map, no hash to keep.
 std::string read_file(const fs::path& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
+    return util::read_whole_file(path).value_or("");
 }
 
 }  // namespace

@@ -607,16 +607,8 @@ TEST_F(InstallerUpgrade, BiosGrubBootsTheRootThenTheBackupThenTheRootAgainInQemu
                                std::chrono::seconds(300));
     ASSERT_EQ(backed_up.exit_code, 0) << backed_up.output;
     const auto planned = run(installer_command(restore_answerfile(), "--dry-run --json"));
-    const auto plan = nlohmann::json::parse(planned.output.substr(std::min(planned.output.find('{'), planned.output.size())),
-                                            nullptr, false);
-    ASSERT_TRUE(plan.is_object() && plan.contains("operations")) << planned.output;
-    std::size_t after_switch = 0;
-    for (std::size_t i = 0; i < plan["operations"].size(); ++i) {
-        if (plan["operations"][i].dump().find("made bootable on its own") != std::string::npos) {
-            after_switch = i + 2;  // XCP_INSTALLER_KILL_AT counts from 1 and stops before that operation
-        }
-    }
-    ASSERT_NE(after_switch, 0U) << planned.output;
+    const auto after_switch = kill_at_after_backup_switch(planned.output);
+    ASSERT_NE(after_switch, 0U) << "no switch onto the backup in the plan:\n" << planned.output;
     const auto stopped = run("XCP_INSTALLER_KILL_AT=" + std::to_string(after_switch) + " " +
                              installer_command(restore_answerfile()), std::chrono::seconds(300));
     ASSERT_NE(stopped.output.find(": killed"), std::string::npos) << stopped.output;

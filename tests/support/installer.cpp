@@ -4,6 +4,7 @@
 #include "libxcp/util/unique_fd.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -193,6 +194,22 @@ void write_legacy_packages(const fs::path& repo)
             packages << "dom0fs " << size << " " << md5 << " tbz2 required dom0fs.tar.bz2 /\n";
         }
     }
+}
+
+std::size_t kill_at_after_backup_switch(const std::string& dry_run_output)
+{
+    const auto plan = nlohmann::json::parse(dry_run_output.substr(std::min(dry_run_output.find('{'), dry_run_output.size())),
+                                            nullptr, false);
+    if (!plan.is_object() || !plan.contains("operations") || !plan["operations"].is_array()) {
+        return 0;
+    }
+    std::size_t after_switch = 0;
+    for (std::size_t i = 0; i < plan["operations"].size(); ++i) {
+        if (plan["operations"][i].dump().find("made bootable on its own") != std::string::npos) {
+            after_switch = i + 2;  // XCP_INSTALLER_KILL_AT counts from 1 and stops before that operation
+        }
+    }
+    return after_switch;
 }
 
 }  // namespace xcp::test

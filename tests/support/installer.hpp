@@ -57,6 +57,12 @@ void build_modern_repository(const std::filesystem::path& repo, const std::files
 // package, into `output` (install.img, vmlinuz).
 CommandResult build_install_image(const std::filesystem::path& output, const std::filesystem::path& kernel_package);
 
+// The XCP_INSTALLER_KILL_AT that stops a run right after the switch onto the
+// backup (the operation after which the disk is "made bootable on its own"),
+// read from `--dry-run --json` output; 0 when the plan has no such operation
+// or cannot be read.
+std::size_t kill_at_after_backup_switch(const std::string& dry_run_output);
+
 // XS-PACKAGES again, after a test changed a package.
 void write_legacy_packages(const std::filesystem::path& repo);
 
