@@ -525,6 +525,9 @@ protected:
             EXPECT_GE(resumed_, 3) << "kills inside the root's rewrite were made";
             EXPECT_GE(on_backup_, resumed_) << "the disk booted the backup after each of them";
         }
+        if (mode == Mode::restore) {
+            EXPECT_GT(on_backup_, 0) << "kills while the root was rewritten from the backup were made";
+        }
     }
 
     // UEFI, XCP-ng 8 layout: version A installed and first-booted, its
@@ -659,6 +662,17 @@ TEST_F(InstallerFaults, ABiosGrubUpgradeKilledAnywhereBootsAWholeControlDomainTh
     ASSERT_NO_FATAL_FAILURE(install_modern_a_bios_grub_in_use());
     save_images();
     kill_everywhere(Mode::upgrade, upgrade_answerfile(modern_b_));
+}
+
+// The restore of that upgrade: the MBR moves onto the backup's core while
+// the root is rewritten from the backup, and back onto the root's.
+TEST_F(InstallerFaults, ABiosGrubRestoreKilledAnywhereBootsAWholeControlDomainThroughTheMbrAndFinishes)
+{
+    ASSERT_NO_FATAL_FAILURE(install_modern_a_bios_grub_in_use());
+    ASSERT_EQ(installer(upgrade_answerfile(modern_b_)).exit_code, 0);
+    EXPECT_EQ(boot_target(), "root");
+    save_images();
+    kill_everywhere(Mode::restore, restore_answerfile());
 }
 
 TEST_F(InstallerFaults, AFreshInstallKilledAnywhereIsNeverBootableHalfWayAndFinishes)
