@@ -25,6 +25,21 @@ const std::vector<std::string> core_modules{
     "gzio",     "xzio",     "loadenv",    "serial", "terminal", "terminfo", "sleep",         "cat",
     "halt",     "reboot",   "boot",       "ls",     "regexp"};
 
+// The core that `mbr`, the disk's first sector as read, loads.
+std::optional<LoadedGrubCore> core_loaded_by(const fs::path& disk, const std::string& mbr)
+{
+    const auto lba = grub_core_sector(mbr);
+    if (!lba) {
+        return std::nullopt;
+    }
+    auto first = read_in_place(disk, *lba * sector, sector, "GRUB's core image");
+    const auto sectors = grub_core_sectors(first);
+    if (!sectors || *sectors * sector > grub_slot_bytes) {
+        return LoadedGrubCore{*lba, std::move(first)};
+    }
+    return LoadedGrubCore{*lba, read_in_place(disk, *lba * sector, *sectors * sector, "GRUB's core image")};
+}
+
 }  // namespace
 
 std::string grub_bios_unavailable(const fs::path& modules_dir)
@@ -65,27 +80,17 @@ std::string make_grub_core(const fs::path& modules_dir, const std::string& prefi
 
 std::optional<LoadedGrubCore> loaded_grub_core(const fs::path& disk)
 {
-    const auto lba = grub_core_sector(read_in_place(disk, 0, sector, "the MBR"));
-    if (!lba) {
-        return std::nullopt;
-    }
-    auto first = read_in_place(disk, *lba * sector, sector, "GRUB's core image");
-    const auto sectors = grub_core_sectors(first);
-    if (!sectors || *sectors * sector > grub_slot_bytes) {
-        return LoadedGrubCore{*lba, std::move(first)};
-    }
-    return LoadedGrubCore{*lba, read_in_place(disk, *lba * sector, *sectors * sector, "GRUB's core image")};
+    return core_loaded_by(disk, read_in_place(disk, 0, sector, "the MBR"));
 }
 
 std::string boot_grub_core(const fs::path& disk, const PlannedPartition& boot_partition, const std::string& core,
                            const fs::path& modules_dir)
 {
     const auto mbr = read_in_place(disk, 0, sector, "the MBR");
-    const auto loaded = loaded_grub_core(disk);
-    std::optional<std::uint64_t> current;
+    const auto loaded = core_loaded_by(disk, mbr);
+    const auto current = loaded ? std::optional<std::uint64_t>(loaded->lba) : std::nullopt;
     std::uint64_t current_sectors = 0;
     if (loaded) {
-        current = loaded->lba;
         // A core whose length cannot be read is taken to fill a slot.
         current_sectors = grub_core_sectors(loaded->bytes).value_or(grub_slot_bytes / sector);
         if (placed_grub_core(core, *current) == loaded->bytes) {
